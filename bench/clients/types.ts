@@ -1,0 +1,58 @@
+// The one interface every benchmarked client is driven through.
+import type { LocalTransportOptions, ProduceDataParams } from '../../src/local-router/index.js';
+
+/** What `createWebRtcTransport()` gives: mediasoup's transport parameters. */
+export interface TransportParams {
+  id: string;
+  iceParameters: { usernameFragment: string; password: string; iceLite?: boolean };
+  iceCandidates: {
+    foundation: string;
+    priority: number;
+    ip: string;
+    protocol: 'udp' | 'tcp';
+    port: number;
+    type: 'host';
+    tcpType?: 'passive';
+  }[];
+  dtlsParameters: {
+    role?: 'auto' | 'client' | 'server';
+    fingerprints: { algorithm: string; value: string }[];
+  };
+  sctpParameters?: Record<string, unknown> & { port: number };
+}
+
+/**
+ * The signalling side of the router: what a client's `connect` and `producedata` handlers
+ * call. Both `LocalRouter` and the benchmark's out-of-process `RouterProxy` fit.
+ */
+export interface SignalingRouter {
+  readonly rtpCapabilities: Record<string, unknown>;
+  createWebRtcTransport(options?: LocalTransportOptions): Promise<TransportParams>;
+  connect(transportId: string, params: { dtlsParameters: unknown }): Promise<void>;
+  produceData(transportId: string, params: ProduceDataParams): Promise<{ id: string }>;
+  closeTransport(transportId: string): void | Promise<void>;
+}
+
+export interface BenchChannel {
+  /** The router's DataProducer id: the router host counts arrivals by it. */
+  readonly dataProducerId: string;
+  readonly transportId: string;
+  send(data: Buffer): void;
+  bufferedAmount(): number;
+  setBufferedAmountLowThreshold(bytes: number): void;
+  /** One persistent listener; the benchmark registers it once per channel. */
+  onBufferedAmountLow(cb: () => void): void;
+  /** Called if the channel or its transport fails or closes unexpectedly. */
+  onFailure(cb: (reason: string) => void): void;
+  close(): Promise<void> | void;
+}
+
+export interface BenchClient {
+  readonly name: string;
+  /** What it is built on, for the report. */
+  readonly stack: string;
+  /** Opens one transport with one ordered, reliable DataProducer, ready to send. */
+  open(router: SignalingRouter, label: string): Promise<BenchChannel>;
+  /** Releases what the client holds across channels (devices, factories). */
+  dispose(): Promise<void> | void;
+}

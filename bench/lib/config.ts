@@ -1,0 +1,114 @@
+import { errorMessage } from './util.js';
+
+export const ALL_CLIENTS = ['ours', 'raw', 'mediasoup-client', 'msc-node'] as const;
+export type ClientName = (typeof ALL_CLIENTS)[number];
+
+export interface BenchConfig {
+  quick: boolean;
+  clients: ClientName[];
+  /** Message sizes in bytes. */
+  sizes: number[];
+  rounds: number;
+  /** Sending time of one measurement. */
+  seconds: number;
+  /** Untimed sending per client before the first round (JIT, caches). */
+  warmupSeconds: number;
+  /** Pacing: send while bufferedAmount < high; then wait until it is <= low. */
+  highWater: number;
+  lowWater: number;
+  /** Safety-net poll of bufferedAmount while waiting for `bufferedamountlow`. */
+  pollMs: number;
+  /** Yield to the event loop after this many bytes (or 256 messages) of one burst. */
+  burstBytes: number;
+  /** A wait for bufferedamountlow that makes no progress for this long is a stall. */
+  stallMs: number;
+  /** Bounded wait for the router to receive everything after sending stops. */
+  drainTimeoutMs: number;
+  openTimeoutMs: number;
+  closeTimeoutMs: number;
+  /** Scale: N transports opened at once. */
+  scale: number[];
+  scaleClients: ClientName[];
+  /** Scale runs of the WebRTC-stack peers (mediasoup-client, msc-node) only up to this N. */
+  scalePeerMaxN: number;
+  scaleOpenTimeoutMs: number;
+  resultsDir: string;
+}
+
+function envString(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function envNumber(name: string, fallback: number): number {
+  const raw = envString(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name}=${raw} is not a number >= 0`);
+  return value;
+}
+
+function envList(name: string, fallback: string): string[] {
+  return (envString(name) ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function clientList(name: string, fallback: string): ClientName[] {
+  const names = envList(name, fallback);
+  for (const n of names) {
+    if (!(ALL_CLIENTS as readonly string[]).includes(n)) {
+      throw new Error(`${name}: unknown client "${n}" (known: ${ALL_CLIENTS.join(', ')})`);
+    }
+  }
+  return names as ClientName[];
+}
+
+/** Parses "100,1KiB,16k,64KiB" style sizes. */
+function parseSize(text: string): number {
+  const match = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(text);
+  if (!match?.[1]) throw new Error(`bad message size "${text}"`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const n = Number(match[1]);
+  if (unit === 'b') return n;
+  return unit.startsWith('k') ? n * 1024 : n * 1024 * 1024;
+}
+
+export function loadConfig(): BenchConfig {
+  try {
+    const quick = envString('BENCH_QUICK') === '1';
+    const config: BenchConfig = {
+      quick,
+      clients: clientList('BENCH_CLIENTS', ALL_CLIENTS.join(',')),
+      sizes: envList('BENCH_SIZES', '100,1KiB,16KiB,64KiB').map(parseSize),
+      rounds: Math.max(1, Math.round(envNumber('BENCH_ROUNDS', quick ? 1 : 3))),
+      seconds: envNumber('BENCH_SECONDS', quick ? 1 : 4),
+      warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', quick ? 0.3 : 1),
+      highWater: envNumber('BENCH_HIGH', 1024 * 1024),
+      lowWater: envNumber('BENCH_LOW', 256 * 1024),
+      pollMs: envNumber('BENCH_POLL_MS', 2),
+      burstBytes: envNumber('BENCH_BURST_BYTES', 256 * 1024),
+      stallMs: envNumber('BENCH_STALL_MS', 10000),
+      drainTimeoutMs: envNumber('BENCH_DRAIN_TIMEOUT_MS', 20000),
+      openTimeoutMs: envNumber('BENCH_OPEN_TIMEOUT_MS', 15000),
+      closeTimeoutMs: envNumber('BENCH_CLOSE_TIMEOUT_MS', 5000),
+      scale: envList('BENCH_SCALE', quick ? '20' : '100,1000').map((s) => {
+        const n = Number(s);
+        if (!Number.isInteger(n) || n < 0) throw new Error(`BENCH_SCALE: bad N "${s}"`);
+        return n;
+      }).filter((n) => n > 0),
+      scaleClients: clientList('BENCH_SCALE_CLIENTS', ALL_CLIENTS.join(',')),
+      scalePeerMaxN: envNumber('BENCH_SCALE_PEER_MAX', 100),
+      scaleOpenTimeoutMs: envNumber('BENCH_SCALE_OPEN_TIMEOUT_MS', 90000),
+      resultsDir: envString('BENCH_RESULTS_DIR') ?? 'bench/results',
+    };
+    if (config.lowWater >= config.highWater) throw new Error('BENCH_LOW must be below BENCH_HIGH');
+    for (const size of config.sizes) {
+      if (size < 9) throw new Error(`message size ${size} is below 9 bytes (8-byte sequence + check byte)`);
+    }
+    return config;
+  } catch (error) {
+    throw new Error(`bad benchmark configuration: ${errorMessage(error)}`);
+  }
+}

@@ -1,0 +1,68 @@
+// The messages between the benchmark (parent) and the router host (child process).
+import type { LocalTransportOptions, ProduceDataParams } from '../../src/local-router/index.js';
+import type { TransportParams } from '../clients/types.js';
+
+/** What the router host counted for one DataProducer since `track()`. */
+export interface ProducerStats {
+  dataProducerId: string;
+  count: number;
+  bytes: number;
+  /** Messages whose sequence number was not the previous one + 1 (the first must be 0). */
+  orderErrors: number;
+  /** Messages whose length was not the expected size. */
+  sizeErrors: number;
+  /** Messages whose last byte did not match their sequence number. */
+  contentErrors: number;
+  /** Messages that were not binary (PPID 53). */
+  ppidErrors: number;
+  /** CLOCK_MONOTONIC ns (as a decimal string) of the first and last arrival, or null. */
+  firstAtNs: string | null;
+  lastAtNs: string | null;
+}
+
+export interface RouterInfo {
+  mediasoupVersion: string;
+  workerPid: number;
+  hostPid: number;
+}
+
+export interface RouterMethods {
+  info: { params: []; result: RouterInfo };
+  rtpCapabilities: { params: []; result: Record<string, unknown> };
+  createWebRtcTransport: { params: [LocalTransportOptions]; result: TransportParams };
+  connect: { params: [string, { dtlsParameters: unknown }]; result: undefined };
+  produceData: { params: [string, ProduceDataParams]; result: { id: string } };
+  closeTransport: { params: [string]; result: undefined };
+  /** Starts counting (from zero) for these producers; `expectedSize` null skips the size check. */
+  track: { params: [string[], number | null]; result: undefined };
+  untrack: { params: [string[]]; result: undefined };
+  stats: { params: [string]; result: ProducerStats };
+  /** Resolves with the stats once `count` messages arrived, or after `timeoutMs` anyway. */
+  waitFor: { params: [string, number, number]; result: ProducerStats };
+  /** Resolves with how many of the producers got at least `count` messages (bounded wait). */
+  waitForEach: { params: [string[], number, number]; result: { complete: number; missing: string[] } };
+  workerCpuSeconds: { params: []; result: number };
+  /** Resident set size in bytes of the worker and of the host process. */
+  memory: { params: []; result: { workerRss: number; hostRss: number } };
+  /** Messages that arrived for producers nobody tracks. */
+  untrackedCount: { params: []; result: number };
+  close: { params: []; result: undefined };
+}
+
+export type MethodName = keyof RouterMethods;
+
+export interface RequestMessage {
+  kind: 'request';
+  id: number;
+  method: MethodName;
+  params: unknown[];
+}
+
+export type ResponseMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string };
+
+export type HostEvent =
+  | { kind: 'ready'; info: RouterInfo }
+  | { kind: 'fatal'; error: string }
+  | { kind: 'workerDied'; error: string };

@@ -1,0 +1,418 @@
+import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
+import { InvalidStateError, OperationError } from './errors.js';
+import { Logger } from './Logger.js';
+import type { NativeChannel } from './native.js';
+import type { AppData, SctpStreamParameters } from './types.js';
+import { isUint } from './validation.js';
+
+const logger = new Logger('DataProducer');
+
+/** What `transport.produceData()` takes. */
+export interface DataProducerOptions<DataProducerAppData extends AppData = AppData> {
+  /** Default true; false when maxPacketLifeTime or maxRetransmits is given. */
+  ordered?: boolean;
+  /** Milliseconds a message may be retransmitted for (0–65535). Excludes maxRetransmits. */
+  maxPacketLifeTime?: number;
+  /** How many times a message may be retransmitted (0–65535). Excludes maxPacketLifeTime. */
+  maxRetransmits?: number;
+  /** Default ''. At most 65535 UTF-8 bytes. */
+  label?: string;
+  /** Default ''. At most 65535 UTF-8 bytes. */
+  protocol?: string;
+  /** Default {}. */
+  appData?: DataProducerAppData;
+  /**
+   * Bytes that `send()` may hold before it throws OperationError instead of queueing more.
+   * Default 16 MiB.
+   */
+  maxBufferedAmount?: number;
+}
+
+export type DataProducerReadyState = 'connecting' | 'open' | 'closing' | 'closed';
+
+export type DataProducerEvents = {
+  transportclose: [];
+  open: [];
+  error: [Error];
+  close: [];
+  bufferedamountlow: [];
+};
+
+export type DataProducerObserverEvents = {
+  close: [];
+};
+
+/** What `send()` takes, as RTCDataChannel.send() does. */
+export type DataProducerSendData = string | ArrayBuffer | ArrayBufferView | Blob;
+
+export const DEFAULT_MAX_BUFFERED_AMOUNT = 16 * 1024 * 1024;
+
+/** A message accepted by `send()` that the native channel does not have yet. */
+interface Pending {
+  data: string | Uint8Array | undefined;
+  size: number;
+  /** Set while a Blob is being read: the message keeps its place in the order. */
+  reading?: Promise<void>;
+}
+
+/** Internal wiring from the Transport; not part of the public API. */
+export interface DataProducerInternal {
+  channel: NativeChannel;
+  sctpStreamParameters: SctpStreamParameters;
+  label: string;
+  protocol: string;
+  appData: AppData;
+  maxMessageSize: number;
+  maxBufferedAmount: number;
+  /** Called once, when the producer is closed for whatever reason: its stream id may be reused. */
+  onShutDown: () => void;
+}
+
+export class DataProducer<
+  DataProducerAppData extends AppData = AppData,
+> extends EnhancedEventEmitter<DataProducerEvents> {
+  private _id = '';
+  private _channel: NativeChannel | undefined;
+  private readonly _sctpStreamParameters: SctpStreamParameters;
+  private readonly _label: string;
+  private readonly _protocol: string;
+  private _appData: DataProducerAppData;
+  private readonly _maxMessageSize: number;
+  private readonly _maxBufferedAmount: number;
+  private readonly _onShutDown: () => void;
+  private readonly _observer = new EnhancedEventEmitter<DataProducerObserverEvents>();
+  private _closed = false;
+  private _readyState: DataProducerReadyState = 'connecting';
+  /** Set when produceData() has resolved: events before that are held back. */
+  private _active = false;
+  private _nativeOpen = false;
+  private _openEmitted = false;
+  private _pendingError: Error | undefined;
+  private _queue: Pending[] = [];
+  private _queuedBytes = 0;
+  private _threshold = 0;
+  private _messagesSent = 0;
+  private _bytesSent = 0;
+
+  /** @internal Created by `Transport.produceData()`. */
+  constructor(internal: DataProducerInternal) {
+    super();
+    this._channel = internal.channel;
+    this._sctpStreamParameters = internal.sctpStreamParameters;
+    this._label = internal.label;
+    this._protocol = internal.protocol;
+    this._appData = internal.appData as DataProducerAppData;
+    this._maxMessageSize = internal.maxMessageSize;
+    this._maxBufferedAmount = internal.maxBufferedAmount;
+    this._onShutDown = internal.onShutDown;
+    const channel = internal.channel;
+    // Registered before isOpen() is read: a channel on a live association may open
+    // inside createDataChannel(), before any callback could be set.
+    channel.onOpen(() => {
+      this.handleNativeOpen();
+    });
+    channel.onClosed(() => {
+      this.handleNativeClosed();
+    });
+    channel.onError((message) => {
+      this.handleNativeError(new Error(message));
+    });
+    channel.onBufferedAmountLow(() => {
+      this.handleNativeBufferedAmountLow();
+    });
+    if (channel.isOpen()) this._nativeOpen = true;
+  }
+
+  /** The router's DataProducer id, from the `producedata` callback. */
+  get id(): string {
+    return this._id;
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  get sctpStreamParameters(): SctpStreamParameters {
+    return { ...this._sctpStreamParameters };
+  }
+
+  get readyState(): DataProducerReadyState {
+    return this._readyState;
+  }
+
+  get label(): string {
+    return this._label;
+  }
+
+  get protocol(): string {
+    return this._protocol;
+  }
+
+  /**
+   * Bytes accepted by `send()` and not yet handed to SCTP: libdatachannel's own queue
+   * plus what this layer holds (messages sent before open, Blobs being read).
+   */
+  get bufferedAmount(): number {
+    const channel = this._channel;
+    return (channel && !this._closed ? channel.bufferedAmount() : 0) + this._queuedBytes;
+  }
+
+  get bufferedAmountLowThreshold(): number {
+    return this._threshold;
+  }
+
+  set bufferedAmountLowThreshold(value: number) {
+    if (!isUint(value)) {
+      throw new TypeError('bufferedAmountLowThreshold must be an integer >= 0');
+    }
+    this._threshold = value;
+    this._channel?.setBufferedAmountLowThreshold(value);
+  }
+
+  get appData(): DataProducerAppData {
+    return this._appData;
+  }
+
+  set appData(appData: DataProducerAppData) {
+    this._appData = appData;
+  }
+
+  get observer(): EnhancedEventEmitter<DataProducerObserverEvents> {
+    return this._observer;
+  }
+
+  /** Closes the producer: its SCTP stream is reset. Emits no `close` event. */
+  close(): void {
+    if (this._closed) return;
+    logger.debug('close() [id:%s]', this._id);
+    this.shutDown();
+    this.emitClosed([]);
+  }
+
+  /**
+   * Sends a message: a string goes with PPID 51 (56 when empty), binary data with 53 (57
+   * when empty). Throws TypeError for data that is not a message or larger than the
+   * router accepts, InvalidStateError after close, and OperationError when it would
+   * buffer more than `maxBufferedAmount` bytes.
+   */
+  send(data: DataProducerSendData): void {
+    if (this._closed) throw new InvalidStateError('DataProducer is closed');
+    let payload: string | Uint8Array;
+    let size: number;
+    if (typeof data === 'string') {
+      payload = data;
+      size = data.length === 0 ? 0 : Buffer.byteLength(data, 'utf8');
+    } else if (data instanceof Uint8Array) {
+      payload = data;
+      size = data.byteLength;
+    } else if (data instanceof ArrayBuffer) {
+      payload = new Uint8Array(data);
+      size = data.byteLength;
+    } else if (ArrayBuffer.isView(data)) {
+      payload = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      size = data.byteLength;
+    } else if (data instanceof Blob) {
+      this.sendBlob(data);
+      return;
+    } else {
+      throw new TypeError('data must be a string, Buffer, ArrayBuffer, ArrayBufferView or Blob');
+    }
+    this.checkSize(size);
+    const channel = this._channel;
+    if (this._readyState === 'open' && this._queue.length === 0 && channel) {
+      if (channel.bufferedAmount() + size > this._maxBufferedAmount) this.throwFull(size);
+      this.sendNative(channel, payload, size);
+      return;
+    }
+    if (this.bufferedAmount + size > this._maxBufferedAmount) this.throwFull(size);
+    this._queue.push({ data: payload, size });
+    this._queuedBytes += size;
+  }
+
+  /** @internal Numbers for `transport.getStats()`. */
+  get stats(): { messagesSent: number; bytesSent: number } {
+    return { messagesSent: this._messagesSent, bytesSent: this._bytesSent };
+  }
+
+  /** @internal produceData() is about to resolve with this producer. */
+  activate(id: string): void {
+    this._id = id;
+    this._active = true;
+    // Deferred so that a listener attached right after `await produceData()` sees it.
+    setImmediate(() => {
+      if (this._closed) return;
+      if (this._nativeOpen) this.handleNativeOpen();
+    });
+  }
+
+  /** @internal The channel closed before produceData() resolved. */
+  get closedBeforeActive(): boolean {
+    return this._closed;
+  }
+
+  /** @internal The transport was closed by the user. */
+  transportClosed(): void {
+    if (this._closed) return;
+    logger.debug('transportClosed() [id:%s]', this._id);
+    this.shutDown();
+    this.emitClosed(['transportclose']);
+  }
+
+  /** @internal The transport failed: the producer is closed as if its channel had. */
+  transportFailed(): void {
+    if (this._closed) return;
+    logger.debug('transportFailed() [id:%s]', this._id);
+    const neverOpened = !this._openEmitted;
+    this.shutDown();
+    if (neverOpened && this._active) {
+      this.safeEmit(
+        'error',
+        this._pendingError ?? new Error('DataProducer could not connect: the transport failed'),
+      );
+    }
+    this.emitClosed(['close']);
+  }
+
+  /** @internal Abandons a producer whose produceData() rejected. */
+  discard(): void {
+    if (this._closed) return;
+    this.shutDown();
+  }
+
+  private sendBlob(blob: Blob): void {
+    this.checkSize(blob.size);
+    if (this.bufferedAmount + blob.size > this._maxBufferedAmount) this.throwFull(blob.size);
+    const pending: Pending = { data: undefined, size: blob.size };
+    pending.reading = blob.arrayBuffer().then(
+      (buffer) => {
+        pending.data = new Uint8Array(buffer);
+        pending.reading = undefined;
+        this.flush();
+      },
+      (error: unknown) => {
+        // The message cannot be sent: drop it from the queue and say so.
+        this._queue = this._queue.filter((p) => p !== pending);
+        this._queuedBytes -= pending.size;
+        if (!this._closed) {
+          this.safeEmit('error', new Error(`could not read Blob: ${String(error)}`));
+        }
+        this.flush();
+      },
+    );
+    this._queue.push(pending);
+    this._queuedBytes += blob.size;
+  }
+
+  private checkSize(size: number): void {
+    if (size > this._maxMessageSize) {
+      throw new TypeError(
+        `message of ${size} bytes is larger than the router accepts (at most ${this._maxMessageSize} bytes)`,
+      );
+    }
+  }
+
+  private throwFull(size: number): never {
+    throw new OperationError(
+      `cannot buffer ${size} more bytes: bufferedAmount would exceed maxBufferedAmount ` +
+        `(${this._maxBufferedAmount} bytes); wait for 'bufferedamountlow'`,
+    );
+  }
+
+  private sendNative(channel: NativeChannel, payload: string | Uint8Array, size: number): void {
+    if (typeof payload === 'string') channel.sendMessage(payload);
+    else channel.sendMessageBinary(payload);
+    this._messagesSent++;
+    this._bytesSent += size;
+  }
+
+  /** Hands queued messages to the native channel, in order, up to a Blob still being read. */
+  private flush(): void {
+    const channel = this._channel;
+    if (this._closed || !channel || this._readyState !== 'open') return;
+    const before = this.bufferedAmount;
+    let sent = 0;
+    for (const pending of this._queue) {
+      if (pending.data === undefined) break;
+      try {
+        this.sendNative(channel, pending.data, pending.size);
+      } catch (error) {
+        logger.error('flush() failed [id:%s]: %o', this._id, error);
+        this.handleNativeError(error instanceof Error ? error : new Error(String(error)));
+        break;
+      }
+      this._queuedBytes -= pending.size;
+      sent++;
+    }
+    if (sent > 0) this._queue = this._queue.slice(sent);
+    if (before > this._threshold && this.bufferedAmount <= this._threshold) {
+      this.safeEmit('bufferedamountlow');
+    }
+  }
+
+  private handleNativeOpen(): void {
+    this._nativeOpen = true;
+    if (this._closed || !this._active || this._openEmitted) return;
+    this._openEmitted = true;
+    this._readyState = 'open';
+    logger.debug('open [id:%s, streamId:%d]', this._id, this._sctpStreamParameters.streamId);
+    this.flush();
+    this.safeEmit('open');
+  }
+
+  private handleNativeClosed(): void {
+    if (this._closed) return;
+    // The router reset its side of the stream (its DataProducer was closed), or the
+    // association is gone.
+    logger.debug('channel closed remotely [id:%s]', this._id);
+    const neverOpened = !this._openEmitted;
+    this.shutDown();
+    if (neverOpened && this._active) {
+      this.safeEmit(
+        'error',
+        this._pendingError ?? new Error('DataProducer closed before it opened'),
+      );
+    }
+    this.emitClosed(['close']);
+  }
+
+  private handleNativeError(error: Error): void {
+    if (this._closed) return;
+    if (!this._active) {
+      this._pendingError = error;
+      return;
+    }
+    logger.warn('channel error [id:%s]: %s', this._id, error.message);
+    this.safeEmit('error', error);
+  }
+
+  private handleNativeBufferedAmountLow(): void {
+    // While this layer still holds messages, flush() decides when the total is low.
+    if (this._closed || this._queuedBytes > 0) return;
+    this.safeEmit('bufferedamountlow');
+  }
+
+  /** Closes the native channel (a stream reset) and drops every reference to it. */
+  private shutDown(): void {
+    this._closed = true;
+    this._readyState = 'closed';
+    this._queue = [];
+    this._queuedBytes = 0;
+    const channel = this._channel;
+    this._channel = undefined;
+    if (channel) {
+      try {
+        channel.close();
+      } catch (error) {
+        logger.warn('channel.close() failed [id:%s]: %o', this._id, error);
+      }
+    }
+    this._onShutDown();
+  }
+
+  private emitClosed(events: ('close' | 'transportclose')[]): void {
+    // A producer that produceData() never handed out has no listeners to tell.
+    if (!this._active) return;
+    for (const event of events) this.safeEmit(event);
+    this._observer.safeEmit('close');
+  }
+}

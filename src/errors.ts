@@ -1,0 +1,23 @@
+/** The object is in a state where the call cannot be made (closed, not loaded, ...). */
+export class InvalidStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidStateError';
+  }
+}
+
+/** The call is valid but not supported by this transport or by the native stack. */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
+}
+
+/** The operation cannot be done now, for example because a buffer limit was reached. */
+export class OperationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperationError';
+  }
+}

@@ -1,0 +1,137 @@
+// The only module that talks to node-datachannel. Everything else sees the small
+// interfaces below, which the native objects satisfy as they are: no wrapper sits on
+// the send path.
+import { PeerConnection, cleanup, type DataChannel } from 'node-datachannel';
+
+export interface NativeIceServer {
+  hostname: string;
+  port: number;
+  username?: string;
+  password?: string;
+  relayType?: 'TurnUdp' | 'TurnTcp' | 'TurnTls';
+}
+
+export interface NativePeerConfig {
+  iceServers: (string | NativeIceServer)[];
+  iceTransportPolicy: 'all' | 'relay';
+  /** The router's receive limit: libdatachannel refuses larger messages itself too. */
+  maxMessageSize: number;
+}
+
+export type NativePeerState =
+  'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+export interface NativeChannel {
+  sendMessage(message: string): boolean;
+  sendMessageBinary(buffer: Uint8Array): boolean;
+  bufferedAmount(): number;
+  setBufferedAmountLowThreshold(size: number): void;
+  isOpen(): boolean;
+  close(): void;
+  onOpen(cb: () => void): void;
+  onClosed(cb: () => void): void;
+  onError(cb: (error: string) => void): void;
+  onBufferedAmountLow(cb: () => void): void;
+}
+
+export interface NativeChannelInit {
+  label: string;
+  protocol: string;
+  streamId: number;
+  ordered: boolean;
+  maxPacketLifeTime?: number | undefined;
+  maxRetransmits?: number | undefined;
+}
+
+export interface SelectedPair {
+  local: { address: string; port: number; type: string; transportType: string; candidate: string };
+  remote: { address: string; port: number; type: string; transportType: string; candidate: string };
+}
+
+export interface NativePeer {
+  /** Creates the offer once every first channel exists; returns its SDP. */
+  createOffer(): string;
+  setAnswer(sdp: string): void;
+  createChannel(init: NativeChannelInit): NativeChannel;
+  /** Drops our reference to a channel that is closed for good. */
+  releaseChannel(channel: NativeChannel): void;
+  onStateChange(cb: (state: NativePeerState) => void): void;
+  /** The largest stream id the native stack accepts. */
+  maxStreamId(): number;
+  bytesSent(): number;
+  bytesReceived(): number;
+  /** SCTP round-trip time in milliseconds, when known. */
+  rttMs(): number | undefined;
+  selectedPair(): SelectedPair | undefined;
+  close(): void;
+}
+
+let livePeers = 0;
+
+export function createNativePeer(name: string, config: NativePeerConfig): NativePeer {
+  const pc = new PeerConnection(name, {
+    iceServers: config.iceServers,
+    iceTransportPolicy: config.iceTransportPolicy,
+    maxMessageSize: config.maxMessageSize,
+    // One offer/answer per transport, made by us when the first channel exists.
+    disableAutoNegotiation: true,
+  });
+  livePeers++;
+  let closed = false;
+  // Held here so that they live as long as the peer: a collected DataChannel closes itself.
+  const channels = new Set<DataChannel>();
+
+  return {
+    createOffer() {
+      pc.setLocalDescription();
+      const description = pc.localDescription();
+      if (!description) throw new Error('node-datachannel produced no local description');
+      return description.sdp;
+    },
+    setAnswer(sdp) {
+      pc.setRemoteDescription(sdp, 'answer');
+    },
+    createChannel(init) {
+      const channel = pc.createDataChannel(init.label, {
+        negotiated: true,
+        id: init.streamId,
+        protocol: init.protocol,
+        unordered: !init.ordered,
+        ...(init.maxPacketLifeTime !== undefined && { maxPacketLifeTime: init.maxPacketLifeTime }),
+        ...(init.maxRetransmits !== undefined && { maxRetransmits: init.maxRetransmits }),
+      });
+      channels.add(channel);
+      return channel;
+    },
+    releaseChannel(channel) {
+      channels.delete(channel as DataChannel);
+    },
+    onStateChange(cb) {
+      pc.onStateChange((state) => {
+        cb(state as NativePeerState);
+      });
+    },
+    maxStreamId: () => pc.maxDataChannelId(),
+    bytesSent: () => pc.bytesSent(),
+    bytesReceived: () => pc.bytesReceived(),
+    rttMs() {
+      const rtt = pc.rtt();
+      return rtt >= 0 ? rtt : undefined;
+    },
+    selectedPair() {
+      const pair = pc.getSelectedCandidatePair();
+      return pair ?? undefined;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const channel of channels) channel.close();
+      channels.clear();
+      pc.close();
+      livePeers--;
+      // libdatachannel's threads keep the process alive until cleanup(), which must only
+      // run once no peer is left.
+      if (livePeers === 0) cleanup();
+    },
+  };
+}

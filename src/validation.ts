@@ -1,0 +1,268 @@
+// Argument checks for the public methods. Each returns a fresh, validated copy so that
+// the library never keeps or mutates the caller's objects.
+import type {
+  AppData,
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  IceServer,
+  IceTransportPolicy,
+  SctpParameters,
+} from './types.js';
+
+const MAX_UINT16 = 65535;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+export function isUint(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+function requireString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${name} must be a non-empty string`);
+  }
+  return value;
+}
+
+export function validateAppData(value: unknown, name = 'appData'): AppData {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw new TypeError(`${name} must be a plain object`);
+  return value;
+}
+
+export function validateUint16Option(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isUint(value, MAX_UINT16)) throw new TypeError(`${name} must be an integer from 0 to 65535`);
+  return value;
+}
+
+export function validateShortString(value: unknown, name: string): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  if (Buffer.byteLength(value, 'utf8') > MAX_UINT16) {
+    throw new TypeError(`${name} must be at most 65535 bytes in UTF-8`);
+  }
+  return value;
+}
+
+export function validateIceParameters(value: unknown): IceParameters {
+  if (!isPlainObject(value)) throw new TypeError('iceParameters must be an object');
+  const iceParameters: IceParameters = {
+    usernameFragment: requireString(value.usernameFragment, 'iceParameters.usernameFragment'),
+    password: requireString(value.password, 'iceParameters.password'),
+  };
+  if (value.iceLite !== undefined) {
+    if (typeof value.iceLite !== 'boolean')
+      throw new TypeError('iceParameters.iceLite must be a boolean');
+    iceParameters.iceLite = value.iceLite;
+  }
+  return iceParameters;
+}
+
+export function validateIceCandidates(value: unknown): IceCandidate[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new TypeError('iceCandidates must be a non-empty array');
+  }
+  return value.map((candidate: unknown, i) => {
+    const name = `iceCandidates[${i}]`;
+    if (!isPlainObject(candidate)) throw new TypeError(`${name} must be an object`);
+    const address = candidate.address ?? candidate.ip;
+    if (typeof address !== 'string' || address.length === 0) {
+      throw new TypeError(`${name}.address (or .ip) must be a non-empty string`);
+    }
+    if (candidate.protocol !== 'udp' && candidate.protocol !== 'tcp') {
+      throw new TypeError(`${name}.protocol must be 'udp' or 'tcp'`);
+    }
+    if (!isUint(candidate.port, MAX_UINT16) || candidate.port === 0) {
+      throw new TypeError(`${name}.port must be an integer from 1 to 65535`);
+    }
+    if (!isUint(candidate.priority, 0xffffffff)) {
+      throw new TypeError(`${name}.priority must be an integer from 0 to 4294967295`);
+    }
+    const type = candidate.type;
+    if (type !== 'host' && type !== 'srflx' && type !== 'prflx' && type !== 'relay') {
+      throw new TypeError(`${name}.type must be 'host', 'srflx', 'prflx' or 'relay'`);
+    }
+    const tcpType = candidate.tcpType;
+    if (
+      tcpType !== undefined &&
+      tcpType !== 'active' &&
+      tcpType !== 'passive' &&
+      tcpType !== 'so'
+    ) {
+      throw new TypeError(`${name}.tcpType must be 'active', 'passive' or 'so'`);
+    }
+    return {
+      foundation: requireString(candidate.foundation, `${name}.foundation`),
+      priority: candidate.priority,
+      address,
+      ip: address,
+      protocol: candidate.protocol,
+      port: candidate.port,
+      type,
+      ...(tcpType !== undefined && { tcpType }),
+    };
+  });
+}
+
+export function validateDtlsParameters(value: unknown): DtlsParameters {
+  if (!isPlainObject(value)) throw new TypeError('dtlsParameters must be an object');
+  const role = value.role;
+  if (role !== undefined && role !== 'auto' && role !== 'client' && role !== 'server') {
+    throw new TypeError("dtlsParameters.role must be 'auto', 'client' or 'server'");
+  }
+  if (!Array.isArray(value.fingerprints) || value.fingerprints.length === 0) {
+    throw new TypeError('dtlsParameters.fingerprints must be a non-empty array');
+  }
+  const fingerprints = value.fingerprints.map((fingerprint: unknown, i) => {
+    if (!isPlainObject(fingerprint)) {
+      throw new TypeError(`dtlsParameters.fingerprints[${i}] must be an object`);
+    }
+    return {
+      algorithm: requireString(
+        fingerprint.algorithm,
+        `dtlsParameters.fingerprints[${i}].algorithm`,
+      ),
+      value: requireString(fingerprint.value, `dtlsParameters.fingerprints[${i}].value`),
+    };
+  });
+  if (!fingerprints.some((f) => f.algorithm.toLowerCase() === 'sha-256')) {
+    throw new TypeError('dtlsParameters.fingerprints must include a sha-256 fingerprint');
+  }
+  return { ...(role !== undefined && { role }), fingerprints };
+}
+
+export interface NormalizedSctp {
+  parameters: SctpParameters;
+  port: number;
+  /** The router's receive limit: the largest message we may send. */
+  maxMessageSize: number;
+  /** How many streams the router accepts from us, when it says. */
+  maxStreams: number | undefined;
+}
+
+export function validateSctpParameters(value: unknown): NormalizedSctp | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) throw new TypeError('sctpParameters must be an object');
+  if (!isUint(value.port, MAX_UINT16) || value.port === 0) {
+    throw new TypeError('sctpParameters.port must be an integer from 1 to 65535');
+  }
+  const receiveLimit = value.maxReceiveMessageSize ?? value.maxMessageSize;
+  if (!isUint(receiveLimit) || receiveLimit === 0) {
+    throw new TypeError(
+      'sctpParameters must have a positive integer maxMessageSize (mediasoup <= 3.19) ' +
+        'or maxReceiveMessageSize (mediasoup >= 3.20)',
+    );
+  }
+  for (const key of ['OS', 'MIS', 'maxSendMessageSize'] as const) {
+    if (value[key] !== undefined && (!isUint(value[key]) || value[key] === 0)) {
+      throw new TypeError(`sctpParameters.${key} must be a positive integer`);
+    }
+  }
+  const parameters = structuredClone(value) as SctpParameters;
+  return {
+    parameters,
+    port: value.port,
+    maxMessageSize: receiveLimit,
+    maxStreams: typeof value.MIS === 'number' ? value.MIS : undefined,
+  };
+}
+
+export function validateIceServers(value: unknown): IceServer[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TypeError('iceServers must be an array of RTCIceServer');
+  return value.map((server: unknown, i) => {
+    const name = `iceServers[${i}]`;
+    if (!isPlainObject(server)) throw new TypeError(`${name} must be an object`);
+    const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
+    if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
+      throw new TypeError(`${name}.urls must be a string or a non-empty array of strings`);
+    }
+    for (const url of urls) {
+      if (!/^(stun|stuns|turn|turns):/.test(url)) {
+        throw new TypeError(
+          `${name}.urls must be stun:, stuns:, turn: or turns: URLs, got '${url}'`,
+        );
+      }
+    }
+    for (const key of ['username', 'credential'] as const) {
+      if (server[key] !== undefined && typeof server[key] !== 'string') {
+        throw new TypeError(`${name}.${key} must be a string`);
+      }
+    }
+    const isTurn = urls.some((u) => u.startsWith('turn'));
+    if (isTurn && (server.username === undefined || server.credential === undefined)) {
+      throw new TypeError(`${name} is a TURN server and needs username and credential`);
+    }
+    return {
+      urls: [...urls],
+      ...(typeof server.username === 'string' && { username: server.username }),
+      ...(typeof server.credential === 'string' && { credential: server.credential }),
+    };
+  });
+}
+
+export function validateIceTransportPolicy(value: unknown): IceTransportPolicy {
+  if (value === undefined) return 'all';
+  if (value !== 'all' && value !== 'relay') {
+    throw new TypeError("iceTransportPolicy must be 'all' or 'relay'");
+  }
+  return value;
+}
+
+export interface ProduceDataSettings {
+  ordered: boolean;
+  maxPacketLifeTime: number | undefined;
+  maxRetransmits: number | undefined;
+  label: string;
+  protocol: string;
+  appData: AppData;
+  maxBufferedAmount: number;
+}
+
+export function validateProduceDataOptions(
+  options: unknown,
+  defaultMaxBufferedAmount: number,
+): ProduceDataSettings {
+  if (options === undefined) options = {};
+  if (!isPlainObject(options)) throw new TypeError('produceData() options must be a plain object');
+  const maxPacketLifeTime = validateUint16Option(options.maxPacketLifeTime, 'maxPacketLifeTime');
+  const maxRetransmits = validateUint16Option(options.maxRetransmits, 'maxRetransmits');
+  if (maxPacketLifeTime !== undefined && maxRetransmits !== undefined) {
+    throw new TypeError('maxPacketLifeTime and maxRetransmits cannot both be given');
+  }
+  const partial = maxPacketLifeTime !== undefined || maxRetransmits !== undefined;
+  if (options.ordered !== undefined && typeof options.ordered !== 'boolean') {
+    throw new TypeError('ordered must be a boolean');
+  }
+  if (options.ordered === true && partial) {
+    throw new TypeError(
+      'ordered: true cannot be given with maxPacketLifeTime or maxRetransmits (partial reliability is unordered)',
+    );
+  }
+  const maxBufferedAmount = options.maxBufferedAmount ?? defaultMaxBufferedAmount;
+  if (!isUint(maxBufferedAmount) || maxBufferedAmount === 0) {
+    throw new TypeError('maxBufferedAmount must be a positive integer (bytes)');
+  }
+  return {
+    ordered: options.ordered ?? !partial,
+    maxPacketLifeTime,
+    maxRetransmits,
+    label: validateShortString(options.label, 'label'),
+    protocol: validateShortString(options.protocol, 'protocol'),
+    appData: validateAppData(options.appData),
+    maxBufferedAmount,
+  };
+}
+
+export function validateTimeout(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!isUint(value) || value === 0)
+    throw new TypeError(`${name} must be a positive integer (milliseconds)`);
+  return value;
+}

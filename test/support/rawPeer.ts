@@ -1,0 +1,97 @@
+// A bare node-datachannel peer with a hand-built negotiated channel: no layer of ours
+// but the answer SDP. The smoke test uses it to prove the router and the SDP, and the
+// benchmark uses it as the ceiling of our stack.
+import { PeerConnection, type DataChannel, type RtcConfig } from 'node-datachannel';
+
+import type { LocalRouter } from '../../src/local-router/index.js';
+import { buildAnswerSdp, localFingerprint, sdpAttribute } from '../../src/sdp/answerSdp.js';
+
+export interface RawPeer {
+  pc: PeerConnection;
+  dc: DataChannel;
+  dataProducerId: string;
+  close(): void;
+}
+
+export interface RawPeerOptions {
+  /** node-datachannel ICE servers (TURN as an object or `turn:user:pass@host:port`). Default none. */
+  iceServers?: RtcConfig['iceServers'];
+  /** 'relay' gathers only TURN relay candidates. Default libdatachannel's ('all'). */
+  iceTransportPolicy?: RtcConfig['iceTransportPolicy'];
+  /** The local address libjuice binds its one UDP socket to. Default all (0.0.0.0 and ::). */
+  bindAddress?: string;
+  /** Give up (closing the peer) if the channel has not opened by then. Default: wait forever. */
+  openTimeoutMs?: number;
+}
+
+export async function openRawPeer(
+  router: LocalRouter,
+  label = 'raw',
+  options: RawPeerOptions = {},
+): Promise<RawPeer> {
+  const params = await router.createWebRtcTransport();
+  const pc = new PeerConnection(label, {
+    iceServers: options.iceServers ?? [],
+    disableAutoNegotiation: true,
+    ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+    ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+  });
+  const dc = pc.createDataChannel(label, { negotiated: true, id: 0 });
+  let timer: NodeJS.Timeout | undefined;
+  const opened = new Promise<void>((resolve, reject) => {
+    dc.onOpen(resolve);
+    dc.onError((error) => {
+      reject(new Error(error));
+    });
+    const { openTimeoutMs } = options;
+    if (openTimeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        const states = `ICE ${pc.iceState()}, gathering ${pc.gatheringState()}, peer ${pc.state()}`;
+        dc.close();
+        pc.close();
+        reject(new Error(`the data channel did not open in ${openTimeoutMs} ms (${states})`));
+      }, openTimeoutMs);
+    }
+  });
+  // Awaited below; this only keeps an early rejection from counting as unhandled meanwhile.
+  opened.catch(() => undefined);
+  pc.setLocalDescription();
+  const offer = pc.localDescription();
+  if (!offer) throw new Error('node-datachannel produced no local description');
+  const fingerprint = params.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256');
+  if (!fingerprint || !params.sctpParameters) throw new Error('router transport lacks sha-256 or SCTP');
+
+  await router.connect(params.id, {
+    dtlsParameters: { role: 'client', fingerprints: [localFingerprint(offer.sdp)] },
+  });
+  pc.setRemoteDescription(
+    buildAnswerSdp({
+      iceParameters: params.iceParameters,
+      iceCandidates: params.iceCandidates,
+      fingerprint,
+      remoteDtlsRole: 'server',
+      sctpPort: params.sctpParameters.port,
+      maxMessageSize: Number(params.sctpParameters.maxMessageSize),
+      mid: sdpAttribute(offer.sdp, 'mid') ?? '0',
+    }),
+    'answer',
+  );
+  const { id } = await router.produceData(params.id, {
+    sctpStreamParameters: { streamId: 0, ordered: true },
+    label,
+  });
+  try {
+    await opened;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    pc,
+    dc,
+    dataProducerId: id,
+    close: () => {
+      dc.close();
+      pc.close();
+    },
+  };
+}
