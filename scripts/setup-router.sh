@@ -78,12 +78,14 @@ start=$(date +%s)
 ) >>"$LOG" 2>&1 &
 build_pid=$!
 # Visible progress: one line every 30 s with the number of objects compiled so far.
+last_report=$start
 while kill -0 "$build_pid" 2>/dev/null; do
-  sleep 5
+  sleep 2
   now=$(date +%s)
-  if [ $(( (now - start) % 30 )) -lt 5 ]; then
+  if [ $((now - last_report)) -ge 30 ]; then
+    last_report=$now
     objs=$(find "$PKG/worker/out" -name '*.o' 2>/dev/null | wc -l)
-    say "  ... $((now - start)) s, $objs objects compiled"
+    say "  ... $((now - start)) s, $objs objects compiled (about 1000 in all)"
   fi
 done
 wait "$build_pid" || fail "$(grep -m1 -E 'error:|Error ' "$LOG" || echo 'make failed')"

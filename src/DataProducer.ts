@@ -57,6 +57,8 @@ interface Pending {
 
 /** Internal wiring from the Transport; not part of the public API. */
 export interface DataProducerInternal {
+  /** The router's DataProducer id. */
+  id: string;
   channel: NativeChannel;
   sctpStreamParameters: SctpStreamParameters;
   label: string;
@@ -71,7 +73,7 @@ export interface DataProducerInternal {
 export class DataProducer<
   DataProducerAppData extends AppData = AppData,
 > extends EnhancedEventEmitter<DataProducerEvents> {
-  private _id = '';
+  private readonly _id: string;
   private _channel: NativeChannel | undefined;
   private readonly _sctpStreamParameters: SctpStreamParameters;
   private readonly _label: string;
@@ -83,20 +85,18 @@ export class DataProducer<
   private readonly _observer = new EnhancedEventEmitter<DataProducerObserverEvents>();
   private _closed = false;
   private _readyState: DataProducerReadyState = 'connecting';
-  /** Set when produceData() has resolved: events before that are held back. */
-  private _active = false;
   private _nativeOpen = false;
   private _openEmitted = false;
-  private _pendingError: Error | undefined;
   private _queue: Pending[] = [];
   private _queuedBytes = 0;
   private _threshold = 0;
   private _messagesSent = 0;
   private _bytesSent = 0;
 
-  /** @internal Created by `Transport.produceData()`. */
+  /** @internal Created by `Transport.produceData()` once the router has answered. */
   constructor(internal: DataProducerInternal) {
     super();
+    this._id = internal.id;
     this._channel = internal.channel;
     this._sctpStreamParameters = internal.sctpStreamParameters;
     this._label = internal.label;
@@ -111,9 +111,6 @@ export class DataProducer<
     channel.onOpen(() => {
       this.handleNativeOpen();
     });
-    channel.onClosed(() => {
-      this.handleNativeClosed();
-    });
     channel.onError((message) => {
       this.handleNativeError(new Error(message));
     });
@@ -121,6 +118,12 @@ export class DataProducer<
       this.handleNativeBufferedAmountLow();
     });
     if (channel.isOpen()) this._nativeOpen = true;
+    // Native callbacks reach this thread only after produceData() has resolved; an open
+    // that happened before is reported as late, so that a listener attached right after
+    // `await produceData()` sees it.
+    setImmediate(() => {
+      if (this._nativeOpen) this.handleNativeOpen();
+    });
   }
 
   /** The router's DataProducer id, from the `producedata` callback. */
@@ -221,11 +224,21 @@ export class DataProducer<
     const channel = this._channel;
     if (this._readyState === 'open' && this._queue.length === 0 && channel) {
       if (channel.bufferedAmount() + size > this._maxBufferedAmount) this.throwFull(size);
-      this.sendNative(channel, payload, size);
+      try {
+        this.sendNative(channel, payload, size);
+      } catch (error) {
+        // The native channel is already closed (the router reset the stream) but its
+        // close callback has not reached this thread yet: `close` follows.
+        throw new InvalidStateError(`DataProducer is closing: ${String(error)}`);
+      }
       return;
     }
     if (this.bufferedAmount + size > this._maxBufferedAmount) this.throwFull(size);
-    this._queue.push({ data: payload, size });
+    // Copied, as RTCDataChannel.send() does: the caller may reuse its buffer at once.
+    this._queue.push({
+      data: typeof payload === 'string' ? payload : new Uint8Array(payload),
+      size,
+    });
     this._queuedBytes += size;
   }
 
@@ -234,20 +247,14 @@ export class DataProducer<
     return { messagesSent: this._messagesSent, bytesSent: this._bytesSent };
   }
 
-  /** @internal produceData() is about to resolve with this producer. */
-  activate(id: string): void {
-    this._id = id;
-    this._active = true;
-    // Deferred so that a listener attached right after `await produceData()` sees it.
-    setImmediate(() => {
-      if (this._closed) return;
-      if (this._nativeOpen) this.handleNativeOpen();
-    });
-  }
-
-  /** @internal The channel closed before produceData() resolved. */
-  get closedBeforeActive(): boolean {
-    return this._closed;
+  /**
+   * @internal libdatachannel closed the channel: the router reset its side of the stream
+   * (its DataProducer was closed) or the association is gone.
+   */
+  channelClosed(): void {
+    if (this._closed) return;
+    logger.debug('channel closed remotely [id:%s]', this._id);
+    this.fail('DataProducer closed before it opened');
   }
 
   /** @internal The transport was closed by the user. */
@@ -262,21 +269,15 @@ export class DataProducer<
   transportFailed(): void {
     if (this._closed) return;
     logger.debug('transportFailed() [id:%s]', this._id);
-    const neverOpened = !this._openEmitted;
-    this.shutDown();
-    if (neverOpened && this._active) {
-      this.safeEmit(
-        'error',
-        this._pendingError ?? new Error('DataProducer could not connect: the transport failed'),
-      );
-    }
-    this.emitClosed(['close']);
+    this.fail('DataProducer could not connect: the transport failed');
   }
 
-  /** @internal Abandons a producer whose produceData() rejected. */
-  discard(): void {
-    if (this._closed) return;
+  /** Closed without the user asking: `error` first if it never opened, then `close`. */
+  private fail(neverOpenedMessage: string): void {
+    const neverOpened = !this._openEmitted;
     this.shutDown();
+    if (neverOpened) this.safeEmit('error', new Error(neverOpenedMessage));
+    this.emitClosed(['close']);
   }
 
   private sendBlob(blob: Blob): void {
@@ -351,7 +352,7 @@ export class DataProducer<
 
   private handleNativeOpen(): void {
     this._nativeOpen = true;
-    if (this._closed || !this._active || this._openEmitted) return;
+    if (this._closed || this._openEmitted) return;
     this._openEmitted = true;
     this._readyState = 'open';
     logger.debug('open [id:%s, streamId:%d]', this._id, this._sctpStreamParameters.streamId);
@@ -359,28 +360,8 @@ export class DataProducer<
     this.safeEmit('open');
   }
 
-  private handleNativeClosed(): void {
-    if (this._closed) return;
-    // The router reset its side of the stream (its DataProducer was closed), or the
-    // association is gone.
-    logger.debug('channel closed remotely [id:%s]', this._id);
-    const neverOpened = !this._openEmitted;
-    this.shutDown();
-    if (neverOpened && this._active) {
-      this.safeEmit(
-        'error',
-        this._pendingError ?? new Error('DataProducer closed before it opened'),
-      );
-    }
-    this.emitClosed(['close']);
-  }
-
   private handleNativeError(error: Error): void {
     if (this._closed) return;
-    if (!this._active) {
-      this._pendingError = error;
-      return;
-    }
     logger.warn('channel error [id:%s]: %s', this._id, error.message);
     this.safeEmit('error', error);
   }
@@ -410,8 +391,6 @@ export class DataProducer<
   }
 
   private emitClosed(events: ('close' | 'transportclose')[]): void {
-    // A producer that produceData() never handed out has no listeners to tell.
-    if (!this._active) return;
     for (const event of events) this.safeEmit(event);
     this._observer.safeEmit('close');
   }

@@ -36,6 +36,7 @@ export class Device {
 
   /** What `createWebRtcTransport({ numSctpStreams })` on the router wants. */
   get sctpCapabilities(): SctpCapabilities {
+    if (!this._loaded) throw new InvalidStateError('not loaded');
     return { numStreams: { ...SCTP_NUM_STREAMS } };
   }
 
@@ -55,8 +56,11 @@ export class Device {
   }
 
   /** Sending data needs no RTP: every kind is unsupported. */
-  canProduce(_kind: 'audio' | 'video'): boolean {
+  canProduce(kind: 'audio' | 'video'): boolean {
     if (!this._loaded) throw new InvalidStateError('not loaded');
+    if ((kind as unknown) !== 'audio' && (kind as unknown) !== 'video') {
+      throw new TypeError(`invalid kind "${kind as string}": expected 'audio' or 'video'`);
+    }
     return false;
   }
 

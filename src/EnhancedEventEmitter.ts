@@ -8,21 +8,17 @@ const logger = new Logger('EnhancedEventEmitter');
 export type Events = Record<string, unknown[]>;
 
 /**
- * A typed EventEmitter whose `safeEmit` never lets a throwing listener break the library:
- * the error is logged and the other listeners still run.
+ * A typed EventEmitter whose `safeEmit` never lets a throwing listener reach the
+ * library's own code (a native callback, a send path): the error is logged instead.
  */
 export class EnhancedEventEmitter<E extends Events = Events> extends EventEmitter<E> {
   safeEmit<K extends keyof E & string>(event: K, ...args: E[K]): boolean {
-    const listeners = this.listeners(
-      event as unknown as EventEmitter.EventNames<E>,
-    ) as unknown as ((...a: E[K]) => void)[];
-    for (const listener of listeners) {
-      try {
-        listener(...args);
-      } catch (error) {
-        logger.error('safeEmit() | event listener threw an error [event:%s]: %o', event, error);
-      }
+    const name = event as unknown as EventEmitter.EventNames<E>;
+    try {
+      return this.emit(name, ...(args as unknown as EventEmitter.EventArgs<E, typeof name>));
+    } catch (error) {
+      logger.error('safeEmit() | event listener threw an error [event:%s]: %o', event, error);
+      return true;
     }
-    return listeners.length > 0;
   }
 }

@@ -1,36 +1,73 @@
 import { OperationError } from './errors.js';
 
 /**
+ * How long a released stream id rests before it is handed out again. mediasoup resets its
+ * side of a stream twice when a channel closes (in reply to our reset, and when its own
+ * DataProducer closes), and libdatachannel gives no notice when those resets land: one that
+ * arrives after the id got a new channel closes that channel. A second covers a few
+ * round trips on any real network.
+ */
+export const STREAM_ID_QUARANTINE_MS = 1000;
+
+/**
  * SCTP stream ids of one transport. mediasoup speaks no DCEP, so every channel is
  * negotiated on an id we pick: the lowest free one, so that a long-lived transport can
  * open and close producers forever within the streams the router accepts.
  */
 export class StreamIds {
   private readonly used: Uint8Array;
-  private lowestFree = 0;
+  /** When each id was released; -Infinity for ids never used. */
+  private readonly releasedAt: Float64Array;
 
-  constructor(readonly count: number) {
+  constructor(
+    readonly count: number,
+    private readonly quarantineMs = STREAM_ID_QUARANTINE_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.used = new Uint8Array(count);
+    this.releasedAt = new Float64Array(count).fill(-Infinity);
   }
 
-  allocate(): number {
-    for (let id = this.lowestFree; id < this.count; id++) {
-      if (this.used[id] === 0) {
-        this.used[id] = 1;
-        this.lowestFree = id + 1;
-        return id;
+  /**
+   * Takes the lowest free id whose quarantine is over. Returns undefined when the only free
+   * ids are still resting (see `msUntilFree()`); throws OperationError when all are in use.
+   */
+  allocate(): number | undefined {
+    const now = this.now();
+    let resting = false;
+    for (let id = 0; id < this.count; id++) {
+      if (this.used[id] === 1) continue;
+      if (now - (this.releasedAt[id] ?? -Infinity) < this.quarantineMs) {
+        resting = true;
+        continue;
       }
+      this.used[id] = 1;
+      return id;
     }
+    if (resting) return undefined;
     throw new OperationError(
       `no free SCTP stream id: all ${this.count} streams of this transport are in use ` +
         '(close a DataProducer to free one)',
     );
   }
 
-  release(id: number): void {
+  /** Milliseconds until a resting id may be taken again, or undefined if none rests. */
+  msUntilFree(): number | undefined {
+    const now = this.now();
+    let soonest: number | undefined;
+    for (let id = 0; id < this.count; id++) {
+      if (this.used[id] === 1) continue;
+      const left = this.quarantineMs - (now - (this.releasedAt[id] ?? -Infinity));
+      if (left > 0 && (soonest === undefined || left < soonest)) soonest = left;
+    }
+    return soonest;
+  }
+
+  /** Frees an id; it rests first unless libdatachannel never had a channel on it. */
+  release(id: number, { rest = true }: { rest?: boolean } = {}): void {
     if (this.used[id] !== 1) return;
     this.used[id] = 0;
-    if (id < this.lowestFree) this.lowestFree = id;
+    if (rest) this.releasedAt[id] = this.now();
   }
 
   inUse(): number {

@@ -7,7 +7,12 @@ import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
 import { InvalidStateError, OperationError, UnsupportedError } from './errors.js';
 import { toNativeIceServers } from './iceServers.js';
 import { Logger } from './Logger.js';
-import { createNativePeer, type NativePeer, type NativePeerState } from './native.js';
+import {
+  createNativePeer,
+  type NativeChannel,
+  type NativePeer,
+  type NativePeerState,
+} from './native.js';
 import { buildAnswerSdp, localFingerprint, sdpAttribute } from './sdp/answerSdp.js';
 import { StreamIds } from './StreamIds.js';
 import type {
@@ -106,6 +111,8 @@ export class Transport<
   private _peer: NativePeer | undefined;
   private _offerSdp: string | undefined;
   private _connected = false;
+  /** The SCTP association has been up (connectionState reached 'connected'). */
+  private _associated = false;
   private _streamIds: StreamIds | undefined;
   /** Every producer not yet closed, including those whose produceData() is in flight. */
   private readonly _producers = new Set<DataProducer>();
@@ -226,7 +233,9 @@ export class Transport<
           '(its first produceData()): libdatachannel cannot change the ICE servers of a running agent',
       );
     }
-    if (!isPlainObject(options)) throw new TypeError('updateIceServers() takes { iceServers }');
+    if (!isPlainObject(options) || !Array.isArray(options.iceServers)) {
+      throw new TypeError('updateIceServers() takes { iceServers: RTCIceServer[] }');
+    }
     this._iceServers = validateIceServers(options.iceServers);
   }
 
@@ -245,7 +254,7 @@ export class Transport<
       timestamp,
       bytesSent: peer?.bytesSent() ?? 0,
       bytesReceived: peer?.bytesReceived() ?? 0,
-      iceState: this._connectionState,
+      connectionState: this._connectionState,
       ...(pair && { selectedCandidatePairId: 'CP01' }),
     });
     if (pair) {
@@ -275,7 +284,6 @@ export class Transport<
       }
     }
     for (const producer of this._producers) {
-      if (!producer.id) continue;
       const streamId = producer.sctpStreamParameters.streamId;
       report.set(`D${streamId}`, {
         id: `D${streamId}`,
@@ -304,7 +312,7 @@ export class Transport<
     const streamIds = (this._streamIds ??= new StreamIds(
       Math.min(SCTP_NUM_STREAMS.OS, sctp.maxStreams ?? SCTP_NUM_STREAMS.OS, peer.maxStreamId() + 1),
     ));
-    const streamId = streamIds.allocate();
+    const streamId = await this.allocateStreamId(streamIds);
     const sctpStreamParameters: SctpStreamParameters = {
       streamId,
       ordered: settings.ordered,
@@ -313,30 +321,26 @@ export class Transport<
       }),
       ...(settings.maxRetransmits !== undefined && { maxRetransmits: settings.maxRetransmits }),
     };
-    let channel;
+    let producer: DataProducer | undefined;
+    // Set by the native close callback, which can run before the producer exists.
+    const early = { closed: false };
+    let channel: NativeChannel | undefined;
+    const openChannel = (): NativeChannel => {
+      try {
+        return peer.createChannel({ ...settings, streamId }, () => {
+          if (producer) producer.channelClosed();
+          else early.closed = true;
+        });
+      } catch (error) {
+        throw new OperationError(`could not create the SCTP channel: ${String(error)}`);
+      }
+    };
     try {
-      channel = peer.createChannel({ ...settings, streamId });
-    } catch (error) {
-      streamIds.release(streamId);
-      throw new OperationError(`could not create the SCTP channel: ${String(error)}`);
-    }
-    const producer: DataProducer = new DataProducer({
-      channel,
-      sctpStreamParameters,
-      label: settings.label,
-      protocol: settings.protocol,
-      appData: settings.appData,
-      maxMessageSize: sctp.maxMessageSize,
-      maxBufferedAmount: settings.maxBufferedAmount,
-      onShutDown: () => {
-        this._producers.delete(producer);
-        streamIds.release(streamId);
-        peer.releaseChannel(channel);
-      },
-    });
-    this._producers.add(producer);
-    try {
-      if (!this._connected) await this.connect(peer, sctp);
+      if (!this._connected) {
+        // The offer needs a channel to carry the SCTP m-line.
+        channel ??= openChannel();
+        await this.connect(peer, sctp);
+      }
       const { id } = await this.signal<{ id: string }>(
         'producedata',
         {
@@ -353,12 +357,39 @@ export class Transport<
         },
       );
       this.assertNotClosed();
-      if (producer.closed) {
-        throw new InvalidStateError('the transport failed before the DataProducer was produced');
+      // Only now, when the router has its DataProducer on this stream (so it has closed any
+      // earlier one and sent that stream's reset), may a reused id get a channel: a reset
+      // still in flight would close the new one.
+      channel ??= openChannel();
+      if (early.closed) {
+        throw new InvalidStateError(
+          'the SCTP stream was closed before the DataProducer was produced',
+        );
       }
-      producer.activate(id);
+      const native = channel;
+      producer = new DataProducer({
+        id,
+        channel: native,
+        sctpStreamParameters,
+        label: settings.label,
+        protocol: settings.protocol,
+        appData: settings.appData,
+        maxMessageSize: sctp.maxMessageSize,
+        maxBufferedAmount: settings.maxBufferedAmount,
+        onShutDown: () => {
+          if (producer) this._producers.delete(producer);
+          this.releaseStreamId(streamIds, streamId);
+        },
+      });
+      this._producers.add(producer);
     } catch (error) {
-      producer.discard();
+      if (channel) {
+        channel.close();
+        this.releaseStreamId(streamIds, streamId);
+      } else {
+        // libdatachannel never saw this id: no reset can be in flight for it.
+        streamIds.release(streamId, { rest: false });
+      }
       throw error;
     }
     this._observer.safeEmit('newdataproducer', producer);
@@ -467,10 +498,15 @@ export class Transport<
     });
   }
 
-  private handlePeerState(state: NativePeerState): void {
-    if (this._closed || state === 'closed' || state === this._connectionState) return;
+  private handlePeerState(nativeState: NativePeerState): void {
+    // Only close() closes the peer connection on purpose, and it ignores what follows. A
+    // 'closed' before that is libdatachannel tearing it down by itself (SCTP gave up, the
+    // router closed its transport): nothing can revive it, so the transport has failed.
+    const state = nativeState === 'closed' ? 'failed' : nativeState;
+    if (this._closed || state === this._connectionState) return;
     logger.debug('connection state [id:%s]: %s', this._id, state);
     this._connectionState = state;
+    if (state === 'connected') this._associated = true;
     this.safeEmit('connectionstatechange', state);
     if (state === 'failed') {
       for (const producer of [...this._producers]) producer.transportFailed();
@@ -480,6 +516,27 @@ export class Transport<
 
   private rejectPendingSignals(reason: string): void {
     for (const signal of [...this._pendingSignals]) signal.reject(new InvalidStateError(reason));
+  }
+
+  /** The lowest free stream id; waits while the only free ones are resting after a close. */
+  private async allocateStreamId(streamIds: StreamIds): Promise<number> {
+    for (;;) {
+      const streamId = streamIds.allocate();
+      if (streamId !== undefined) return streamId;
+      const waitMs = Math.ceil(streamIds.msUntilFree() ?? 1);
+      logger.debug('allocateStreamId() | every free stream id is resting, waiting %d ms', waitMs);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      this.assertNotClosed();
+    }
+  }
+
+  /**
+   * libdatachannel forgets a stream only through its SCTP reset: a channel closed before
+   * the association is up leaves its id taken for the life of the peer (a new channel on it
+   * never opens, or never sees the router close it), so that id is not handed out again.
+   */
+  private releaseStreamId(streamIds: StreamIds, streamId: number): void {
+    if (this._associated) streamIds.release(streamId);
   }
 
   /** For checks after an await: close() may have run meanwhile. */

@@ -1,13 +1,23 @@
 import type { NativeIceServer } from './native.js';
 import type { IceServer } from './types.js';
 
+/** An RFC 7064/7065 URL: `scheme:host[:port][?transport=udp|tcp]`, no user info. */
+const ICE_SERVER_URL =
+  /^(stuns?|turns?):(\[[0-9a-f:.]+\]|[^:?@/\s[\]]+)(?::(\d{1,5}))?(?:\?transport=(udp|tcp))?$/i;
+
+/** True for a STUN or TURN URL that toNativeIceServers() can convert (port 1 to 65535). */
+export function isIceServerUrl(url: string): boolean {
+  const match = ICE_SERVER_URL.exec(url);
+  const port = match?.[3];
+  return match !== null && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+}
+
 /** RTCIceServer URLs as libdatachannel takes them: STUN as a URL string, TURN as an object. */
 export function toNativeIceServers(servers: readonly IceServer[]): (string | NativeIceServer)[] {
   const native: (string | NativeIceServer)[] = [];
   for (const server of servers) {
     for (const url of typeof server.urls === 'string' ? [server.urls] : server.urls) {
-      const match =
-        /^(stuns?|turns?):(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/i.exec(url);
+      const match = isIceServerUrl(url) ? ICE_SERVER_URL.exec(url) : null;
       if (!match) throw new TypeError(`cannot parse ICE server URL '${url}'`);
       const [, scheme = '', rawHost = '', port, transport] = match;
       const hostname = rawHost.replace(/^\[|\]$/g, '');

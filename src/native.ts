@@ -21,6 +21,7 @@ export interface NativePeerConfig {
 export type NativePeerState =
   'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
+/** A node-datachannel DataChannel as the rest of the library may use it. */
 export interface NativeChannel {
   sendMessage(message: string): boolean;
   sendMessageBinary(buffer: Uint8Array): boolean;
@@ -29,7 +30,6 @@ export interface NativeChannel {
   isOpen(): boolean;
   close(): void;
   onOpen(cb: () => void): void;
-  onClosed(cb: () => void): void;
   onError(cb: (error: string) => void): void;
   onBufferedAmountLow(cb: () => void): void;
 }
@@ -52,9 +52,11 @@ export interface NativePeer {
   /** Creates the offer once every first channel exists; returns its SDP. */
   createOffer(): string;
   setAnswer(sdp: string): void;
-  createChannel(init: NativeChannelInit): NativeChannel;
-  /** Drops our reference to a channel that is closed for good. */
-  releaseChannel(channel: NativeChannel): void;
+  /**
+   * Creates a negotiated channel. `onClosed` runs once, when libdatachannel reports the
+   * channel closed (by us, by the router's stream reset, or with the association).
+   */
+  createChannel(init: NativeChannelInit, onClosed: () => void): NativeChannel;
   onStateChange(cb: (state: NativePeerState) => void): void;
   /** The largest stream id the native stack accepts. */
   maxStreamId(): number;
@@ -68,6 +70,11 @@ export interface NativePeer {
 
 let livePeers = 0;
 
+// node-datachannel frees a DataChannel's native side only once its close callback has run
+// on this thread; a wrapper collected before that leaves a dangling pointer that its
+// cleanup() then follows. So every channel is held here until that callback has run.
+const liveChannels = new Set<DataChannel>();
+
 export function createNativePeer(name: string, config: NativePeerConfig): NativePeer {
   const pc = new PeerConnection(name, {
     iceServers: config.iceServers,
@@ -78,8 +85,6 @@ export function createNativePeer(name: string, config: NativePeerConfig): Native
   });
   livePeers++;
   let closed = false;
-  // Held here so that they live as long as the peer: a collected DataChannel closes itself.
-  const channels = new Set<DataChannel>();
 
   return {
     createOffer() {
@@ -91,7 +96,7 @@ export function createNativePeer(name: string, config: NativePeerConfig): Native
     setAnswer(sdp) {
       pc.setRemoteDescription(sdp, 'answer');
     },
-    createChannel(init) {
+    createChannel(init, onClosed) {
       const channel = pc.createDataChannel(init.label, {
         negotiated: true,
         id: init.streamId,
@@ -100,11 +105,13 @@ export function createNativePeer(name: string, config: NativePeerConfig): Native
         ...(init.maxPacketLifeTime !== undefined && { maxPacketLifeTime: init.maxPacketLifeTime }),
         ...(init.maxRetransmits !== undefined && { maxRetransmits: init.maxRetransmits }),
       });
-      channels.add(channel);
+      // A collected DataChannel closes itself: this reference also keeps it alive.
+      liveChannels.add(channel);
+      channel.onClosed(() => {
+        liveChannels.delete(channel);
+        onClosed();
+      });
       return channel;
-    },
-    releaseChannel(channel) {
-      channels.delete(channel as DataChannel);
     },
     onStateChange(cb) {
       pc.onStateChange((state) => {
@@ -125,13 +132,14 @@ export function createNativePeer(name: string, config: NativePeerConfig): Native
     close() {
       if (closed) return;
       closed = true;
-      for (const channel of channels) channel.close();
-      channels.clear();
       pc.close();
       livePeers--;
       // libdatachannel's threads keep the process alive until cleanup(), which must only
-      // run once no peer is left.
-      if (livePeers === 0) cleanup();
+      // run once no peer is left. It also releases every channel's native side.
+      if (livePeers === 0) {
+        cleanup();
+        liveChannels.clear();
+      }
     },
   };
 }

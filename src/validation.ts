@@ -1,5 +1,7 @@
 // Argument checks for the public methods. Each returns a fresh, validated copy so that
-// the library never keeps or mutates the caller's objects.
+// the library never keeps or mutates the caller's objects; appData alone is kept by
+// reference, as mediasoup-client does, since it is the caller's to change.
+import { isIceServerUrl } from './iceServers.js';
 import type {
   AppData,
   DtlsParameters,
@@ -14,8 +16,14 @@ const MAX_UINT16 = 65535;
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === null || proto === Object.prototype) return true;
+  // Object.prototype of another realm: objects from a vm context, or from structuredClone()
+  // under Jest, whose globals come from outside the test's context.
+  return (
+    Object.getPrototypeOf(proto) === null &&
+    Object.prototype.toString.call(value) === '[object Object]'
+  );
 }
 
 export function isUint(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number {
@@ -142,7 +150,10 @@ export interface NormalizedSctp {
   port: number;
   /** The router's receive limit: the largest message we may send. */
   maxMessageSize: number;
-  /** How many streams the router accepts from us, when it says. */
+  /**
+   * How many stream ids we may use, when the router says: a data channel uses its id in both
+   * directions, so the router's outgoing streams (OS) limit it as much as its incoming (MIS).
+   */
   maxStreams: number | undefined;
 }
 
@@ -169,8 +180,13 @@ export function validateSctpParameters(value: unknown): NormalizedSctp | undefin
     parameters,
     port: value.port,
     maxMessageSize: receiveLimit,
-    maxStreams: typeof value.MIS === 'number' ? value.MIS : undefined,
+    maxStreams: minOf(value.OS, value.MIS),
   };
+}
+
+function minOf(...values: unknown[]): number | undefined {
+  const numbers = values.filter((v): v is number => typeof v === 'number');
+  return numbers.length > 0 ? Math.min(...numbers) : undefined;
 }
 
 export function validateIceServers(value: unknown): IceServer[] {
@@ -184,9 +200,10 @@ export function validateIceServers(value: unknown): IceServer[] {
       throw new TypeError(`${name}.urls must be a string or a non-empty array of strings`);
     }
     for (const url of urls) {
-      if (!/^(stun|stuns|turn|turns):/.test(url)) {
+      if (!isIceServerUrl(url)) {
         throw new TypeError(
-          `${name}.urls must be stun:, stuns:, turn: or turns: URLs, got '${url}'`,
+          `${name}.urls must be stun:, stuns:, turn: or turns: URLs ` +
+            `(scheme:host[:port][?transport=udp|tcp]), got '${url}'`,
         );
       }
     }
@@ -195,7 +212,7 @@ export function validateIceServers(value: unknown): IceServer[] {
         throw new TypeError(`${name}.${key} must be a string`);
       }
     }
-    const isTurn = urls.some((u) => u.startsWith('turn'));
+    const isTurn = urls.some((u) => /^turns?:/i.test(u));
     if (isTurn && (server.username === undefined || server.credential === undefined)) {
       throw new TypeError(`${name} is a TURN server and needs username and credential`);
     }

@@ -51,8 +51,11 @@ export interface BenchClient {
   readonly name: string;
   /** What it is built on, for the report. */
   readonly stack: string;
-  /** Opens one transport with one ordered, reliable DataProducer, ready to send. */
-  open(router: SignalingRouter, label: string): Promise<BenchChannel>;
+  /**
+   * Opens one transport with one ordered, reliable DataProducer, ready to send. When
+   * `signal` aborts (a timeout), it closes what it made and rejects.
+   */
+  open(router: SignalingRouter, label: string, signal: AbortSignal): Promise<BenchChannel>;
   /** Releases what the client holds across channels (devices, factories). */
   dispose(): Promise<void> | void;
 }

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { errorMessage } from './util.js';
 
 export const ALL_CLIENTS = ['ours', 'raw', 'mediasoup-client', 'msc-node'] as const;
@@ -22,8 +24,10 @@ export interface BenchConfig {
   burstBytes: number;
   /** A wait for bufferedamountlow that makes no progress for this long is a stall. */
   stallMs: number;
-  /** Bounded wait for the router to receive everything after sending stops. */
+  /** Bounded wait for the router to receive everything after sending stops ... */
   drainTimeoutMs: number;
+  /** ... failing early if nothing arrives for this long. */
+  drainStallMs: number;
   openTimeoutMs: number;
   closeTimeoutMs: number;
   /** Scale: N transports opened at once. */
@@ -75,6 +79,19 @@ function parseSize(text: string): number {
   return unit.startsWith('k') ? n * 1024 : n * 1024 * 1024;
 }
 
+/** BENCH_SCALE: "100,1000"; set but empty, "0" or "none": no scale test. */
+function scaleList(quick: boolean): number[] {
+  const raw = process.env.BENCH_SCALE;
+  if (raw !== undefined && /^\s*(none)?\s*$/i.test(raw)) return [];
+  return envList('BENCH_SCALE', quick ? '20' : '100,1000')
+    .map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`BENCH_SCALE: bad N "${s}"`);
+      return n;
+    })
+    .filter((n) => n > 0);
+}
+
 export function loadConfig(): BenchConfig {
   try {
     const quick = envString('BENCH_QUICK') === '1';
@@ -90,22 +107,20 @@ export function loadConfig(): BenchConfig {
       pollMs: envNumber('BENCH_POLL_MS', 2),
       burstBytes: envNumber('BENCH_BURST_BYTES', 256 * 1024),
       stallMs: envNumber('BENCH_STALL_MS', 10000),
-      drainTimeoutMs: envNumber('BENCH_DRAIN_TIMEOUT_MS', 20000),
+      drainTimeoutMs: envNumber('BENCH_DRAIN_TIMEOUT_MS', 60000),
+      drainStallMs: envNumber('BENCH_DRAIN_STALL_MS', 5000),
       openTimeoutMs: envNumber('BENCH_OPEN_TIMEOUT_MS', 15000),
       closeTimeoutMs: envNumber('BENCH_CLOSE_TIMEOUT_MS', 5000),
-      scale: envList('BENCH_SCALE', quick ? '20' : '100,1000').map((s) => {
-        const n = Number(s);
-        if (!Number.isInteger(n) || n < 0) throw new Error(`BENCH_SCALE: bad N "${s}"`);
-        return n;
-      }).filter((n) => n > 0),
+      scale: scaleList(quick),
       scaleClients: clientList('BENCH_SCALE_CLIENTS', ALL_CLIENTS.join(',')),
       scalePeerMaxN: envNumber('BENCH_SCALE_PEER_MAX', 100),
       scaleOpenTimeoutMs: envNumber('BENCH_SCALE_OPEN_TIMEOUT_MS', 90000),
-      resultsDir: envString('BENCH_RESULTS_DIR') ?? 'bench/results',
+      resultsDir: envString('BENCH_RESULTS_DIR') ?? join(__dirname, '..', 'results'),
     };
     if (config.lowWater >= config.highWater) throw new Error('BENCH_LOW must be below BENCH_HIGH');
     for (const size of config.sizes) {
-      if (size < 9) throw new Error(`message size ${size} is below 9 bytes (8-byte sequence + check byte)`);
+      if (size < 9)
+        throw new Error(`message size ${size} is below 9 bytes (8-byte sequence + check byte)`);
     }
     return config;
   } catch (error) {

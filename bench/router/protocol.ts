@@ -40,12 +40,18 @@ export interface RouterMethods {
   /** Resolves with the stats once `count` messages arrived, or after `timeoutMs` anyway. */
   waitFor: { params: [string, number, number]; result: ProducerStats };
   /** Resolves with how many of the producers got at least `count` messages (bounded wait). */
-  waitForEach: { params: [string[], number, number]; result: { complete: number; missing: string[] } };
+  waitForEach: {
+    params: [string[], number, number];
+    result: { complete: number; missing: string[] };
+  };
   workerCpuSeconds: { params: []; result: number };
-  /** Resident set size in bytes of the worker and of the host process. */
-  memory: { params: []; result: { workerRss: number; hostRss: number } };
-  /** Messages that arrived for producers nobody tracks. */
-  untrackedCount: { params: []; result: number };
+  /** CPU seconds of the router host process itself (mediasoup's Node side, verification). */
+  hostCpuSeconds: { params: []; result: number };
+  /**
+   * What the worker itself has received for a DataProducer (its getStats()), before the
+   * DirectTransport hands it to Node; null if it cannot tell.
+   */
+  workerReceived: { params: [string]; result: { messages: number; bytes: number } | null };
   close: { params: []; result: undefined };
 }
 
@@ -62,7 +68,4 @@ export type ResponseMessage =
   | { kind: 'response'; id: number; ok: true; result: unknown }
   | { kind: 'response'; id: number; ok: false; error: string };
 
-export type HostEvent =
-  | { kind: 'ready'; info: RouterInfo }
-  | { kind: 'fatal'; error: string }
-  | { kind: 'workerDied'; error: string };
+export type HostEvent = { kind: 'ready'; info: RouterInfo } | { kind: 'fatal'; error: string };

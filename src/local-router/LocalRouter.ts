@@ -17,7 +17,10 @@ export interface LocalRouterOptions {
   logLevel?: 'debug' | 'warn' | 'error' | 'none';
   /** Keep every received message in `messages`. Default true; the benchmark turns it off. */
   recordMessages?: boolean;
-  /** Environment to resolve mediasoup from (MEDIASOUP_PATH and friends). Default process.env. */
+  /**
+   * Where to find the mediasoup package (MEDIASOUP_PATH, MEDIASOUP_DATA_PRODUCER_CACHE).
+   * Default process.env. MEDIASOUP_WORKER_BIN is read by mediasoup itself from process.env.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -157,6 +160,9 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     count: number,
     { dataProducerId, timeoutMs = 20000 }: { dataProducerId?: string; timeoutMs?: number } = {},
   ): Promise<ReceivedMessage[]> {
+    if (!this.recordMessages) {
+      throw new Error('waitForMessages() needs a LocalRouter started with recordMessages: true');
+    }
     const matching = (): ReceivedMessage[] =>
       dataProducerId === undefined ? this.messages : this.messagesOf(dataProducerId);
     if (matching().length >= count) return matching();

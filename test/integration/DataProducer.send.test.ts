@@ -1,4 +1,4 @@
-import { type DataProducer, type Transport } from 'mediasoup-data-producer';
+import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
 import { createTransport, once, startSession, type Session } from '../support/session.js';
 
@@ -14,10 +14,14 @@ afterEach(async () => {
   await session.close();
 });
 
-async function openProducer(): Promise<DataProducer> {
-  const dataProducer = await transport.produceData({ label: 'chat' });
+async function openProducer(on: Transport = transport): Promise<DataProducer> {
+  const dataProducer = await on.produceData({ label: 'chat' });
   if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
   return dataProducer;
+}
+
+function bytes(data: Buffer | undefined): number[] {
+  return [...(data ?? [])];
 }
 
 test('dataProducer.send() a string, binary, empty string and empty binary arrive with PPIDs 51, 53, 56, 57', async () => {
@@ -31,5 +35,169 @@ test('dataProducer.send() a string, binary, empty string and empty binary arrive
 
   expect(messages.map((m) => m.ppid)).toEqual([51, 53, 56, 57]);
   expect(messages[0]?.data.toString()).toBe('hello');
-  expect([...(messages[1]?.data ?? [])]).toEqual([1, 2, 3]);
+  expect(bytes(messages[1]?.data)).toEqual([1, 2, 3]);
+});
+
+test('dataProducer.send() a non-ASCII string arrives as its UTF-8 bytes with PPID 51', async () => {
+  const dataProducer = await openProducer();
+  const text = 'héllo wörld ✓ 🚀';
+  dataProducer.send(text);
+
+  const [message] = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+
+  expect(message?.ppid).toBe(51);
+  expect(message?.data.equals(Buffer.from(text, 'utf8'))).toBe(true);
+});
+
+test('dataProducer.send() an ArrayBuffer arrives as its bytes with PPID 53', async () => {
+  const dataProducer = await openProducer();
+  const buffer = new Uint8Array([9, 8, 7, 6, 5]).buffer;
+  dataProducer.send(buffer);
+  dataProducer.send(new ArrayBuffer(0));
+
+  const messages = await session.router.waitForMessages(2, { dataProducerId: dataProducer.id });
+
+  expect(messages[0]?.ppid).toBe(53);
+  expect(bytes(messages[0]?.data)).toEqual([9, 8, 7, 6, 5]);
+  expect(messages[1]?.ppid).toBe(57);
+});
+
+test('dataProducer.send() a Uint16Array that is a window into a larger buffer sends only the view bytes', async () => {
+  const dataProducer = await openProducer();
+  const backing = new ArrayBuffer(16);
+  new Uint8Array(backing).forEach((_, i, all) => (all[i] = 0xf0 + i));
+  const view = new Uint16Array(backing, 4, 3); // bytes 4..9
+  dataProducer.send(view);
+
+  const [message] = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+
+  expect(message?.ppid).toBe(53);
+  expect(bytes(message?.data)).toEqual([0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9]);
+});
+
+test('dataProducer.send() a DataView that is a window into a larger buffer sends only the view bytes', async () => {
+  const dataProducer = await openProducer();
+  const backing = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  dataProducer.send(new DataView(backing.buffer, 3, 4));
+
+  const [message] = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+
+  expect(message?.ppid).toBe(53);
+  expect(bytes(message?.data)).toEqual([3, 4, 5, 6]);
+});
+
+test('dataProducer.send() a Buffer sliced from a pooled allocation sends only its own bytes', async () => {
+  const dataProducer = await openProducer();
+  // Small Buffers share Node's 8 KiB pool: byteOffset is not 0.
+  const pooled = Buffer.from('pooled-bytes');
+  expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+  dataProducer.send(pooled.subarray(7));
+
+  const [message] = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+
+  expect(message?.data.toString()).toBe('bytes');
+});
+
+test('dataProducer.send() a Blob arrives as its bytes with PPID 53, an empty Blob with PPID 57', async () => {
+  const dataProducer = await openProducer();
+  dataProducer.send(new Blob(['blob ', Buffer.from([0xff, 0x00])]));
+  dataProducer.send(new Blob([]));
+
+  const messages = await session.router.waitForMessages(2, { dataProducerId: dataProducer.id });
+
+  expect(messages[0]?.ppid).toBe(53);
+  expect(
+    messages[0]?.data.equals(Buffer.concat([Buffer.from('blob '), Buffer.from([0xff, 0])])),
+  ).toBe(true);
+  expect(messages[1]?.ppid).toBe(57);
+});
+
+test('dataProducer.send() string, Blob, string arrive in the order sent although the Blob is read asynchronously', async () => {
+  const dataProducer = await openProducer();
+  dataProducer.send('first');
+  dataProducer.send(new Blob(['second']));
+  dataProducer.send('third');
+  dataProducer.send(new Blob(['fourth']));
+  dataProducer.send(new Blob(['fifth']));
+  dataProducer.send(Buffer.from('sixth'));
+
+  const messages = await session.router.waitForMessages(6, { dataProducerId: dataProducer.id });
+
+  expect(messages.map((m) => m.data.toString())).toEqual([
+    'first',
+    'second',
+    'third',
+    'fourth',
+    'fifth',
+    'sixth',
+  ]);
+  expect(messages.map((m) => m.ppid)).toEqual([51, 53, 51, 53, 53, 53]);
+});
+
+test('dataProducer.send() a message larger than the router max message size throws TypeError and sends nothing', async () => {
+  const small = await createTransport(session, { router: { maxSctpMessageSize: 1000 } });
+  const dataProducer = await openProducer(small);
+
+  dataProducer.send(Buffer.alloc(1000, 1)); // exactly the limit: accepted
+  expect(() => {
+    dataProducer.send(Buffer.alloc(1001));
+  }).toThrow(TypeError);
+  expect(() => {
+    dataProducer.send('x'.repeat(1001));
+  }).toThrow(TypeError);
+  // 501 characters but 1002 UTF-8 bytes: the limit is in bytes.
+  expect(() => {
+    dataProducer.send('é'.repeat(501));
+  }).toThrow(TypeError);
+  expect(() => {
+    dataProducer.send(new Blob([new Uint8Array(1001)]));
+  }).toThrow(TypeError);
+  expect(dataProducer.bufferedAmount).toBeLessThanOrEqual(1000);
+  dataProducer.send('marker');
+
+  // Ordered: anything sent between the two would arrive before the marker.
+  const messages = await session.router.waitForMessages(2, { dataProducerId: dataProducer.id });
+  expect(messages.map((m) => m.data.length)).toEqual([1000, 6]);
+  expect(messages[1]?.data.toString()).toBe('marker');
+});
+
+test('dataProducer.send() a message larger than the router max message size before open throws TypeError', async () => {
+  const small = await createTransport(session, { router: { maxSctpMessageSize: 1000 } });
+  const dataProducer = await small.produceData();
+  expect(dataProducer.readyState).toBe('connecting');
+
+  expect(() => {
+    dataProducer.send(new Uint8Array(1001));
+  }).toThrow(TypeError);
+  expect(dataProducer.bufferedAmount).toBe(0);
+  dataProducer.send('marker');
+
+  const messages = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+  expect(messages.map((m) => m.data.toString())).toEqual(['marker']);
+});
+
+test('dataProducer.send() a number, object, null, undefined or boolean throws TypeError and sends nothing', async () => {
+  const dataProducer = await openProducer();
+
+  for (const value of [42, { text: 'hi' }, null, undefined, true, [1, 2], Symbol('s')]) {
+    expect(() => {
+      dataProducer.send(value as unknown as string);
+    }).toThrow(TypeError);
+  }
+  dataProducer.send('marker');
+
+  const messages = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+  expect(messages.map((m) => m.data.toString())).toEqual(['marker']);
+});
+
+test('dataProducer.send() after close() throws InvalidStateError for every kind of data', async () => {
+  const dataProducer = await openProducer();
+  dataProducer.close();
+
+  for (const value of ['text', Buffer.from([1]), new ArrayBuffer(1), new Blob(['b'])]) {
+    expect(() => {
+      dataProducer.send(value);
+    }).toThrow(InvalidStateError);
+  }
+  expect(dataProducer.bufferedAmount).toBe(0);
 });

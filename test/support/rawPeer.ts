@@ -13,10 +13,18 @@ export interface RawPeer {
   close(): void;
 }
 
+// node-datachannel 0.33.4 frees a DataChannel wrapper when its JS object is garbage-collected
+// but leaves it in the list that cleanup() walks, so cleanup() after a collection crashes the
+// process (segfault, abort or double free). Closed peers stay referenced for the process's life.
+const closedPeers: { pc: PeerConnection; dc: DataChannel }[] = [];
+
 export interface RawPeerOptions {
   /** node-datachannel ICE servers (TURN as an object or `turn:user:pass@host:port`). Default none. */
   iceServers?: RtcConfig['iceServers'];
-  /** 'relay' gathers only TURN relay candidates. Default libdatachannel's ('all'). */
+  /**
+   * Default 'all'. 'relay' only filters the candidates signalled: libjuice still checks pairs
+   * from its host socket, so it does not force TURN (see test/integration/turn.raw.test.ts).
+   */
   iceTransportPolicy?: RtcConfig['iceTransportPolicy'];
   /** The local address libjuice binds its one UDP socket to. Default all (0.0.0.0 and ::). */
   bindAddress?: string;
@@ -49,6 +57,7 @@ export async function openRawPeer(
         const states = `ICE ${pc.iceState()}, gathering ${pc.gatheringState()}, peer ${pc.state()}`;
         dc.close();
         pc.close();
+        closedPeers.push({ pc, dc });
         reject(new Error(`the data channel did not open in ${openTimeoutMs} ms (${states})`));
       }, openTimeoutMs);
     }
@@ -59,7 +68,8 @@ export async function openRawPeer(
   const offer = pc.localDescription();
   if (!offer) throw new Error('node-datachannel produced no local description');
   const fingerprint = params.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256');
-  if (!fingerprint || !params.sctpParameters) throw new Error('router transport lacks sha-256 or SCTP');
+  if (!fingerprint || !params.sctpParameters)
+    throw new Error('router transport lacks sha-256 or SCTP');
 
   await router.connect(params.id, {
     dtlsParameters: { role: 'client', fingerprints: [localFingerprint(offer.sdp)] },
@@ -92,6 +102,7 @@ export async function openRawPeer(
     close: () => {
       dc.close();
       pc.close();
+      closedPeers.push({ pc, dc });
     },
   };
 }

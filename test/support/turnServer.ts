@@ -31,7 +31,7 @@ export interface TurnServer {
   pid: number;
   /** Successful TURN ALLOCATE requests so far (a relay candidate was handed out). */
   allocations(): number;
-  /** The peer addresses (`ip:port`) the server was given permission to relay to. */
+  /** The peers (`ip`, or `ip:port` for channel bindings) the server was allowed to relay to. */
   peers(): string[];
   /** Everything turnserver logged so far. */
   log(): string;
@@ -106,7 +106,11 @@ async function launch(
     `--pidfile=${path.join(dir, 'turnserver.pid')}`,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    child.once('close', () => {
+      resolve();
+    }),
+  );
   let output = '';
   let spawnError: Error | undefined;
   child.once('error', (error) => {
@@ -151,9 +155,7 @@ async function launch(
     pid: child.pid ?? -1,
     allocations: () => count(output, /incoming packet ALLOCATE processed, success/g),
     peers: () => [
-      ...new Set(
-        [...output.matchAll(/: peer (\S+) lifetime updated/g)].map((m) => m[1] ?? ''),
-      ),
+      ...new Set([...output.matchAll(/: peer (\S+) lifetime updated/g)].map((m) => m[1] ?? '')),
     ],
     log: () => output,
     stop,
@@ -204,7 +206,11 @@ async function freeUdpPort(host: string): Promise<number> {
     });
     return socket.address().port;
   } finally {
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      socket.close(() => {
+        resolve();
+      }),
+    );
   }
 }
 
@@ -222,11 +228,11 @@ async function waitUntilReady(
     Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), // Binding, length 0, cookie
     transactionId,
   ]);
-  let answered = false;
+  const probe = { answered: false };
   socket.on('message', (message) => {
     // A Binding success response (0x0101) to our transaction.
     if (message.length >= 20 && message.readUInt16BE(0) === 0x0101) {
-      answered ||= message.subarray(8, 20).equals(transactionId);
+      probe.answered ||= message.subarray(8, 20).equals(transactionId);
     }
   });
   socket.on('error', () => {
@@ -235,7 +241,7 @@ async function waitUntilReady(
   try {
     await new Promise<void>((resolve) => socket.bind(0, host, resolve));
     const deadline = Date.now() + timeoutMs;
-    while (!answered) {
+    while (!probe.answered) {
       const error = spawnError();
       if (error) throw error;
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -246,6 +252,10 @@ async function waitUntilReady(
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      socket.close(() => {
+        resolve();
+      }),
+    );
   }
 }

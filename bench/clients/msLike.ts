@@ -1,0 +1,196 @@
+// One adapter for every client with mediasoup-client's API (ours, mediasoup-client,
+// msc-node): Device -> send transport -> DataProducer, with the `connect` and
+// `producedata` events wired to the router.
+import { abortable, errorMessage, sleep } from '../lib/util.js';
+import type { BenchChannel, SignalingRouter, TransportParams } from './types.js';
+
+export interface MsLikeDataProducer {
+  readonly id: string;
+  readonly readyState: string;
+  readonly bufferedAmount: number;
+  bufferedAmountLowThreshold: number;
+  send(data: Buffer): void;
+  on(
+    event: 'open' | 'bufferedamountlow' | 'close' | 'transportclose',
+    listener: () => void,
+  ): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  close(): void;
+}
+
+export interface MsLikeTransport {
+  readonly id: string;
+  on(
+    event: 'connect',
+    listener: (
+      params: { dtlsParameters: unknown },
+      callback: () => void,
+      errback: (error: Error) => void,
+    ) => void,
+  ): unknown;
+  on(
+    event: 'producedata',
+    listener: (
+      params: {
+        sctpStreamParameters: unknown;
+        label?: string;
+        protocol?: string;
+        appData?: Record<string, unknown>;
+      },
+      callback: (result: { id: string }) => void,
+      errback: (error: Error) => void,
+    ) => void,
+  ): unknown;
+  on(event: 'connectionstatechange', listener: (state: string) => void): unknown;
+  produceData(options: { ordered: boolean; label: string }): Promise<MsLikeDataProducer>;
+  close(): void;
+}
+
+export interface MsLikeDevice {
+  readonly sctpCapabilities: { numStreams: { OS: number; MIS: number } };
+  createSendTransport(options: TransportParams): MsLikeTransport;
+}
+
+/**
+ * Opens a send transport and one DataProducer on a loaded device. The router transport
+ * offers the device's numSctpStreams (mediasoup 3.8 takes them from there).
+ */
+export interface MsLikeOptions {
+  /**
+   * How long to wait, after closing the DataProducer, for its channel to reach 'closed'
+   * (the stream reset answered) before closing the transport. For msc-node: werift leaves
+   * its SCTP re-configuration timer running, and the process alive, if the association
+   * stops while a reset is open.
+   */
+  closeGraceMs: number;
+}
+
+export async function openMsLikeChannel(
+  device: MsLikeDevice,
+  router: SignalingRouter,
+  label: string,
+  signal: AbortSignal,
+  options: MsLikeOptions = { closeGraceMs: 0 },
+): Promise<BenchChannel> {
+  const params = await abortable(
+    router.createWebRtcTransport({ numSctpStreams: device.sctpCapabilities.numStreams }),
+    signal,
+  );
+  let transport: MsLikeTransport | undefined;
+  let producer: MsLikeDataProducer | undefined;
+  let failure: ((reason: string) => void) | undefined;
+  let failed: string | undefined;
+  let closing = false;
+  const fail = (reason: string): void => {
+    if (failed !== undefined || closing) return;
+    failed = reason;
+    failure?.(reason);
+  };
+  const closeTransport = (): void => {
+    try {
+      transport?.close();
+    } catch {
+      // already closed
+    }
+  };
+  const closeAll = async (): Promise<void> => {
+    closing = true;
+    try {
+      producer?.close();
+    } catch {
+      // already closed
+    }
+    const deadline = performance.now() + options.closeGraceMs;
+    while (producer && producer.readyState !== 'closed' && performance.now() < deadline) {
+      await sleep(10);
+    }
+    // Our own reset request may still be unanswered when the router's reset closed the channel.
+    if (producer && options.closeGraceMs > 0) await sleep(Math.min(100, options.closeGraceMs));
+    closeTransport();
+  };
+  try {
+    const t = device.createSendTransport(params);
+    transport = t;
+    let rejectFailed: ((error: Error) => void) | undefined;
+    const transportFailed = new Promise<never>((_resolve, reject) => {
+      rejectFailed = reject;
+    });
+    transportFailed.catch(() => undefined);
+    t.on('connect', ({ dtlsParameters }, callback, errback) => {
+      router.connect(t.id, { dtlsParameters }).then(callback, (error: unknown) => {
+        errback(new Error(errorMessage(error)));
+      });
+    });
+    t.on('producedata', (p, callback, errback) => {
+      router
+        .produceData(t.id, {
+          sctpStreamParameters: p.sctpStreamParameters,
+          label: p.label ?? label,
+          protocol: p.protocol ?? '',
+          appData: p.appData ?? {},
+        })
+        .then(callback, (error: unknown) => {
+          errback(new Error(errorMessage(error)));
+        });
+    });
+    t.on('connectionstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') {
+        rejectFailed?.(new Error(`transport connection ${state}`));
+        fail(`transport connection ${state}`);
+      }
+    });
+    const dp = await abortable(
+      Promise.race([t.produceData({ ordered: true, label }), transportFailed]),
+      signal,
+    );
+    producer = dp;
+    dp.on('error', (error) => {
+      fail(`DataProducer error: ${error.message}`);
+    });
+    dp.on('close', () => {
+      fail('DataProducer closed');
+    });
+    dp.on('transportclose', () => {
+      fail('transport closed');
+    });
+    if (dp.readyState !== 'open') {
+      const opened = new Promise<void>((resolve) => {
+        dp.on('open', resolve);
+      });
+      await abortable(Promise.race([opened, transportFailed]), signal);
+    }
+    // One listener on the DataProducer, forwarding to whatever the benchmark registers.
+    let lowListener: (() => void) | undefined;
+    dp.on('bufferedamountlow', () => {
+      lowListener?.();
+    });
+    return {
+      dataProducerId: dp.id,
+      transportId: params.id,
+      send: (data) => {
+        dp.send(data);
+      },
+      bufferedAmount: () => dp.bufferedAmount,
+      setBufferedAmountLowThreshold: (bytes) => {
+        dp.bufferedAmountLowThreshold = bytes;
+      },
+      onBufferedAmountLow: (cb) => {
+        lowListener = cb;
+      },
+      onFailure: (cb) => {
+        failure = cb;
+        if (failed !== undefined) cb(failed);
+      },
+      close: async () => {
+        failure = undefined;
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    failure = undefined;
+    closing = true;
+    closeTransport();
+    await Promise.resolve(router.closeTransport(params.id)).catch(() => undefined);
+    throw error;
+  }
+}

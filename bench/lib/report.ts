@@ -1,0 +1,279 @@
+// Summaries, Markdown tables and the machine description.
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+
+import type { ThroughputResult } from './measure.js';
+import type { ScaleResult } from './scale.js';
+import { formatBytes, median } from './util.js';
+
+export interface Summary {
+  client: string;
+  size: number;
+  rounds: number;
+  okRounds: number;
+  messagesPerSecond: Range;
+  megabytesPerSecond: Range;
+  clientCpuSeconds: number;
+  workerCpuSeconds: number;
+  /** CPU milliseconds per MB (10^6 B) delivered, median over rounds. */
+  clientCpuMsPerMB: number;
+  workerCpuMsPerMB: number;
+  verified: { count: boolean; order: boolean; bytes: boolean };
+  /** Medians over the successful rounds. */
+  sendSeconds: number;
+  blockedSeconds: number;
+  backlogAtStopMB: number;
+  clientBacklogAtStopMB: number;
+  drainMs: number;
+  consumerMegabytesPerSecond: number;
+  /** Where the rates were taken ('worker' unless the worker's count was unavailable). */
+  rateAt: string;
+  wakeups: { event: number; poll: number };
+  errors: string[];
+}
+
+export interface Range {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function range(values: number[]): Range {
+  if (values.length === 0) return { median: NaN, min: NaN, max: NaN };
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** One summary per client and size, over that pair's successful rounds. */
+export function summarize(
+  results: ThroughputResult[],
+  clients: string[],
+  sizes: number[],
+): Summary[] {
+  const summaries: Summary[] = [];
+  for (const size of sizes) {
+    for (const client of clients) {
+      const all = results.filter((r) => r.client === client && r.size === size);
+      if (all.length === 0) continue;
+      const ok = all.filter((r) => r.ok);
+      summaries.push({
+        client,
+        size,
+        rounds: all.length,
+        okRounds: ok.length,
+        messagesPerSecond: range(ok.map((r) => r.messagesPerSecond)),
+        megabytesPerSecond: range(ok.map((r) => r.megabytesPerSecond)),
+        clientCpuSeconds: median(ok.map((r) => r.clientCpuSeconds)),
+        workerCpuSeconds: median(ok.map((r) => r.workerCpuSeconds)),
+        clientCpuMsPerMB: median(
+          ok.map((r) => (r.clientCpuSeconds * 1000) / (r.receivedBytes / 1e6)),
+        ),
+        workerCpuMsPerMB: median(
+          ok.map((r) => (r.workerCpuSeconds * 1000) / (r.receivedBytes / 1e6)),
+        ),
+        verified: {
+          count: all.every((r) => r.verification.count),
+          order: all.every((r) => r.verification.order),
+          bytes: all.every((r) => r.verification.bytes),
+        },
+        sendSeconds: median(ok.map((r) => r.sendMs / 1000)),
+        blockedSeconds: median(ok.map((r) => r.waitMs / 1000)),
+        backlogAtStopMB: median(ok.map((r) => r.backlogAtStopBytes / 1e6)),
+        clientBacklogAtStopMB: median(ok.map((r) => r.clientBacklogAtStopBytes / 1e6)),
+        drainMs: median(ok.map((r) => r.drainMs)),
+        consumerMegabytesPerSecond: median(ok.map((r) => r.consumerMegabytesPerSecond)),
+        rateAt: [...new Set(ok.map((r) => r.rateAt))].join('+') || '—',
+        wakeups: {
+          event: all.reduce((sum, r) => sum + r.wakeups.event, 0),
+          poll: all.reduce((sum, r) => sum + r.wakeups.poll, 0),
+        },
+        errors: [...new Set(all.flatMap((r) => (r.error ? [`round ${r.round}: ${r.error}`] : [])))],
+      });
+    }
+  }
+  return summaries;
+}
+
+/** A number for a table or a log line; '—' for NaN, null (a NaN that went through JSON), ±Infinity. */
+export function fmt(value: number | null, digits = 1): string {
+  if (value === null) return '—';
+  if (!Number.isFinite(value)) return '—';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(digits);
+}
+
+function fmtRange(r: Range, digits = 1): string {
+  if (!Number.isFinite(r.median)) return '—';
+  return `${fmt(r.median, digits)} (${fmt(r.min, digits)}–${fmt(r.max, digits)})`;
+}
+
+/** Columns of text (left-aligned); every other column is a number (right-aligned). */
+const TEXT_COLUMNS = new Set(['size', 'client', 'verified', 'status']);
+
+function table(header: string[], rows: string[][]): string {
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((h) => (TEXT_COLUMNS.has(h) ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+function verifiedText(s: Summary): string {
+  if (s.okRounds === 0) return `FAILED (0/${s.rounds})`;
+  const v = s.verified;
+  const parts = [
+    v.count ? 'count ✓' : 'count ✗',
+    v.order ? 'order ✓' : 'order ✗',
+    v.bytes ? 'bytes ✓' : 'bytes ✗',
+  ];
+  const rounds = s.okRounds === s.rounds ? '' : ` (${s.okRounds}/${s.rounds} rounds ok)`;
+  return parts.join(' ') + rounds;
+}
+
+export function throughputTable(summaries: Summary[]): string {
+  const rows = summaries.map((s) => [
+    formatBytes(s.size),
+    s.client,
+    fmtRange(s.megabytesPerSecond, 2) + (s.rateAt === 'worker' ? '' : ' †'),
+    fmtRange(s.messagesPerSecond, 0),
+    fmt(s.clientCpuSeconds, 2),
+    fmt(s.workerCpuSeconds, 2),
+    fmt(s.clientCpuMsPerMB, 1),
+    fmt(s.workerCpuMsPerMB, 1),
+    verifiedText(s),
+  ]);
+  return table(
+    [
+      'size',
+      'client',
+      'MB/s median (min–max)',
+      'msg/s median (min–max)',
+      'client CPU s',
+      'worker CPU s',
+      'client CPU ms/MB',
+      'worker CPU ms/MB',
+      'verified',
+    ],
+    rows,
+  );
+}
+
+/** How the pacing went: where the time went and how much the client queued. */
+export function pacingTable(summaries: Summary[]): string {
+  const rows = summaries.map((s) => [
+    formatBytes(s.size),
+    s.client,
+    fmt(s.sendSeconds, 2),
+    fmt(s.blockedSeconds, 2),
+    `${s.wakeups.event}/${s.wakeups.poll}`,
+    fmt(s.backlogAtStopMB, 2),
+    fmt(s.clientBacklogAtStopMB, 2),
+    fmt(s.drainMs, 0),
+    fmt(s.consumerMegabytesPerSecond, 2),
+  ]);
+  return table(
+    [
+      'size',
+      'client',
+      'sending (s)',
+      'blocked on bufferedAmount (s)',
+      'waits ended by event/poll',
+      'undelivered when sending stopped (MB)',
+      '… of it not yet at the worker (MB)',
+      'until the worker had all, after stop (ms)',
+      'MB/s to the Node consumer',
+    ],
+    rows,
+  );
+}
+
+/** Ratios of medians (MB/s; msg/s gives the same at one size) of `base` against the others. */
+export function ratioTable(
+  summaries: Summary[],
+  base: string,
+  others: string[],
+  sizes: number[],
+): string {
+  const get = (client: string, size: number): number =>
+    summaries.find((s) => s.client === client && s.size === size)?.megabytesPerSecond.median ?? NaN;
+  const rows = sizes.map((size) => [
+    formatBytes(size),
+    ...others.map((other) => {
+      const ratio = get(base, size) / get(other, size);
+      return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '—';
+    }),
+  ]);
+  return table(['size', ...others.map((o) => `${base}/${o}`)], rows);
+}
+
+export function scaleTable(results: ScaleResult[]): string {
+  const rows = results.map((r) => [
+    r.client,
+    String(r.n),
+    `${r.opened}/${r.n}`,
+    fmt(r.allOpenMs / 1000, 2),
+    fmt(r.connectMs.p50, 0),
+    fmt(r.connectMs.p99, 0),
+    fmt(r.rssPerTransportKiB, 0),
+    `${r.delivered}/${r.n}`,
+    fmt(r.closeMs / 1000, 2),
+    r.ok ? 'ok' : `FAILED: ${r.error ?? ''}`,
+  ]);
+  return table(
+    [
+      'client',
+      'N',
+      'opened',
+      'all open (s)',
+      'connect p50 (ms)',
+      'connect p99 (ms)',
+      'client RSS/transport (KiB)',
+      'delivered 1 msg',
+      'close all (s)',
+      'status',
+    ],
+    rows,
+  );
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  totalMemoryGiB: number;
+  node: string;
+  platform: string;
+  date: string;
+  /** 1, 5 and 15 minute load averages when the run started. */
+  loadAverage: number[];
+}
+
+export function machineInfo(): MachineInfo {
+  const list = cpus();
+  return {
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    totalMemoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+/**
+ * CPU seconds the whole machine has been busy (all cores, all processes) since boot, from
+ * /proc/stat; NaN where that does not exist.
+ */
+export function systemBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [label, ...fields] = line.trim().split(/\s+/);
+    if (label !== 'cpu') return NaN;
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] =
+      fields.map(Number);
+    // USER_HZ is 100 on Linux.
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return NaN;
+  }
+}

@@ -1,0 +1,170 @@
+// Scale: N transports with one DataProducer each, opened at once from this process.
+import type { BenchChannel, BenchClient } from '../clients/types.js';
+import type { RouterClient } from '../router/proxy.js';
+import type { BenchConfig } from './config.js';
+import {
+  collectGarbage,
+  errorMessage,
+  msSince,
+  nowNs,
+  openWithTimeout,
+  percentile,
+  sleep,
+  withTimeout,
+} from './util.js';
+
+export interface ScaleResult {
+  client: string;
+  n: number;
+  ok: boolean;
+  opened: number;
+  failed: number;
+  /** Distinct failure reasons with their counts. */
+  failures: Record<string, number>;
+  /** From the first open() call to the last one settled. */
+  allOpenMs: number;
+  connectMs: { p50: number; p99: number; max: number };
+  /** (RSS after opening - RSS before) / opened, after a full GC, in KiB. */
+  rssPerTransportKiB: number;
+  gc: boolean;
+  /** Transports whose one message arrived at the router. */
+  delivered: number;
+  closeMs: number;
+  error?: string;
+  /** The scale process did not exit on its own afterwards (what the client left running). */
+  lingered?: boolean;
+  /** CPU seconds the scale process used in all. */
+  processCpuSeconds?: number;
+}
+
+export function emptyScaleResult(client: string, n: number): ScaleResult {
+  return {
+    client,
+    n,
+    ok: false,
+    opened: 0,
+    failed: 0,
+    failures: {},
+    allOpenMs: 0,
+    connectMs: { p50: NaN, p99: NaN, max: NaN },
+    rssPerTransportKiB: NaN,
+    gc: false,
+    delivered: 0,
+    closeMs: 0,
+  };
+}
+
+async function settle(): Promise<boolean> {
+  const gc = collectGarbage();
+  await sleep(200);
+  collectGarbage();
+  return gc;
+}
+
+export async function measureScale(
+  client: BenchClient,
+  router: RouterClient,
+  config: BenchConfig,
+  n: number,
+): Promise<ScaleResult> {
+  const result = emptyScaleResult(client.name, n);
+  const channels: BenchChannel[] = [];
+  let primer: BenchChannel | undefined;
+  try {
+    // One transport first, kept open and not counted: what every process pays once
+    // (libraries, thread pools, a loaded device) stays out of the per-transport figures.
+    primer = await openWithTimeout(
+      (signal) => client.open(router, `scale-${client.name}-primer`, signal),
+      config.openTimeoutMs,
+      `${client.name} open (primer)`,
+    );
+    result.gc = await settle();
+    const rss0 = process.memoryUsage().rss;
+
+    const t0 = nowNs();
+    const connectTimes: number[] = [];
+    const settled = await Promise.allSettled(
+      Array.from({ length: n }, async (_unused, i) => {
+        const start = nowNs();
+        const channel = await openWithTimeout(
+          (signal) => client.open(router, `scale-${client.name}-${i}`, signal),
+          config.scaleOpenTimeoutMs,
+          `${client.name} open`,
+        );
+        connectTimes.push(msSince(start));
+        channels.push(channel);
+        return channel;
+      }),
+    );
+    result.allOpenMs = msSince(t0);
+    for (const s of settled) {
+      if (s.status === 'rejected') {
+        result.failed++;
+        const reason = errorMessage(s.reason);
+        result.failures[reason] = (result.failures[reason] ?? 0) + 1;
+      }
+    }
+    result.opened = channels.length;
+    result.connectMs = {
+      p50: percentile(connectTimes, 50),
+      p99: percentile(connectTimes, 99),
+      max: percentile(connectTimes, 100),
+    };
+
+    await settle();
+    const rss1 = process.memoryUsage().rss;
+    if (channels.length > 0) result.rssPerTransportKiB = (rss1 - rss0) / channels.length / 1024;
+
+    // Every transport sends one message (sequence 0); the router must get each.
+    const ids = channels.map((c) => c.dataProducerId);
+    await router.track(ids, 100);
+    const message = Buffer.alloc(100, 0xa5);
+    message.writeUInt32LE(0, 0);
+    message.writeUInt32LE(0, 4);
+    message[99] = 0;
+    for (const channel of channels) {
+      try {
+        channel.send(Buffer.from(message));
+      } catch (error) {
+        const reason = `send: ${errorMessage(error)}`;
+        result.failures[reason] = (result.failures[reason] ?? 0) + 1;
+      }
+    }
+    const { complete } = await router.waitForEach(ids, 1, 20000);
+    result.delivered = complete;
+    result.ok = result.opened === n && result.delivered === n;
+    if (!result.ok) {
+      const problems: string[] = [];
+      if (result.failed > 0) problems.push(`${result.failed} of ${n} did not open`);
+      if (result.delivered < result.opened) {
+        problems.push(
+          `${result.opened - result.delivered} of ${result.opened} opened transports delivered nothing`,
+        );
+      }
+      result.error = problems.join('; ');
+    }
+  } catch (error) {
+    result.ok = false;
+    result.error = errorMessage(error);
+  } finally {
+    const closeStart = nowNs();
+    await router.untrack(channels.map((c) => c.dataProducerId)).catch(() => undefined);
+    await Promise.allSettled(
+      channels.map(async (channel) => {
+        await withTimeout(Promise.resolve(channel.close()), config.closeTimeoutMs, 'close').catch(
+          () => undefined,
+        );
+        await router.closeTransport(channel.transportId).catch(() => undefined);
+      }),
+    );
+    result.closeMs = msSince(closeStart);
+    if (primer) {
+      const p = primer;
+      await withTimeout(Promise.resolve(p.close()), config.closeTimeoutMs, 'close').catch(
+        () => undefined,
+      );
+      await router.closeTransport(p.transportId).catch(() => undefined);
+    }
+  }
+  return result;
+}

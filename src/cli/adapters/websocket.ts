@@ -1,0 +1,198 @@
+// The built-in adapter that speaks JSON requests over a WebSocket (see docs/cli.md):
+//
+//   request   { "id": 1, "method": "createWebRtcTransport", "data": { ... } }
+//   response  { "id": 1, "ok": true, "data": { ... } }
+//          or { "id": 1, "ok": false, "error": "what went wrong" }
+//
+// Methods: getRouterRtpCapabilities, createWebRtcTransport, connectWebRtcTransport,
+// produceData (required); closeTransport, getReceiverStats, workerCpuSeconds (optional: an
+// error answer, such as an unknown method, is taken as "not supported").
+
+import WebSocket from 'ws';
+
+import type { SignalingAdapter, SignalingAdapterContext } from '../adapter.js';
+import { errorMessage, UsageError } from '../errors.js';
+import type { ReceiverReport } from '../receiver.js';
+
+export const SIGNALING_URL_ENV = 'MDP_SIGNALING_URL';
+
+export interface WebSocketAdapterOptions {
+  url: string;
+  /** How long a request may go unanswered. Default 15000 ms. */
+  requestTimeoutMs?: number;
+}
+
+/** A JSON request/response client over one WebSocket, opened on the first request. */
+export class JsonWsClient {
+  private socket: WebSocket | undefined;
+  private opening: Promise<WebSocket> | undefined;
+  private nextId = 1;
+  private closed = false;
+  private readonly pending = new Map<
+    number,
+    { resolve: (data: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async request(method: string, data: unknown = {}): Promise<unknown> {
+    const socket = await this.open();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer from ${this.url} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      socket.send(JSON.stringify({ id, method, data }), (error) => {
+        if (!error) return;
+        const entry = this.pending.get(id);
+        if (!entry) return;
+        this.pending.delete(id);
+        clearTimeout(entry.timer);
+        reject(new Error(`${method}: could not send: ${error.message}`));
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.failPending(new Error('signaling closed'));
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 1000);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      else socket.close();
+    });
+  }
+
+  private open(): Promise<WebSocket> {
+    if (this.closed) return Promise.reject(new Error('signaling closed'));
+    if (this.socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.socket);
+    this.opening ??= new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(this.url);
+      this.socket = socket;
+      const onError = (error: Error): void => {
+        this.opening = undefined;
+        reject(new Error(`could not connect to ${this.url}: ${error.message}`));
+      };
+      socket.once('error', onError);
+      socket.once('open', () => {
+        socket.off('error', onError);
+        this.opening = undefined;
+        socket.on('error', (error) => {
+          this.failPending(new Error(`signaling socket error: ${error.message}`));
+        });
+        resolve(socket);
+      });
+      socket.on('message', (raw) => {
+        this.handleMessage(raw);
+      });
+      socket.on('close', () => {
+        if (this.socket === socket) this.socket = undefined;
+        this.failPending(new Error(`signaling socket to ${this.url} closed`));
+      });
+    });
+    return this.opening;
+  }
+
+  private handleMessage(raw: WebSocket.RawData): void {
+    let message: { id?: unknown; ok?: unknown; data?: unknown; error?: unknown };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
+      message = JSON.parse(raw.toString()) as typeof message;
+    } catch {
+      return;
+    }
+    if (typeof message.id !== 'number') return;
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    this.pending.delete(message.id);
+    clearTimeout(entry.timer);
+    if (message.ok === true) entry.resolve(message.data);
+    else {
+      const reason = message.error;
+      entry.reject(
+        new Error(typeof reason === 'string' ? reason : JSON.stringify(reason ?? 'request failed')),
+      );
+    }
+  }
+
+  private failPending(error: Error): void {
+    for (const [id, entry] of this.pending) {
+      clearTimeout(entry.timer);
+      this.pending.delete(id);
+      entry.reject(error);
+    }
+  }
+}
+
+export function createWebSocketAdapter(options: WebSocketAdapterOptions): SignalingAdapter {
+  const client = new JsonWsClient(options.url, options.requestTimeoutMs ?? 15000);
+  return {
+    async getRouterRtpCapabilities() {
+      return (await client.request('getRouterRtpCapabilities')) as object;
+    },
+    async createWebRtcTransport(data) {
+      return (await client.request('createWebRtcTransport', data)) as Awaited<
+        ReturnType<SignalingAdapter['createWebRtcTransport']>
+      >;
+    },
+    async connectWebRtcTransport(data) {
+      await client.request('connectWebRtcTransport', data);
+    },
+    async produceData(data) {
+      const result = (await client.request('produceData', data)) as { id?: unknown } | undefined;
+      if (typeof result?.id !== 'string') throw new Error('produceData: the answer has no id');
+      return { id: result.id };
+    },
+    async closeTransport(data) {
+      await client.request('closeTransport', data);
+    },
+    async getReceiverStats(data) {
+      try {
+        return (await client.request('getReceiverStats', data)) as ReceiverReport | undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async workerCpuSeconds() {
+      return (await client.request('workerCpuSeconds')) as number;
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+/** `--signaling websocket`: the URL comes from --signaling-url or MDP_SIGNALING_URL. */
+export function createAdapter(context: SignalingAdapterContext): SignalingAdapter {
+  const url = context.url ?? context.env[SIGNALING_URL_ENV];
+  if (!url) {
+    throw new UsageError(
+      `--signaling websocket needs a URL: give --signaling-url ws://host:port or set ${SIGNALING_URL_ENV}`,
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new UsageError(`--signaling-url: not a URL: ${url} (${errorMessage(error)})`);
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new UsageError(`--signaling-url: expected a ws:// or wss:// URL, got ${url}`);
+  }
+  return createWebSocketAdapter({ url });
+}

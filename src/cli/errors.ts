@@ -1,0 +1,8 @@
+/** A bad option value or a bad --signaling module: reported before anything connects, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,137 @@
+// A consumer's code against the built package: test/consumer/types.test.ts compiles it with
+// `tsc --noEmit --strict` (and skipLibCheck off), resolving 'mediasoup-data-producer' by
+// its package.json "exports" to dist/types. Each @ts-expect-error proves that a type is
+// real, not `any`: tsc fails on a directive with no error under it.
+import {
+  DataProducer,
+  Device,
+  InvalidStateError,
+  OperationError,
+  Transport,
+  UnsupportedError,
+  types,
+  version,
+} from 'mediasoup-data-producer';
+import {
+  LocalRouter,
+  type LocalTransportParameters,
+  type ReceivedMessage,
+} from 'mediasoup-data-producer/local-router';
+
+interface RoomAppData extends types.AppData {
+  room: string;
+}
+
+interface ChatAppData extends types.AppData {
+  channel: 'chat' | 'telemetry';
+}
+
+export const packageVersion: string = version;
+
+/** Where values go that are only here to be typed. */
+export const seen: unknown[] = [];
+
+export async function sendOnce(
+  router: LocalRouter,
+  params: LocalTransportParameters,
+): Promise<DataProducer<ChatAppData>> {
+  const device = new Device();
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+  const loaded: boolean = device.loaded;
+  const capabilities: types.SctpCapabilities = device.sctpCapabilities;
+  const streams: number = capabilities.numStreams.OS + capabilities.numStreams.MIS;
+  device.observer.on('newtransport', (transport: Transport) => {
+    const direction: 'send' = transport.direction;
+    seen.push(direction);
+  });
+
+  const options: types.TransportOptions<RoomAppData> = {
+    ...params,
+    iceServers: [{ urls: 'turn:127.0.0.1:3478?transport=udp', username: 'u', credential: 'c' }],
+    iceTransportPolicy: 'relay',
+    appData: { room: 'lobby' },
+    signalingTimeout: 5000,
+  };
+  const transport: Transport<RoomAppData> = device.createSendTransport(options);
+  const room: string = transport.appData.room;
+  transport.appData = { room: `${room}-2` };
+
+  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+    const role: types.DtlsRole | undefined = dtlsParameters.role;
+    const fingerprint: types.DtlsFingerprint | undefined = dtlsParameters.fingerprints[0];
+    seen.push(role, fingerprint);
+    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
+  });
+  transport.on('producedata', (parameters: types.ProduceDataParameters, callback, errback) => {
+    const { sctpStreamParameters, label, protocol, appData } = parameters;
+    const streamId: number = sctpStreamParameters.streamId;
+    seen.push(streamId);
+    router
+      .produceData(transport.id, { sctpStreamParameters, label, protocol, appData })
+      .then(({ id }) => {
+        callback({ id });
+      }, errback);
+  });
+  transport.on('connectionstatechange', (state: types.ConnectionState) => {
+    if (state === 'failed') transport.close();
+  });
+  transport.observer.on('newdataproducer', (dataProducer: DataProducer) => {
+    dataProducer.observer.on('close', () => undefined);
+  });
+
+  const dataProducer = await transport.produceData<ChatAppData>({
+    ordered: false,
+    maxRetransmits: 3,
+    label: 'chat',
+    protocol: 'json',
+    appData: { channel: 'chat' },
+    maxBufferedAmount: 1 << 20,
+  });
+  const channel: 'chat' | 'telemetry' = dataProducer.appData.channel;
+  const state: types.DataProducerReadyState = dataProducer.readyState;
+  const parameters: types.SctpStreamParameters = dataProducer.sctpStreamParameters;
+  dataProducer.on('open', () => {
+    dataProducer.send('text');
+    dataProducer.send(new Uint8Array([1, 2, 3]));
+    dataProducer.send(new ArrayBuffer(4));
+    dataProducer.send(new DataView(new ArrayBuffer(2)));
+    dataProducer.send(Buffer.from('buffer'));
+  });
+  dataProducer.on('error', (error: Error) => {
+    if (error instanceof InvalidStateError || error instanceof OperationError) return;
+    if (error instanceof UnsupportedError) return;
+  });
+  dataProducer.bufferedAmountLowThreshold = 65536;
+  const buffered: number = dataProducer.bufferedAmount;
+
+  const stats: Map<string, types.TransportStat> = await transport.getStats();
+  for (const stat of stats.values()) {
+    const type: string = stat.type;
+    seen.push(type);
+  }
+  const messages: ReceivedMessage[] = router.messagesOf(dataProducer.id);
+  seen.push(loaded, streams, channel, state, parameters, buffered, messages);
+
+  // @ts-expect-error a send transport's direction is 'send' only
+  const recv: 'recv' = transport.direction;
+  const answer = (callback: (result: { id: string }) => void): void => {
+    // @ts-expect-error the producedata callback needs { id }
+    callback({});
+  };
+  transport.on('producedata', (_parameters, callback) => {
+    answer(callback);
+  });
+  // @ts-expect-error no such event
+  transport.on('newproducer', () => undefined);
+  // @ts-expect-error the DataProducer's appData is typed
+  const wrong: number = dataProducer.appData.channel;
+  // @ts-expect-error iceTransportPolicy is 'all' or 'relay'
+  const policy: types.IceTransportPolicy = 'none';
+  // @ts-expect-error maxRetransmits is a number
+  await transport.produceData({ maxRetransmits: '3' });
+  // @ts-expect-error send() takes no numbers
+  dataProducer.send(42);
+  seen.push(recv, wrong, policy);
+
+  return dataProducer;
+}

@@ -1,0 +1,84 @@
+// The built package as a consumer's `node` loads it: require() gets dist/cjs and import
+// gets dist/esm, through package.json "exports". Run `npm run build` first.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = path.join(__dirname, '..', '..');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+const packageVersion = (
+  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+const run = promisify(execFile);
+
+interface Loaded {
+  resolved: string;
+  localRouterResolved: string;
+  exports: string[];
+  localRouterExports: string[];
+  version: string;
+  handlerName: string;
+  loaded: boolean;
+  errorIsError: boolean;
+  typesIsObject: boolean;
+}
+
+async function load(fixture: string): Promise<Loaded> {
+  const { stdout, stderr } = await run(process.execPath, [path.join(FIXTURES, fixture)], {
+    cwd: ROOT,
+    timeout: 15000,
+  });
+  expect(stderr).toBe('');
+  return JSON.parse(stdout) as Loaded;
+}
+
+const PUBLIC_EXPORTS = [
+  'DataProducer',
+  'Device',
+  'InvalidStateError',
+  'OperationError',
+  'Transport',
+  'UnsupportedError',
+  'types',
+  'version',
+];
+const LOCAL_ROUTER_EXPORTS = [
+  'BUILT_IN_MEDIASOUP_VERSION',
+  'LocalRouter',
+  'loadMediasoup',
+  'mediasoupPackageDir',
+];
+
+test.each([
+  [
+    'require()',
+    'require-package.cjs',
+    /\/dist\/cjs\/index\.js$/,
+    /\/dist\/cjs\/local-router\/index\.js$/,
+  ],
+  [
+    'import',
+    'import-package.mjs',
+    /\/dist\/esm\/index\.js$/,
+    /\/dist\/esm\/local-router\/index\.js$/,
+  ],
+])(
+  "%s of 'mediasoup-data-producer' in a child node process loads the built package with its public API",
+  async (_how, fixture, main, localRouter) => {
+    const loaded = await load(fixture);
+
+    expect(loaded.resolved).toMatch(main);
+    expect(loaded.localRouterResolved).toMatch(localRouter);
+    expect(loaded.exports).toEqual(expect.arrayContaining(PUBLIC_EXPORTS));
+    expect(loaded.localRouterExports).toEqual(expect.arrayContaining(LOCAL_ROUTER_EXPORTS));
+    expect(loaded.version).toBe(packageVersion);
+    expect(loaded).toMatchObject({
+      handlerName: 'node-datachannel',
+      loaded: false,
+      errorIsError: true,
+      typesIsObject: true,
+    });
+  },
+);

@@ -1,0 +1,223 @@
+import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
+
+import { createTransport, once, startSession, type Session } from '../support/session.js';
+
+const MiB = 1024 * 1024;
+
+let session: Session;
+let transport: Transport;
+
+beforeEach(async () => {
+  session = await startSession();
+  transport = await createTransport(session);
+});
+
+afterEach(async () => {
+  await session.close();
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function openProducer(
+  options: Parameters<Transport['produceData']>[0] = {},
+): Promise<DataProducer> {
+  const dataProducer = await transport.produceData(options);
+  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
+  return dataProducer;
+}
+
+/** A binary message of `size` bytes that starts with its sequence number. */
+function numbered(seq: number, size: number): Buffer {
+  const message = Buffer.alloc(size, seq % 256);
+  message.writeUInt32BE(seq, 0);
+  return message;
+}
+
+function sequenceOf(data: Buffer): number {
+  return data.readUInt32BE(0);
+}
+
+/** Sends until send() throws OperationError; returns how many it accepted. */
+function sendUntilFull(dataProducer: DataProducer, size: number, limit: number): number {
+  for (let seq = 0; seq < limit; seq++) {
+    try {
+      dataProducer.send(numbered(seq, size));
+    } catch (error) {
+      expect(error).toBeInstanceOf(OperationError);
+      return seq;
+    }
+  }
+  throw new Error(`send() accepted ${limit} messages of ${size} bytes without OperationError`);
+}
+
+test('dataProducer.send() before open past maxBufferedAmount throws OperationError and keeps what it accepted', async () => {
+  const dataProducer = await transport.produceData({ maxBufferedAmount: 1000 });
+
+  for (let seq = 0; seq < 10; seq++) dataProducer.send(numbered(seq, 100));
+  expect(dataProducer.bufferedAmount).toBe(1000);
+  expect(() => {
+    dataProducer.send('x');
+  }).toThrow(OperationError);
+  expect(() => {
+    dataProducer.send(new Blob(['x']));
+  }).toThrow(OperationError);
+  expect(dataProducer.bufferedAmount).toBe(1000);
+  // An empty message adds no bytes: it still fits.
+  dataProducer.send('');
+
+  await once(dataProducer, 'open');
+  const messages = await session.router.waitForMessages(11, { dataProducerId: dataProducer.id });
+
+  expect(messages.slice(0, 10).map((m) => sequenceOf(m.data))).toEqual([
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+  ]);
+  expect(messages[10]?.ppid).toBe(56);
+});
+
+test('dataProducer.send() before open with the default maxBufferedAmount accepts 16 MiB, then throws OperationError, and all of it arrives', async () => {
+  const dataProducer = await transport.produceData();
+  const size = 256 * 1024; // the router's default max message size
+
+  const accepted = sendUntilFull(dataProducer, size, 100);
+
+  expect(accepted).toBe(64);
+  expect(dataProducer.bufferedAmount).toBe(16 * MiB);
+  expect(() => {
+    dataProducer.send('x');
+  }).toThrow(OperationError);
+  await once(dataProducer, 'open');
+  const messages = await session.router.waitForMessages(64, { dataProducerId: dataProducer.id });
+  expect(messages.map((m) => sequenceOf(m.data))).toEqual(Array.from({ length: 64 }, (_, i) => i));
+  expect(messages.every((m) => m.data.length === size)).toBe(true);
+});
+
+test('dataProducer.send() on an open producer past maxBufferedAmount throws OperationError and everything accepted arrives in order', async () => {
+  const dataProducer = await openProducer({ maxBufferedAmount: MiB });
+
+  const accepted = sendUntilFull(dataProducer, 16 * 1024, 5000);
+
+  // It never holds more than the limit (it may already have drained some).
+  expect(dataProducer.bufferedAmount).toBeLessThanOrEqual(MiB);
+  const messages = await session.router.waitForMessages(accepted, {
+    dataProducerId: dataProducer.id,
+  });
+  expect(messages.map((m) => sequenceOf(m.data))).toEqual(
+    Array.from({ length: accepted }, (_, i) => i),
+  );
+});
+
+test('dataProducer.send() after OperationError and bufferedamountlow accepts messages again', async () => {
+  const dataProducer = await openProducer({ maxBufferedAmount: MiB });
+  dataProducer.bufferedAmountLowThreshold = 0;
+
+  const accepted = sendUntilFull(dataProducer, 16 * 1024, 5000);
+  await once(dataProducer, 'bufferedamountlow');
+  dataProducer.send(numbered(accepted, 16 * 1024));
+
+  const messages = await session.router.waitForMessages(accepted + 1, {
+    dataProducerId: dataProducer.id,
+  });
+  expect(messages.map((m) => sequenceOf(m.data)).at(-1)).toBe(accepted);
+});
+
+test('dataProducer.bufferedAmount returns to 0 once a burst has been sent', async () => {
+  const dataProducer = await openProducer();
+  for (let seq = 0; seq < 200; seq++) dataProducer.send(numbered(seq, 32 * 1024));
+  expect(dataProducer.bufferedAmount).toBeGreaterThan(0);
+
+  await session.router.waitForMessages(200, { dataProducerId: dataProducer.id });
+
+  expect(dataProducer.bufferedAmount).toBe(0);
+});
+
+test('dataProducer.bufferedAmount counts bytes queued before open and returns to 0 once they are sent', async () => {
+  const dataProducer = await transport.produceData();
+  dataProducer.send(Buffer.alloc(5000));
+  dataProducer.send('12345');
+
+  expect(dataProducer.bufferedAmount).toBe(5005);
+  await once(dataProducer, 'open');
+  await session.router.waitForMessages(2, { dataProducerId: dataProducer.id });
+  expect(dataProducer.bufferedAmount).toBe(0);
+});
+
+test('dataProducer.bufferedamountlow with threshold 0 fires once a single message queued before open is sent', async () => {
+  const dataProducer = await transport.produceData();
+  dataProducer.bufferedAmountLowThreshold = 0;
+  dataProducer.send(Buffer.alloc(200 * 1024));
+  expect(dataProducer.bufferedAmount).toBe(200 * 1024);
+  let lows = 0;
+  dataProducer.on('bufferedamountlow', () => {
+    lows++;
+  });
+
+  await once(dataProducer, 'bufferedamountlow');
+  await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+  await sleep(100);
+
+  expect(dataProducer.bufferedAmount).toBe(0);
+  expect(lows).toBe(1);
+});
+
+test('dataProducer.bufferedamountlow fires when a burst that filled the native queue drains to the threshold', async () => {
+  const dataProducer = await openProducer();
+  const threshold = 64 * 1024;
+  dataProducer.bufferedAmountLowThreshold = threshold;
+  let seq = 0;
+  while (dataProducer.bufferedAmount <= 4 * threshold && seq < 2000) {
+    dataProducer.send(numbered(seq++, 16 * 1024));
+  }
+  expect(dataProducer.bufferedAmount).toBeGreaterThan(4 * threshold);
+  let amountAtLow = -1;
+  dataProducer.on('bufferedamountlow', () => {
+    amountAtLow = dataProducer.bufferedAmount;
+  });
+
+  await once(dataProducer, 'bufferedamountlow');
+
+  expect(amountAtLow).toBeGreaterThanOrEqual(0);
+  expect(amountAtLow).toBeLessThanOrEqual(threshold);
+  await session.router.waitForMessages(seq, { dataProducerId: dataProducer.id });
+});
+
+test('dataProducer.bufferedamountlow does not fire when bufferedAmount never rose above the threshold', async () => {
+  const dataProducer = await transport.produceData();
+  dataProducer.bufferedAmountLowThreshold = 10000;
+  let lows = 0;
+  dataProducer.on('bufferedamountlow', () => {
+    lows++;
+  });
+  dataProducer.send(Buffer.alloc(1000));
+
+  await once(dataProducer, 'open');
+  dataProducer.send(Buffer.alloc(1000));
+  await session.router.waitForMessages(2, { dataProducerId: dataProducer.id });
+  await sleep(100);
+
+  expect(lows).toBe(0);
+});
+
+test('dataProducer.send() 20,000 ordered messages arrive complete and in order', async () => {
+  const count = 20000;
+  const dataProducer = await openProducer();
+  dataProducer.bufferedAmountLowThreshold = 256 * 1024;
+
+  for (let seq = 0; seq < count; seq++) {
+    if (dataProducer.bufferedAmount > MiB) await once(dataProducer, 'bufferedamountlow');
+    // Strings and binary alternate: both share the stream's order.
+    if (seq % 2 === 0) dataProducer.send(numbered(seq, 64));
+    else dataProducer.send(String(seq));
+  }
+
+  const messages = await session.router.waitForMessages(count, {
+    dataProducerId: dataProducer.id,
+    timeoutMs: 25000,
+  });
+  expect(messages.length).toBe(count);
+  const outOfOrder = messages.findIndex(
+    (m, i) => (i % 2 === 0 ? m.ppid === 53 && sequenceOf(m.data) : Number(m.data.toString())) !== i,
+  );
+  expect(outOfOrder).toBe(-1);
+}, 40000);

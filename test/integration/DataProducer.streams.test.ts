@@ -1,0 +1,224 @@
+import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
+
+import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
+import { createTransport, once, startSession, type Session } from '../support/session.js';
+
+let session: Session;
+let transport: Transport;
+
+beforeEach(async () => {
+  session = await startSession();
+  transport = await createTransport(session);
+});
+
+afterEach(async () => {
+  await session.close();
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves once the producer is open; rejects at once if it closes or errors first. */
+function whenOpen(dataProducer: DataProducer, timeoutMs = 5000): Promise<DataProducer> {
+  if (dataProducer.readyState === 'open') return Promise.resolve(dataProducer);
+  const where = `stream ${streamIdOf(dataProducer)}`;
+  if (dataProducer.closed) return Promise.reject(new Error(`${where} closed before open`));
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      clearTimeout(timer);
+      dataProducer.off('open', onOpen);
+      dataProducer.off('close', onClose);
+      dataProducer.off('error', onError);
+      if (error) reject(error);
+      else resolve(dataProducer);
+    };
+    const onOpen = (): void => {
+      settle();
+    };
+    const onClose = (): void => {
+      settle(new Error(`${where} closed before open`));
+    };
+    const onError = (error: Error): void => {
+      settle(new Error(`${where} failed before open: ${error.message}`));
+    };
+    const timer = setTimeout(() => {
+      settle(new Error(`${where}: no 'open' event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    dataProducer.on('open', onOpen);
+    dataProducer.on('close', onClose);
+    dataProducer.on('error', onError);
+  });
+}
+
+function streamIdOf(dataProducer: DataProducer): number {
+  return dataProducer.sctpStreamParameters.streamId;
+}
+
+test('transport.produceData() gives each producer the lowest free stream id, starting at 0', async () => {
+  const producers: DataProducer[] = [];
+  for (let i = 0; i < 4; i++) producers.push(await transport.produceData());
+
+  expect(producers.map(streamIdOf)).toEqual([0, 1, 2, 3]);
+});
+
+test('transport.produceData() after a producer closed reuses its stream id, which then carries messages and a router-side close', async () => {
+  const a = await whenOpen(await transport.produceData());
+  const b = await whenOpen(await transport.produceData());
+  const c = await whenOpen(await transport.produceData());
+  expect([a, b, c].map(streamIdOf)).toEqual([0, 1, 2]);
+
+  b.close();
+  // Stream 1 rests after its reset before it is handed out again.
+  const d = await whenOpen(await transport.produceData());
+  await sleep(STREAM_ID_QUARANTINE_MS + 50);
+  const e = await whenOpen(await transport.produceData());
+
+  expect(streamIdOf(d)).toBe(3);
+  expect(streamIdOf(e)).toBe(1);
+  e.send('on a reused stream');
+  const [message] = await session.router.waitForMessages(1, { dataProducerId: e.id });
+  expect(message?.data.toString()).toBe('on a reused stream');
+  // The reused stream is e's own: the router closing it reaches e.
+  session.router.closeDataProducer(e.id);
+  await once(e, 'close', 5000);
+  expect([a, c, d].map((p) => p.readyState)).toEqual(['open', 'open', 'open']);
+});
+
+test('transport.produceData() after the router closed a producer reuses its stream id, and messages arrive on it', async () => {
+  const a = await whenOpen(await transport.produceData());
+  const b = await whenOpen(await transport.produceData());
+
+  session.router.closeDataProducer(a.id);
+  await once(a, 'close');
+  await sleep(STREAM_ID_QUARANTINE_MS + 50);
+  const c = await whenOpen(await transport.produceData());
+
+  expect(streamIdOf(c)).toBe(0);
+  c.send('after a remote close');
+  b.send('untouched');
+  const [message] = await session.router.waitForMessages(1, { dataProducerId: c.id });
+  expect(message?.data.toString()).toBe('after a remote close');
+  await session.router.waitForMessages(1, { dataProducerId: b.id });
+});
+
+test('transport.produceData() 1,100 create/close cycles on one transport all work and messages keep arriving', async () => {
+  const cycles = 1100;
+  const streamIds = new Set<number>();
+  let last: DataProducer | undefined;
+  for (let i = 0; i < cycles; i++) {
+    let dataProducer: DataProducer;
+    try {
+      dataProducer = await whenOpen(await transport.produceData({ label: `cycle ${i}` }), 2000);
+    } catch (error) {
+      throw new Error(`cycle ${i} failed: ${String(error)}`);
+    }
+    streamIds.add(streamIdOf(dataProducer));
+    dataProducer.send(`cycle ${i}`);
+    // Every 100th cycle (and the last) waits for its message before closing the stream.
+    if (i % 100 === 0 || i === cycles - 1) {
+      const [message] = await session.router.waitForMessages(1, {
+        dataProducerId: dataProducer.id,
+        timeoutMs: 5000,
+      });
+      expect(message?.data.toString()).toBe(`cycle ${i}`);
+    }
+    last = dataProducer;
+    if (i < cycles - 1) dataProducer.close();
+  }
+
+  expect(last?.readyState).toBe('open');
+  // The lowest free id is reused: the ids stay far below the 1,024 streams.
+  expect(Math.max(...streamIds)).toBeLessThan(1024);
+}, 60000);
+
+// A data channel uses its stream id in both directions (RFC 8831), so the router's OS
+// limits the ids as much as its MIS does.
+test.each([
+  { OS: 8, MIS: 8 },
+  { OS: 1024, MIS: 8 },
+  { OS: 8, MIS: 1024 },
+])(
+  'transport.produceData() beyond the streams the router accepts (%o) rejects with OperationError naming the limit',
+  async (numSctpStreams) => {
+    const small = await createTransport(session, { router: { numSctpStreams } });
+    const producers: DataProducer[] = [];
+    for (let i = 0; i < 8; i++) producers.push(await small.produceData());
+
+    const ninth = small.produceData();
+
+    await expect(ninth).rejects.toThrow(OperationError);
+    await expect(ninth).rejects.toThrow(/\b8 streams\b/);
+    expect(producers.map(streamIdOf)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // All 8 are real streams the router takes messages on.
+    await Promise.all(producers.map((p) => whenOpen(p)));
+    producers.forEach((p, i) => {
+      p.send(`stream ${i}`);
+    });
+    await session.router.waitForMessages(8);
+    expect(producers.map((p) => session.router.messagesOf(p.id).length)).toEqual([
+      1, 1, 1, 1, 1, 1, 1, 1,
+    ]);
+  },
+);
+
+test('transport.produceData() on a full transport works again once a producer closed', async () => {
+  const small = await createTransport(session, { router: { numSctpStreams: { OS: 8, MIS: 8 } } });
+  const producers: DataProducer[] = [];
+  for (let i = 0; i < 8; i++) producers.push(await whenOpen(await small.produceData()));
+  await expect(small.produceData()).rejects.toThrow(OperationError);
+
+  producers[5]?.close();
+  const again = await whenOpen(await small.produceData());
+
+  expect(streamIdOf(again)).toBe(5);
+  again.send('fits again');
+  const [message] = await session.router.waitForMessages(1, { dataProducerId: again.id });
+  expect(message?.data.toString()).toBe('fits again');
+});
+
+test('transport.produceData() called 50 times concurrently gives each producer its own stream id and each delivers a message', async () => {
+  const producers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => transport.produceData({ label: `p${i}` })),
+  );
+
+  const ids = producers.map(streamIdOf);
+  expect(new Set(ids).size).toBe(50);
+  expect([...ids].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  expect(new Set(producers.map((p) => p.id)).size).toBe(50);
+  for (const p of producers) p.send(p.label);
+  await session.router.waitForMessages(50);
+  expect(
+    producers.map((p) => session.router.messagesOf(p.id).map((m) => m.data.toString())),
+  ).toEqual(producers.map((p) => [p.label]));
+});
+
+test.each([
+  ['ordered: false', { ordered: false }, { ordered: false }],
+  ['maxRetransmits: 0', { maxRetransmits: 0 }, { ordered: false, maxRetransmits: 0 }],
+  [
+    'maxPacketLifeTime: 100',
+    { maxPacketLifeTime: 100 },
+    { ordered: false, maxPacketLifeTime: 100 },
+  ],
+])(
+  'transport.produceData() with %s reports its sctpStreamParameters and delivers messages on loopback',
+  async (_name, options, expected) => {
+    const sent: unknown[] = [];
+    transport.on('producedata', ({ sctpStreamParameters }) => {
+      sent.push(sctpStreamParameters);
+    });
+
+    const dataProducer = await whenOpen(await transport.produceData(options));
+    for (let i = 0; i < 20; i++) dataProducer.send(`u${i}`);
+
+    expect(dataProducer.sctpStreamParameters).toEqual({ streamId: 0, ...expected });
+    expect(sent).toEqual([{ streamId: 0, ...expected }]);
+    const messages = await session.router.waitForMessages(20, {
+      dataProducerId: dataProducer.id,
+    });
+    expect(messages.map((m) => m.data.toString()).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `u${i}`).sort(),
+    );
+  },
+);

@@ -1,0 +1,207 @@
+import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
+
+import { createTransport, once, startSession, type Session } from '../support/session.js';
+
+// One real router for the file; each test's transports are closed after it.
+let session: Session;
+
+beforeAll(async () => {
+  session = await startSession();
+});
+
+afterAll(async () => {
+  await session.close();
+});
+
+afterEach(() => {
+  for (const transport of session.transports.splice(0)) transport.close();
+});
+
+type ConnectArgs = { dtlsParameters: types.DtlsParameters };
+
+/** A send transport on the given router parameters, signaling to the local router. */
+function createSendTransport(options: types.TransportOptions): Transport {
+  const { router, device } = session;
+  const transport = device.createSendTransport(options);
+  session.transports.push(transport);
+  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
+  });
+  transport.on('producedata', (parameters, callback, errback) => {
+    router.produceData(transport.id, parameters).then(callback, errback);
+  });
+  return transport;
+}
+
+/** Every `event` the emitter emits from now on, by its first argument. */
+function record<T>(emitter: object, event: string): T[] {
+  const seen: T[] = [];
+  (emitter as { on(event: string, listener: (arg: T) => void): void }).on(event, (arg: T) => {
+    seen.push(arg);
+  });
+  return seen;
+}
+
+async function waitForState(transport: Transport, state: types.ConnectionState): Promise<void> {
+  while (transport.connectionState !== state) await once(transport, 'connectionstatechange');
+}
+
+async function openProducer(
+  transport: Transport,
+  options?: types.DataProducerOptions,
+): Promise<DataProducer> {
+  const dataProducer = await transport.produceData(options);
+  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
+  return dataProducer;
+}
+
+const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+
+test("transport.id, closed, direction and connectionState are the router's id, false, 'send' and 'new'", async () => {
+  const params = await session.router.createWebRtcTransport();
+
+  const transport = createSendTransport(params);
+
+  expect(transport.id).toBe(params.id);
+  expect(transport.closed).toBe(false);
+  expect(transport.direction).toBe('send');
+  expect(transport.connectionState).toBe('new');
+});
+
+test('transport.appData is {} by default, the given object otherwise, and can be replaced', async () => {
+  const appData = { room: 'a' };
+  const plain = await createTransport(session);
+  const withAppData = await createTransport(session, { client: { appData } });
+
+  expect(plain.appData).toEqual({});
+  expect(withAppData.appData).toBe(appData);
+  withAppData.appData = { room: 'b' };
+  expect(withAppData.appData).toEqual({ room: 'b' });
+});
+
+test("transport.produceData() the first time moves connectionState from 'new' to 'connecting' to 'connected' with connectionstatechange events", async () => {
+  const transport = await createTransport(session);
+  const states = record<types.ConnectionState>(transport, 'connectionstatechange');
+
+  await transport.produceData();
+  await waitForState(transport, 'connected');
+
+  expect(states).toEqual(['connecting', 'connected']);
+  expect(transport.connectionState).toBe('connected');
+});
+
+test("transport 'connect' is emitted once, on the first produceData() and not on the second, with role 'client' and a sha-256 fingerprint for a router with role 'auto'", async () => {
+  const params = await session.router.createWebRtcTransport();
+  expect(params.dtlsParameters.role).toBe('auto');
+  const transport = await createTransport(session);
+  const connects = record<ConnectArgs>(transport, 'connect');
+  expect(connects).toHaveLength(0);
+
+  await openProducer(transport);
+  expect(connects).toHaveLength(1);
+  await openProducer(transport);
+
+  expect(connects).toHaveLength(1);
+  expect(connects[0]?.dtlsParameters.role).toBe('client');
+  expect(connects[0]?.dtlsParameters.fingerprints).toHaveLength(1);
+  expect(connects[0]?.dtlsParameters.fingerprints[0]?.algorithm).toBe('sha-256');
+  expect(connects[0]?.dtlsParameters.fingerprints[0]?.value).toMatch(FINGERPRINT);
+  expect(Object.keys(connects[0] ?? {})).toEqual(['dtlsParameters']);
+  expect(Object.keys(connects[0]?.dtlsParameters ?? {}).sort()).toEqual(['fingerprints', 'role']);
+});
+
+test.each([
+  ['server', 'client'],
+  ['client', 'server'],
+] as const)(
+  "transport 'connect' for a router that says dtlsParameters.role '%s' gives role '%s' and the channel still delivers",
+  async (routerRole, localRole) => {
+    const params = await session.router.createWebRtcTransport();
+    const transport = createSendTransport({
+      ...params,
+      dtlsParameters: { ...params.dtlsParameters, role: routerRole },
+    });
+    const connects = record<ConnectArgs>(transport, 'connect');
+
+    const dataProducer = await openProducer(transport);
+    dataProducer.send(`dtls ${localRole}`);
+    const [message] = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
+
+    expect(connects[0]?.dtlsParameters.role).toBe(localRole);
+    expect(message?.data.toString()).toBe(`dtls ${localRole}`);
+  },
+);
+
+test("transport 'producedata' gets exactly { sctpStreamParameters, label, protocol, appData } for each produceData()", async () => {
+  const transport = await createTransport(session);
+  const produced = record<types.ProduceDataParameters>(transport, 'producedata');
+
+  await transport.produceData();
+  await transport.produceData({
+    label: 'chat',
+    protocol: 'json',
+    maxPacketLifeTime: 100,
+    appData: { user: 1 },
+  });
+  await transport.produceData({ ordered: false, maxRetransmits: 2 });
+
+  expect(produced).toEqual([
+    { sctpStreamParameters: { streamId: 0, ordered: true }, label: '', protocol: '', appData: {} },
+    {
+      sctpStreamParameters: { streamId: 1, ordered: false, maxPacketLifeTime: 100 },
+      label: 'chat',
+      protocol: 'json',
+      appData: { user: 1 },
+    },
+    {
+      sctpStreamParameters: { streamId: 2, ordered: false, maxRetransmits: 2 },
+      label: '',
+      protocol: '',
+      appData: {},
+    },
+  ]);
+});
+
+test('transport.observer emits newdataproducer with the DataProducer that produceData() resolves with', async () => {
+  const transport = await createTransport(session);
+  const created = once(transport.observer, 'newdataproducer');
+
+  const dataProducer = await transport.produceData({ label: 'observed' });
+
+  const [emitted] = (await created) as [DataProducer];
+  expect(emitted).toBe(dataProducer);
+  expect(emitted.id).toBe(dataProducer.id);
+  expect(session.router.hasDataProducer(dataProducer.id)).toBe(true);
+});
+
+test('transport.close() twice closes it once: observer close once, closed true, connectionState closed', async () => {
+  const transport = await createTransport(session);
+  await openProducer(transport);
+  const closes = record<undefined>(transport.observer, 'close');
+  const closed = once(transport.observer, 'close');
+
+  transport.close();
+  transport.close();
+  await closed;
+  await new Promise((resolve) => setImmediate(resolve));
+
+  expect(closes).toHaveLength(1);
+  expect(transport.closed).toBe(true);
+  expect(transport.connectionState).toBe('closed');
+});
+
+test('transport.close() closes its data producers, which emit transportclose and then refuse send()', async () => {
+  const transport = await createTransport(session);
+  const dataProducer = await openProducer(transport);
+  const transportClose = once(dataProducer, 'transportclose');
+  const observerClose = once(dataProducer.observer, 'close');
+
+  transport.close();
+  await transportClose;
+  await observerClose;
+
+  expect(dataProducer.closed).toBe(true);
+  expect(() => {
+    dataProducer.send('late');
+  }).toThrow(/closed/);
+});

@@ -1,0 +1,123 @@
+import {
+  InvalidStateError,
+  UnsupportedError,
+  type DataProducer,
+  type Transport,
+  type types,
+} from 'mediasoup-data-producer';
+
+import { createTransport, once, startSession, type Session } from '../support/session.js';
+
+// One real router for the file; each test's transports are closed after it.
+let session: Session;
+
+beforeAll(async () => {
+  session = await startSession();
+});
+
+afterAll(async () => {
+  await session.close();
+});
+
+afterEach(() => {
+  for (const transport of session.transports.splice(0)) transport.close();
+});
+
+async function openProducer(transport: Transport): Promise<DataProducer> {
+  const dataProducer = await transport.produceData();
+  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
+  return dataProducer;
+}
+
+const STUN: types.IceServer = { urls: 'stun:127.0.0.1:3478' };
+
+describe('transport.restartIce()', () => {
+  test('transport.restartIce() rejects with UnsupportedError explaining that libdatachannel has no ICE restart', async () => {
+    const transport = await createTransport(session);
+    await openProducer(transport);
+    const params = await session.router.createWebRtcTransport();
+
+    const restart = transport.restartIce({ iceParameters: params.iceParameters });
+
+    await expect(restart).rejects.toThrow(UnsupportedError);
+    await expect(restart).rejects.toThrow(/libdatachannel.*no ICE restart/);
+    expect(transport.connectionState).toBe('connected');
+  });
+
+  test('transport.restartIce() on a new transport rejects with UnsupportedError too', async () => {
+    const transport = await createTransport(session);
+
+    await expect(transport.restartIce()).rejects.toThrow(UnsupportedError);
+  });
+
+  test('transport.restartIce() after close() rejects with InvalidStateError', async () => {
+    const transport = await createTransport(session);
+    transport.close();
+
+    await expect(transport.restartIce()).rejects.toThrow(InvalidStateError);
+  });
+});
+
+describe('transport.updateIceServers()', () => {
+  // That the servers are then used is shown with a TURN server in Transport.turn.test.ts.
+  test('transport.updateIceServers() before the first produceData() resolves and the transport still delivers', async () => {
+    const transport = await createTransport(session);
+
+    await transport.updateIceServers({ iceServers: [STUN] });
+    const dataProducer = await openProducer(transport);
+    dataProducer.send('after updateIceServers');
+
+    const [message] = await session.router.waitForMessages(1, {
+      dataProducerId: dataProducer.id,
+    });
+    expect(message?.data.toString()).toBe('after updateIceServers');
+  });
+
+  test('transport.updateIceServers() after the first produceData() rejects with UnsupportedError', async () => {
+    const transport = await createTransport(session);
+    await transport.produceData();
+
+    const update = transport.updateIceServers({ iceServers: [STUN] });
+
+    await expect(update).rejects.toThrow(UnsupportedError);
+    await expect(update).rejects.toThrow(/before the transport starts connecting/);
+  });
+
+  test('transport.updateIceServers() while the first produceData() waits for connect rejects with UnsupportedError', async () => {
+    const params = await session.router.createWebRtcTransport();
+    const transport = session.device.createSendTransport(params);
+    session.transports.push(transport);
+    const asked = once(transport, 'connect');
+    transport.on('connect', () => undefined);
+    transport.on('producedata', () => undefined);
+    const pending = transport.produceData();
+    pending.catch(() => undefined);
+    await asked;
+
+    await expect(transport.updateIceServers({ iceServers: [STUN] })).rejects.toThrow(
+      UnsupportedError,
+    );
+  });
+
+  test.each([
+    ['options undefined', undefined],
+    ['no iceServers (mediasoup-client requires the array)', {}],
+    ['iceServers a string', { iceServers: 'stun:127.0.0.1' }],
+    ['an http: URL', { iceServers: [{ urls: 'http://127.0.0.1' }] }],
+    ['TURN without credentials', { iceServers: [{ urls: 'turn:127.0.0.1:3478' }] }],
+    ['a URL without host', { iceServers: [{ urls: ['stun:'] }] }],
+  ])('transport.updateIceServers() with %s rejects with TypeError', async (_label, options) => {
+    const transport = await createTransport(session);
+
+    await expect(
+      transport.updateIceServers(options as unknown as { iceServers: types.IceServer[] }),
+    ).rejects.toThrow(TypeError);
+  });
+
+  test('transport.updateIceServers() after close() rejects with InvalidStateError', async () => {
+    const transport = await createTransport(session);
+    transport.close();
+
+    await expect(transport.updateIceServers({ iceServers: [] })).rejects.toThrow(InvalidStateError);
+  });
+});
