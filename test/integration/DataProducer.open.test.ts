@@ -158,3 +158,15 @@ test('dataProducer.send() before open on an already open association queues and 
     'after open',
   ]);
 });
+
+test('dataProducer.send() before open of a buffer the caller then overwrites sends the bytes as they were at send()', async () => {
+  const dataProducer = await transport.produceData();
+  const reused = Buffer.from('first');
+  dataProducer.send(reused);
+  reused.write('XXXXX');
+  dataProducer.send(reused);
+
+  const messages = await session.router.waitForMessages(2, { dataProducerId: dataProducer.id });
+
+  expect(messages.map((m) => m.data.toString())).toEqual(['first', 'XXXXX']);
+});
