@@ -9,7 +9,6 @@ import type {
   IceParameters,
   IceServer,
   IceTransportPolicy,
-  SctpParameters,
 } from './types.js';
 
 const MAX_UINT16 = 65535;
@@ -37,6 +36,21 @@ function requireString(value: unknown, name: string): string {
   return value;
 }
 
+/** A string that goes into the SDP answer: only the characters its grammar allows there. */
+function requireSdpToken(value: unknown, name: string, pattern: RegExp, expected: string): string {
+  const text = requireString(value, name);
+  if (!pattern.test(text))
+    throw new TypeError(`${name} must be ${expected}, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+// RFC 8839 ice-char, and what an address or a fingerprint may look like.
+const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
+const ICE_CHARS_DESCRIPTION = "letters, digits, '+' and '/' (RFC 8839 ice-char)";
+const ADDRESS = /^[A-Za-z0-9.:-]+$/;
+const FINGERPRINT = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function validateAppData(value: unknown, name = 'appData'): AppData {
   if (value === undefined) return {};
   if (!isPlainObject(value)) throw new TypeError(`${name} must be a plain object`);
@@ -52,6 +66,11 @@ export function validateUint16Option(value: unknown, name: string): number | und
 export function validateShortString(value: unknown, name: string): string {
   if (value === undefined) return '';
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  if (LONE_SURROGATE.test(value)) {
+    throw new TypeError(
+      `${name} must be well-formed UTF-16 (it has a lone surrogate, which UTF-8 cannot carry)`,
+    );
+  }
   if (Buffer.byteLength(value, 'utf8') > MAX_UINT16) {
     throw new TypeError(`${name} must be at most 65535 bytes in UTF-8`);
   }
@@ -61,8 +80,18 @@ export function validateShortString(value: unknown, name: string): string {
 export function validateIceParameters(value: unknown): IceParameters {
   if (!isPlainObject(value)) throw new TypeError('iceParameters must be an object');
   const iceParameters: IceParameters = {
-    usernameFragment: requireString(value.usernameFragment, 'iceParameters.usernameFragment'),
-    password: requireString(value.password, 'iceParameters.password'),
+    usernameFragment: requireSdpToken(
+      value.usernameFragment,
+      'iceParameters.usernameFragment',
+      ICE_CHARS,
+      ICE_CHARS_DESCRIPTION,
+    ),
+    password: requireSdpToken(
+      value.password,
+      'iceParameters.password',
+      ICE_CHARS,
+      ICE_CHARS_DESCRIPTION,
+    ),
   };
   if (value.iceLite !== undefined) {
     if (typeof value.iceLite !== 'boolean')
@@ -82,6 +111,11 @@ export function validateIceCandidates(value: unknown): IceCandidate[] {
     const address = candidate.address ?? candidate.ip;
     if (typeof address !== 'string' || address.length === 0) {
       throw new TypeError(`${name}.address (or .ip) must be a non-empty string`);
+    }
+    if (!ADDRESS.test(address)) {
+      throw new TypeError(
+        `${name}.address (or .ip) must be an IP address or host name, got ${JSON.stringify(address)}`,
+      );
     }
     if (candidate.protocol !== 'udp' && candidate.protocol !== 'tcp') {
       throw new TypeError(`${name}.protocol must be 'udp' or 'tcp'`);
@@ -106,7 +140,12 @@ export function validateIceCandidates(value: unknown): IceCandidate[] {
       throw new TypeError(`${name}.tcpType must be 'active', 'passive' or 'so'`);
     }
     return {
-      foundation: requireString(candidate.foundation, `${name}.foundation`),
+      foundation: requireSdpToken(
+        candidate.foundation,
+        `${name}.foundation`,
+        ICE_CHARS,
+        ICE_CHARS_DESCRIPTION,
+      ),
       priority: candidate.priority,
       address,
       ip: address,
@@ -136,7 +175,12 @@ export function validateDtlsParameters(value: unknown): DtlsParameters {
         fingerprint.algorithm,
         `dtlsParameters.fingerprints[${i}].algorithm`,
       ),
-      value: requireString(fingerprint.value, `dtlsParameters.fingerprints[${i}].value`),
+      value: requireSdpToken(
+        fingerprint.value,
+        `dtlsParameters.fingerprints[${i}].value`,
+        FINGERPRINT,
+        "hex byte pairs separated by ':'",
+      ),
     };
   });
   if (!fingerprints.some((f) => f.algorithm.toLowerCase() === 'sha-256')) {
@@ -146,7 +190,6 @@ export function validateDtlsParameters(value: unknown): DtlsParameters {
 }
 
 export interface NormalizedSctp {
-  parameters: SctpParameters;
   port: number;
   /** The router's receive limit: the largest message we may send. */
   maxMessageSize: number;
@@ -170,14 +213,19 @@ export function validateSctpParameters(value: unknown): NormalizedSctp | undefin
         'or maxReceiveMessageSize (mediasoup >= 3.20)',
     );
   }
-  for (const key of ['OS', 'MIS', 'maxSendMessageSize'] as const) {
+  for (const key of [
+    'OS',
+    'MIS',
+    'maxMessageSize',
+    'maxSendMessageSize',
+    'maxReceiveMessageSize',
+  ] as const) {
     if (value[key] !== undefined && (!isUint(value[key]) || value[key] === 0)) {
       throw new TypeError(`sctpParameters.${key} must be a positive integer`);
     }
   }
-  const parameters = structuredClone(value) as SctpParameters;
+  // Only the fields above are read; anything else the router adds is ignored, not copied.
   return {
-    parameters,
     port: value.port,
     maxMessageSize: receiveLimit,
     maxStreams: minOf(value.OS, value.MIS),

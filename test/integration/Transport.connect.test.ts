@@ -1,21 +1,10 @@
 import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import { createTransport, once, type Session, useSessionPerFile } from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
-let session: Session;
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterAll(async () => {
-  await session.close();
-});
-
-afterEach(() => {
-  for (const transport of session.transports.splice(0)) transport.close();
-});
+let session!: Session;
+useSessionPerFile((started) => (session = started));
 
 type ConnectArgs = { dtlsParameters: types.DtlsParameters };
 

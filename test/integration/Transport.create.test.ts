@@ -2,22 +2,11 @@ import { type DataProducer, type Transport, type types } from 'mediasoup-data-pr
 
 import type { LocalTransportParameters } from '../../src/local-router/index.js';
 import { deepFreeze, isDeepFrozen } from '../support/deepFreeze.js';
-import { once, startSession, type Session } from '../support/session.js';
+import { once, type Session, useSessionPerFile } from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
-let session: Session;
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterAll(async () => {
-  await session.close();
-});
-
-afterEach(() => {
-  for (const transport of session.transports.splice(0)) transport.close();
-});
+let session!: Session;
+useSessionPerFile((started) => (session = started));
 
 /** Creates a send transport whose `connect` and `producedata` go to the local router. */
 function createSendTransport(options: types.TransportOptions): Transport {

@@ -5,22 +5,11 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { once, startSession, type Session } from '../support/session.js';
+import { once, type Session, useSessionPerFile } from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
-let session: Session;
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterAll(async () => {
-  await session.close();
-});
-
-afterEach(() => {
-  for (const transport of session.transports.splice(0)) transport.close();
-});
+let session!: Session;
+useSessionPerFile((started) => (session = started));
 
 /** The router's parameters with one hex digit of its sha-256 fingerprint changed. */
 async function paramsWithWrongFingerprint(): Promise<{

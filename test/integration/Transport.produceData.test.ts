@@ -5,22 +5,11 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { createTransport, startSession, type Session } from '../support/session.js';
+import { createTransport, type Session, useSessionPerFile } from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
-let session: Session;
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterAll(async () => {
-  await session.close();
-});
-
-afterEach(() => {
-  for (const transport of session.transports.splice(0)) transport.close();
-});
+let session!: Session;
+useSessionPerFile((started) => (session = started));
 
 /** A transport with no listeners: the guards see it as the user left it. */
 async function bareTransport(options: Partial<types.TransportOptions> = {}): Promise<Transport> {

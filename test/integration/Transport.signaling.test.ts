@@ -6,23 +6,12 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { once, startSession, type Session } from '../support/session.js';
+import { once, type Session, useSessionPerFile } from '../support/session.js';
 import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
 
 // One real router for the file; each test's transports are closed after it.
-let session: Session;
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterAll(async () => {
-  await session.close();
-});
-
-afterEach(() => {
-  for (const transport of session.transports.splice(0)) transport.close();
-});
+let session!: Session;
+useSessionPerFile((started) => (session = started));
 
 type Callback = (result: { id: string }) => void;
 type Errback = (error: Error) => void;

@@ -82,3 +82,21 @@ export function once<T extends unknown[] = unknown[]>(
     emitter.once(event, listener);
   });
 }
+
+/**
+ * One router for the whole test file (starting one costs about half a second); each test's
+ * transports are closed after it. Call at the top level of a test file.
+ */
+export function useSessionPerFile(setSession: (session: Session) => void): void {
+  let current: Session | undefined;
+  beforeAll(async () => {
+    current = await startSession();
+    setSession(current);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  afterEach(() => {
+    for (const transport of current?.transports.splice(0) ?? []) transport.close();
+  });
+}

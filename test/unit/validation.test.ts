@@ -240,11 +240,38 @@ describe('validateSctpParameters()', () => {
     expect(sctp).toMatchObject({ port: 5000, maxMessageSize: 2000, maxStreams: undefined });
   });
 
-  test('validateSctpParameters() with deep-frozen input neither throws nor returns the input', () => {
+  test('validateSctpParameters() with deep-frozen input reads it without throwing', () => {
     const input = deepFreeze({ port: 5000, OS: 1024, MIS: 1024, maxMessageSize: 100 });
-    const sctp = validateSctpParameters(input);
-    expect(sctp?.parameters).toEqual(input);
-    expect(sctp?.parameters).not.toBe(input);
+    expect(validateSctpParameters(input)).toEqual({
+      port: 5000,
+      maxMessageSize: 100,
+      maxStreams: 1024,
+    });
+  });
+
+  test('validateSctpParameters() ignores fields it does not read, whatever they hold', () => {
+    const sctp = validateSctpParameters({ port: 5000, maxMessageSize: 100, extra: () => 1 });
+    expect(sctp).toEqual({ port: 5000, maxMessageSize: 100, maxStreams: undefined });
+  });
+
+  test('validateSctpParameters() with a malformed maxMessageSize next to maxReceiveMessageSize throws TypeError', () => {
+    expect(() =>
+      validateSctpParameters({ port: 5000, maxReceiveMessageSize: 100, maxMessageSize: 'big' }),
+    ).toThrow(/sctpParameters\.maxMessageSize must be a positive integer/);
+  });
+
+  test.each([
+    ['a ufrag with CRLF', { usernameFragment: 'ab\r\na=x', password: 'pppppppppppppppppppppp' }],
+    ['a password with NUL', { usernameFragment: 'abcd', password: 'a\u0000b' }],
+  ])('validateIceParameters() with %s throws TypeError naming ice-char', (_label, input) => {
+    expect(() => validateIceParameters(input)).toThrow(/RFC 8839 ice-char/);
+  });
+
+  test('validateShortString() with a lone surrogate throws TypeError', () => {
+    expect(() => validateShortString('\uD800', 'label')).toThrow(
+      /label must be well-formed UTF-16/,
+    );
+    expect(validateShortString('\uD83D\uDE00', 'label')).toBe('\uD83D\uDE00');
   });
 
   test.each([

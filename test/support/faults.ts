@@ -1,0 +1,248 @@
+// Helpers shared by the fault tests (test/faults): a transport whose datagrams go through a
+// lossy UdpRelay, and small waiting utilities.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { DataProducer, Transport, types } from 'mediasoup-data-producer';
+
+import type { LocalTransportOptions } from '../../src/local-router/index.js';
+import type { Session } from './session.js';
+import { relayedCandidates, UdpRelay, type UdpRelayOptions } from './udpRelay.js';
+
+export interface RelayedTransport {
+  transport: Transport;
+  relay: UdpRelay;
+}
+
+export interface RelayedSetup {
+  router?: LocalTransportOptions;
+  client?: Partial<types.TransportOptions>;
+  relay?: Omit<UdpRelayOptions, 'target'>;
+}
+
+/**
+ * Like `createTransport()` of session.ts, but the client is given the address of a UdpRelay
+ * in front of the router's candidate: every datagram in both directions goes through it.
+ * The caller closes the relay (after the transport).
+ */
+export async function createRelayedTransport(
+  session: Session,
+  setup: RelayedSetup = {},
+): Promise<RelayedTransport> {
+  const { router, device } = session;
+  const params = await router.createWebRtcTransport(setup.router);
+  const candidate = params.iceCandidates.find((c) => c.protocol === 'udp');
+  if (!candidate) throw new Error('the router gave no UDP candidate');
+  const relay = await UdpRelay.start({
+    ...setup.relay,
+    target: { address: candidate.ip, port: candidate.port },
+  });
+  const transport = device.createSendTransport({
+    ...params,
+    iceCandidates: relayedCandidates(relay, [candidate]),
+    ...setup.client,
+  });
+  session.transports.push(transport);
+  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
+  });
+  transport.on('producedata', (parameters, callback, errback) => {
+    router.produceData(transport.id, parameters).then(callback, errback);
+  });
+  transport.observer.on('newdataproducer', (dataProducer: DataProducer) => {
+    dataProducer.observer.on('close', () => {
+      if (!router.isClosed && router.hasDataProducer(dataProducer.id)) {
+        router.closeDataProducer(dataProducer.id);
+      }
+    });
+  });
+  return { transport, relay };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `predicate` every `everyMs` until it is true; rejects after `timeoutMs`. */
+export async function waitUntil(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what = 'condition',
+  everyMs = 20,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** Opens a producer and waits for its `open` event. */
+export async function openProducer(
+  transport: Transport,
+  options: types.DataProducerOptions = {},
+  timeoutMs = 20000,
+): Promise<DataProducer> {
+  const dataProducer = await transport.produceData(options);
+  if (dataProducer.readyState === 'open') return dataProducer;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`DataProducer did not open within ${timeoutMs} ms`));
+    }, timeoutMs);
+    dataProducer.once('open', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return dataProducer;
+}
+
+/** A binary message of `size` bytes (at least 4) that starts with its sequence number. */
+export function numbered(seq: number, size: number): Buffer {
+  const message = Buffer.alloc(Math.max(4, size), seq % 251);
+  message.writeUInt32BE(seq, 0);
+  return message;
+}
+
+export function sequenceOf(data: Buffer): number {
+  return data.readUInt32BE(0);
+}
+
+/** The names of the errors a public call may throw or reject with. */
+export const TYPED_ERRORS = [
+  'TypeError',
+  'RangeError',
+  'InvalidStateError',
+  'UnsupportedError',
+  'OperationError',
+] as const;
+
+/** True when `error` is one of the documented, typed errors. */
+export function isTypedError(error: unknown): boolean {
+  return (
+    error instanceof Error && (TYPED_ERRORS as readonly string[]).includes(error.constructor.name)
+  );
+}
+
+/**
+ * Resolves or rejects as `promise` does, or resolves with `onTimeout()` after `ms`; the timer
+ * is cleared either way, so that nothing is left pending when the test ends.
+ */
+export function raceTimeout<T, U>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => U,
+): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<U>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(onTimeout());
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+export interface FixtureRun {
+  /** Exit code, or null when killed. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Each stdout line that parses as JSON, in order, with when it arrived (Date.now()). */
+  reports: { value: unknown; at: number }[];
+  exitedAt: number;
+  /** True when the child had to be killed after `timeoutMs`. */
+  timedOut: boolean;
+}
+
+/**
+ * Runs `test/faults/fixtures/<name>` in a child `node` (with `nodeArgs`, e.g. --expose-gc)
+ * against the BUILT package in ./dist (or MDP_FIXTURE_DIST), and resolves once it exits by
+ * itself. A child still running after `timeoutMs` is SIGKILLed and reported as timed out.
+ */
+export function runFixture(
+  name: string,
+  {
+    nodeArgs = [],
+    env = {},
+    timeoutMs = 60000,
+  }: {
+    nodeArgs?: string[];
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+  } = {},
+): Promise<FixtureRun> {
+  if (!process.env.MDP_FIXTURE_DIST && !existsSync(join(REPO_ROOT, 'dist', 'cjs', 'index.js'))) {
+    return Promise.reject(
+      new Error('the fault fixtures run against the built package: run `npm run build` first'),
+    );
+  }
+  warnIfDistIsStale();
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, join(REPO_ROOT, 'test', 'faults', 'fixtures', name)],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    let timedOut = false;
+    const reports: FixtureRun['reports'] = [];
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      pending += chunk;
+      let newline;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        try {
+          reports.push({ value: JSON.parse(line) as unknown, at: Date.now() });
+        } catch {
+          // Not a report line.
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, reports, exitedAt: Date.now(), timedOut });
+    });
+  });
+}
+
+/** The fixtures test ./dist: say so when src/ has changed since the last build. */
+function warnIfDistIsStale(): void {
+  if (process.env.MDP_FIXTURE_DIST) return;
+  const newest = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+        const path = join(dir, entry.name);
+        return entry.isDirectory() ? newest(path) : statSync(path).mtimeMs;
+      }),
+    );
+  const built = statSync(join(REPO_ROOT, 'dist', 'cjs', 'index.js')).mtimeMs;
+  if (newest(join(REPO_ROOT, 'src')) > built) {
+    console.warn(
+      'test/faults fixtures run against dist/, which is older than src/: `npm run build`',
+    );
+  }
+}
