@@ -7,6 +7,7 @@ module.exports = {
   // Tests import the package by its own name, as users do.
   moduleNameMapper: {
     '^mediasoup-data-producer$': '<rootDir>/src/index.ts',
+    '^mediasoup-data-producer/(local-router|cli)$': '<rootDir>/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,

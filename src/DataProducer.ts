@@ -1,5 +1,5 @@
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
-import { InvalidStateError, OperationError } from './errors.js';
+import { InvalidStateError, messageOf, OperationError } from './errors.js';
 import { Logger } from './Logger.js';
 import type { NativeChannel } from './native.js';
 import type { AppData, SctpStreamParameters } from './types.js';
@@ -229,7 +229,7 @@ export class DataProducer<
       } catch (error) {
         // The native channel is already closed (the router reset the stream) but its
         // close callback has not reached this thread yet: `close` follows.
-        throw new InvalidStateError(`DataProducer is closing: ${String(error)}`);
+        throw new InvalidStateError(`DataProducer is closing: ${messageOf(error)}`);
       }
       return;
     }
@@ -295,7 +295,7 @@ export class DataProducer<
         this._queue = this._queue.filter((p) => p !== pending);
         this._queuedBytes -= pending.size;
         if (!this._closed) {
-          this.safeEmit('error', new Error(`could not read Blob: ${String(error)}`));
+          this.safeEmit('error', new Error(`could not read Blob: ${messageOf(error)}`));
         }
         this.flush();
       },

@@ -4,7 +4,7 @@ import {
   type DataProducerOptions,
 } from './DataProducer.js';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
-import { InvalidStateError, OperationError, UnsupportedError } from './errors.js';
+import { InvalidStateError, messageOf, OperationError, UnsupportedError } from './errors.js';
 import { toNativeIceServers } from './iceServers.js';
 import { Logger } from './Logger.js';
 import {
@@ -114,7 +114,7 @@ export class Transport<
   /** The SCTP association has been up (connectionState reached 'connected'). */
   private _associated = false;
   private _streamIds: StreamIds | undefined;
-  /** Every producer not yet closed, including those whose produceData() is in flight. */
+  /** Every producer created and not yet closed (not those whose producedata is unanswered). */
   private readonly _producers = new Set<DataProducer>();
   private readonly _pendingSignals = new Set<PendingSignal>();
   private _queue: Promise<unknown> = Promise.resolve();
@@ -332,7 +332,7 @@ export class Transport<
           else early.closed = true;
         });
       } catch (error) {
-        throw new OperationError(`could not create the SCTP channel: ${String(error)}`);
+        throw new OperationError(`could not create the SCTP channel: ${messageOf(error)}`);
       }
     };
     try {

@@ -21,3 +21,8 @@ export class OperationError extends Error {
     this.name = 'OperationError';
   }
 }
+
+/** The message of a thrown value, without the `Error: ` prefix that String() would add. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

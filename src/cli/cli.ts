@@ -16,7 +16,10 @@ import {
   type SignalingAdapterContext,
 } from './adapter.js';
 import { createLocalAdapter } from './adapters/local.js';
-import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
+import {
+  createAdapter as createWebSocketAdapterFromContext,
+  SIGNALING_URL_ENV,
+} from './adapters/websocket.js';
 import { LoadEngine } from './engine.js';
 import { errorMessage, UsageError } from './errors.js';
 import { addLoadOptions, parseInteger, toLoadConfig, type RawLoadOptions } from './options.js';
@@ -109,7 +112,10 @@ async function createAdapter(
   command: CommandName,
   raw: RawLoadOptions,
 ): Promise<{ adapter: SignalingAdapter; name: string }> {
-  const context: SignalingAdapterContext = { url: raw.signalingUrl, env: process.env };
+  const context: SignalingAdapterContext = {
+    url: raw.signalingUrl ?? (process.env[SIGNALING_URL_ENV] || undefined),
+    env: process.env,
+  };
   const specifier = command === 'demo' ? 'local' : (raw.signaling ?? '');
   const target = resolveAdapterSpecifier(specifier);
   if ('builtIn' in target) {

@@ -12,6 +12,7 @@ import type { Transport } from '../Transport.js';
 import type { SignalingAdapter } from './adapter.js';
 import { errorMessage } from './errors.js';
 import { encodeMessage, epochNow } from './message.js';
+import { sizeLimitError } from './options.js';
 import type { ReceiverReport } from './receiver.js';
 
 export interface LoadConfig {
@@ -397,12 +398,10 @@ export class LoadEngine {
         state.status = 'aborted';
         return;
       }
-      const maxMessageSize = params.sctpParameters.maxMessageSize;
-      if (typeof maxMessageSize === 'number' && config.size > maxMessageSize) {
+      const tooLarge = sizeLimitError(config.size, params.sctpParameters);
+      if (tooLarge !== undefined) {
         this.stop('fatal');
-        throw new Error(
-          `--size ${config.size} is larger than the router accepts (sctpParameters.maxMessageSize ${maxMessageSize})`,
-        );
+        throw new Error(tooLarge);
       }
       transport = this.device.createSendTransport({
         ...params,

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LoadConfig } from './engine.js';
 import { UsageError } from './errors.js';
 import { HEADER_SIZE } from './message.js';
+import { validateSctpParameters } from '../validation.js';
 
 /** The local router's SCTP receive limit (mediasoup's default maxSctpMessageSize). */
 export const LOCAL_MAX_MESSAGE_SIZE = 262144;
@@ -197,4 +198,20 @@ export function toLoadConfig(raw: RawLoadOptions, { local }: { local: boolean })
     connectTimeoutMs: Math.round(raw.connectTimeout * 1000),
     drainTimeoutMs: Math.round(raw.drainTimeout * 1000),
   };
+}
+
+/**
+ * Why messages of `size` bytes cannot be sent on a transport with these router
+ * sctpParameters (either mediasoup shape), or undefined when they can. Malformed
+ * parameters are left to createSendTransport(), which says what is wrong with them.
+ */
+export function sizeLimitError(size: number, sctpParameters: unknown): string | undefined {
+  let limit: number | undefined;
+  try {
+    limit = validateSctpParameters(sctpParameters)?.maxMessageSize;
+  } catch {
+    return undefined;
+  }
+  if (limit === undefined || size <= limit) return undefined;
+  return `--size ${size} is larger than the router accepts (at most ${limit} bytes per message)`;
 }

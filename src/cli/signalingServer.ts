@@ -10,14 +10,23 @@ import { ReceiverChecker } from './receiver.js';
 
 export interface SignalingServer {
   url: string;
+  /** Ids of the transports created through this server and not closed yet. */
+  openTransports: ReadonlySet<string>;
   close(): Promise<void>;
+}
+
+export interface SignalingServerOptions {
+  host?: string;
+  port?: number;
+  /** Sees every well-formed request before it is handled (tests record them). */
+  onRequest?: (method: string, data: Record<string, unknown>) => void;
 }
 
 type Handler = (data: Record<string, unknown>) => Promise<unknown>;
 
 export async function startSignalingServer(
   router: LocalRouter,
-  { host = '127.0.0.1', port = 0 }: { host?: string; port?: number } = {},
+  { host = '127.0.0.1', port = 0, onRequest }: SignalingServerOptions = {},
 ): Promise<SignalingServer> {
   const checker = new ReceiverChecker();
   router.on('message', (m) => {
@@ -77,6 +86,7 @@ export async function startSignalingServer(
       const method = String(request.method);
       const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
       const data = (request.data ?? {}) as Record<string, unknown>;
+      onRequest?.(method, data);
       (handler ? handler(data) : Promise.reject(new Error(`unknown method ${method}`))).then(
         (result) => {
           socket.send(JSON.stringify({ id, ok: true, data: result }));
@@ -92,6 +102,7 @@ export async function startSignalingServer(
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `ws://${shownHost}:${address.port}`,
+    openTransports: transports,
     async close() {
       for (const socket of sockets) socket.terminate();
       await new Promise<void>((resolve) => {

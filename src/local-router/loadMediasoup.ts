@@ -10,12 +10,13 @@ export const BUILT_IN_MEDIASOUP_VERSION = '3.8.4';
 
 /**
  * Where the mediasoup package comes from: `MEDIASOUP_PATH` (a user's own
- * installation, any 3.x) or the set-up script's cache.
+ * installation, any 3.x) or the set-up script's cache (an empty variable counts as unset,
+ * as in scripts/setup-router.sh).
  */
 export function mediasoupPackageDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.MEDIASOUP_PATH) return resolve(env.MEDIASOUP_PATH);
   const cacheRoot =
-    env.MEDIASOUP_DATA_PRODUCER_CACHE ?? join(homedir(), '.cache', 'mediasoup-data-producer');
+    env.MEDIASOUP_DATA_PRODUCER_CACHE || join(homedir(), '.cache', 'mediasoup-data-producer');
   return join(cacheRoot, `mediasoup-${BUILT_IN_MEDIASOUP_VERSION}`, 'node_modules', 'mediasoup');
 }
 

@@ -176,14 +176,15 @@ describe('load --signaling websocket', () => {
     expect(produce?.data.appData).toMatchObject({ mdpRunId: s.runId, transport: 0, producer: 0 });
   });
 
-  test('loads a user module given by path, with the URL from MDP_SIGNALING_URL', async () => {
-    // A CommonJS module that reuses the shipped websocket adapter, as an app's own would.
+  test('loads a user module given by path, with context.url from MDP_SIGNALING_URL', async () => {
+    // A CommonJS module that reuses the shipped websocket adapter, as an app's own would,
+    // with no env of its own: the URL must come from context.url.
     const modulePath = join(tmp, 'my-adapter.cjs');
     const shipped = join(CLI, '..', 'adapters', 'websocket.js');
     writeFileSync(
       modulePath,
       `const ws = require(${JSON.stringify(shipped)});\n` +
-        'module.exports = { createAdapter: (context) => ws.createAdapter(context) };\n',
+        'module.exports = { createAdapter: ({ url }) => ws.createAdapter({ url, env: {} }) };\n',
     );
     const reportDir = join(tmp, 'load-module');
     const result = await runCli(

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { isAdapter, pickAdapterExport } from '../../src/cli/adapter.js';
 import { Histogram, percentilesOf } from '../../src/cli/histogram.js';
 import { decodeMessage, encodeMessage, HEADER_SIZE } from '../../src/cli/message.js';
-import { parseBytes, parseRate, parseSeconds } from '../../src/cli/options.js';
+import { parseBytes, parseRate, parseSeconds, sizeLimitError } from '../../src/cli/options.js';
 import { ReceiverChecker } from '../../src/cli/receiver.js';
 
 describe('message format', () => {
@@ -140,5 +140,24 @@ describe('adapter modules', () => {
     expect(pickAdapterExport({ hello: 1 })).toBeUndefined();
     expect(isAdapter(adapter)).toBe(true);
     expect(isAdapter({ ...adapter, produceData: 1 })).toBe(false);
+  });
+});
+
+describe('sizeLimitError()', () => {
+  test('with mediasoup <= 3.19 sctpParameters checks the size against maxMessageSize', () => {
+    const sctp = { port: 5000, OS: 1024, MIS: 1024, maxMessageSize: 262144 };
+    expect(sizeLimitError(262144, sctp)).toBeUndefined();
+    expect(sizeLimitError(262145, sctp)).toMatch(/--size 262145 .*at most 262144 bytes/);
+  });
+
+  test('with mediasoup >= 3.20 sctpParameters checks the size against maxReceiveMessageSize', () => {
+    const sctp = { port: 5000, maxSendMessageSize: 1048576, maxReceiveMessageSize: 65536 };
+    expect(sizeLimitError(65536, sctp)).toBeUndefined();
+    expect(sizeLimitError(65537, sctp)).toMatch(/at most 65536 bytes/);
+  });
+
+  test('with malformed sctpParameters leaves the error to createSendTransport()', () => {
+    expect(sizeLimitError(1 << 30, { port: 5000 })).toBeUndefined();
+    expect(sizeLimitError(1 << 30, undefined)).toBeUndefined();
   });
 });

@@ -13,6 +13,12 @@ import {
   version,
 } from 'mediasoup-data-producer';
 import {
+  ReceiverChecker,
+  type ReceiverReport,
+  type SignalingAdapter,
+  type SignalingAdapterFactory,
+} from 'mediasoup-data-producer/cli';
+import {
   LocalRouter,
   type LocalTransportParameters,
   type ReceivedMessage,
@@ -135,3 +141,30 @@ export async function sendOnce(
 
   return dataProducer;
 }
+
+/** An app's own signaling adapter for `mediasoup-data-producer load`, reporting receipts. */
+export const createAdapter: SignalingAdapterFactory = ({ url }) => {
+  const checker = new ReceiverChecker();
+  const request = (method: string, data: object): Promise<never> =>
+    Promise.reject(new Error(`${url ?? 'no url'}: ${method} ${JSON.stringify(data)}`));
+  const adapter: SignalingAdapter = {
+    getRouterRtpCapabilities: () => request('getRouterRtpCapabilities', {}),
+    createWebRtcTransport: (options) => request('createWebRtcTransport', options),
+    connectWebRtcTransport: (options) => request('connectWebRtcTransport', options),
+    produceData: async (options) => {
+      const { id }: { id: string } = await request('produceData', options);
+      checker.registerFromAppData(id, options.appData);
+      return { id };
+    },
+    getReceiverStats: ({ runId }) => {
+      const report: ReceiverReport | undefined = checker.report(runId);
+      return Promise.resolve(report);
+    },
+  };
+  // @ts-expect-error an adapter needs produceData()
+  const incomplete: SignalingAdapter = {
+    getRouterRtpCapabilities: () => request('getRouterRtpCapabilities', {}),
+  };
+  seen.push(incomplete);
+  return adapter;
+};

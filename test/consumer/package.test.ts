@@ -18,6 +18,8 @@ interface Loaded {
   localRouterResolved: string;
   exports: string[];
   localRouterExports: string[];
+  cliResolved: string;
+  cliExports: string[];
   version: string;
   handlerName: string;
   loaded: boolean;
@@ -44,6 +46,7 @@ const PUBLIC_EXPORTS = [
   'types',
   'version',
 ];
+const CLI_EXPORTS = ['HEADER_SIZE', 'ReceiverChecker', 'decodeMessage', 'encodeMessage'];
 const LOCAL_ROUTER_EXPORTS = [
   'BUILT_IN_MEDIASOUP_VERSION',
   'LocalRouter',
@@ -57,22 +60,26 @@ test.each([
     'require-package.cjs',
     /\/dist\/cjs\/index\.js$/,
     /\/dist\/cjs\/local-router\/index\.js$/,
+    /\/dist\/cjs\/cli\/index\.js$/,
   ],
   [
     'import',
     'import-package.mjs',
     /\/dist\/esm\/index\.js$/,
     /\/dist\/esm\/local-router\/index\.js$/,
+    /\/dist\/esm\/cli\/index\.js$/,
   ],
 ])(
   "%s of 'mediasoup-data-producer' in a child node process loads the built package with its public API",
-  async (_how, fixture, main, localRouter) => {
+  async (_how, fixture, main, localRouter, cli) => {
     const loaded = await load(fixture);
 
     expect(loaded.resolved).toMatch(main);
     expect(loaded.localRouterResolved).toMatch(localRouter);
     expect(loaded.exports).toEqual(expect.arrayContaining(PUBLIC_EXPORTS));
     expect(loaded.localRouterExports).toEqual(expect.arrayContaining(LOCAL_ROUTER_EXPORTS));
+    expect(loaded.cliResolved).toMatch(cli);
+    expect(loaded.cliExports).toEqual(CLI_EXPORTS);
     expect(loaded.version).toBe(packageVersion);
     expect(loaded).toMatchObject({
       handlerName: 'node-datachannel',

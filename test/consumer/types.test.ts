@@ -1,8 +1,10 @@
 // test/consumer/consumer.ts is a consumer's code: it must compile under `--strict` against
-// the built declarations (dist/types), found through package.json "exports" by the package
-// name, with every library .d.ts checked (skipLibCheck off). Run `npm run build` first.
+// the built declarations (dist/types), found by the package name through package.json
+// "exports" (node16, bundler) or "types" and "typesVersions" (node10, which knows no
+// "exports"), with every library .d.ts checked (skipLibCheck off). Run `npm run build` first.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -15,12 +17,31 @@ const run = promisify(execFile);
 const resolutions: [string, string[]][] = [
   ['node16', ['--module', 'node16', '--moduleResolution', 'node16']],
   ['bundler', ['--module', 'esnext', '--moduleResolution', 'bundler']],
+  ['node10', ['--module', 'commonjs', '--moduleResolution', 'node10']],
 ];
 
+/**
+ * node10 finds a package only in a node_modules folder (no self-reference by name): the
+ * consumer is compiled from a temporary project whose node_modules links to this one.
+ */
+function consumerProject(name: string): { dir: string; consumer: string; cleanUp(): void } {
+  if (name !== 'node10') return { dir: ROOT, consumer: CONSUMER, cleanUp: () => undefined };
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdp-consumer-'));
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(ROOT, path.join(dir, 'node_modules', 'mediasoup-data-producer'), 'dir');
+  const consumer = path.join(dir, 'consumer.ts');
+  copyFileSync(CONSUMER, consumer);
+  const cleanUp = (): void => {
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, consumer, cleanUp };
+}
+
 test.each(resolutions)(
-  "tsc --noEmit --strict of a consumer importing 'mediasoup-data-producer' and its local-router from dist/types with moduleResolution %s reports no error",
-  async (_name, moduleOptions) => {
+  "tsc --noEmit --strict of a consumer importing 'mediasoup-data-producer', its local-router and cli from dist/types with moduleResolution %s reports no error",
+  async (name, moduleOptions) => {
     expect(existsSync(path.join(ROOT, 'dist', 'types', 'index.d.ts'))).toBe(true); // npm run build
+    const project = consumerProject(name);
 
     const result = await run(
       process.execPath,
@@ -32,17 +53,23 @@ test.each(resolutions)(
         'false',
         '--target',
         'es2022',
+        '--typeRoots',
+        path.join(ROOT, 'node_modules', '@types'),
         '--types',
         'node',
         ...moduleOptions,
         '--traceResolution',
-        CONSUMER,
+        project.consumer,
       ],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
-    ).catch((error: unknown) => {
-      const failed = error as { stdout?: string; stderr?: string; message?: string };
-      return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? failed.message ?? '' };
-    });
+      { cwd: project.dir, maxBuffer: 64 * 1024 * 1024 },
+    )
+      .catch((error: unknown) => {
+        const failed = error as { stdout?: string; stderr?: string; message?: string };
+        return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? failed.message ?? '' };
+      })
+      .finally(() => {
+        project.cleanUp();
+      });
 
     const errors = result.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
     expect(errors).toEqual([]);
@@ -53,6 +80,9 @@ test.each(resolutions)(
     );
     expect(result.stdout).toMatch(
       /Module name 'mediasoup-data-producer\/local-router' was successfully resolved to '[^']*\/dist\/types\/local-router\/index\.d\.ts'/,
+    );
+    expect(result.stdout).toMatch(
+      /Module name 'mediasoup-data-producer\/cli' was successfully resolved to '[^']*\/dist\/types\/cli\/index\.d\.ts'/,
     );
     expect(result.stdout).not.toMatch(/resolved to '[^']*\/src\//);
   },

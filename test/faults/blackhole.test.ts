@@ -2,16 +2,8 @@
 // short outage the transport survives, then one it does not.
 import { InvalidStateError, OperationError, type DataProducer } from 'mediasoup-data-producer';
 
-import {
-  createRelayedTransport,
-  numbered,
-  openProducer,
-  raceTimeout,
-  sequenceOf,
-  sleep,
-  waitUntil,
-} from '../support/faults.js';
-import { startSession, type Session } from '../support/session.js';
+import { createRelayedTransport, numbered, raceTimeout, sequenceOf } from '../support/faults.js';
+import { startSession, type Session, openProducer, sleep, waitUntil } from '../support/session.js';
 import type { UdpRelay } from '../support/udpRelay.js';
 
 jest.setTimeout(90000);

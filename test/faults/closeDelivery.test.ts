@@ -2,8 +2,14 @@
 // that sends its last messages and closes must not lose them silently.
 import type { DataProducer, Transport } from 'mediasoup-data-producer';
 
-import { openProducer, waitUntil } from '../support/faults.js';
-import { createTransport, startSession, type Session } from '../support/session.js';
+import {
+  createTransport,
+  startSession,
+  type Session,
+  openProducer,
+  waitUntil,
+  signalThroughLocalRouter,
+} from '../support/session.js';
 
 jest.setTimeout(60000);
 
@@ -21,13 +27,7 @@ afterEach(async () => {
 async function transportKeepingRouterProducers(): Promise<Transport> {
   const { router, device } = session;
   const transport = device.createSendTransport(await router.createWebRtcTransport());
-  session.transports.push(transport);
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
-  });
-  transport.on('producedata', (parameters, callback, errback) => {
-    router.produceData(transport.id, parameters).then(callback, errback);
-  });
+  signalThroughLocalRouter(session, transport, { closeRouterProducers: false });
   return transport;
 }
 

@@ -2,15 +2,8 @@
 // directions, through the UdpRelay (kernel netem is not available on CI machines).
 import type { DataProducer } from 'mediasoup-data-producer';
 
-import {
-  createRelayedTransport,
-  numbered,
-  openProducer,
-  sequenceOf,
-  sleep,
-  waitUntil,
-} from '../support/faults.js';
-import { startSession, type Session } from '../support/session.js';
+import { createRelayedTransport, numbered, sequenceOf } from '../support/faults.js';
+import { startSession, type Session, openProducer, sleep, waitUntil } from '../support/session.js';
 import type { DirectionFaults, UdpRelay } from '../support/udpRelay.js';
 
 jest.setTimeout(90000);

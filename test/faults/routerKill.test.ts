@@ -1,8 +1,14 @@
 // The router process is killed (SIGKILL, as a crash or an OOM kill would) while data flows.
 import { InvalidStateError, OperationError, type DataProducer } from 'mediasoup-data-producer';
 
-import { openProducer, runFixture, waitUntil } from '../support/faults.js';
-import { createTransport, startSession, type Session } from '../support/session.js';
+import { runFixture } from '../support/faults.js';
+import {
+  createTransport,
+  startSession,
+  type Session,
+  openProducer,
+  waitUntil,
+} from '../support/session.js';
 
 jest.setTimeout(90000);
 

@@ -9,8 +9,7 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { openProducer, sleep } from '../support/faults.js';
-import { startSession, type Session } from '../support/session.js';
+import { startSession, type Session, openProducer, sleep } from '../support/session.js';
 
 jest.setTimeout(60000);
 

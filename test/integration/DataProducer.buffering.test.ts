@@ -1,6 +1,6 @@
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import { createTransport, once, startSession, type Session, sleep } from '../support/session.js';
 
 const MiB = 1024 * 1024;
 
@@ -15,10 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await session.close();
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function openProducer(
   options: Parameters<Transport['produceData']>[0] = {},

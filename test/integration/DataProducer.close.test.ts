@@ -1,6 +1,6 @@
 import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import { createTransport, once, startSession, type Session, sleep } from '../support/session.js';
 
 let session: Session;
 let transport: Transport;
@@ -13,10 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await session.close();
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function openProducer(): Promise<DataProducer> {
   const dataProducer = await transport.produceData();

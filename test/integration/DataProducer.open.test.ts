@@ -1,6 +1,6 @@
 import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import { createTransport, once, startSession, type Session, sleep } from '../support/session.js';
 
 let session: Session;
 let transport: Transport;
@@ -14,10 +14,6 @@ afterEach(async () => {
   jest.restoreAllMocks();
   await session.close();
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function whenOpen(dataProducer: DataProducer): Promise<void> {
   if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');

@@ -1,7 +1,7 @@
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
 import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import { createTransport, once, startSession, type Session, sleep } from '../support/session.js';
 
 let session: Session;
 let transport: Transport;
@@ -14,10 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await session.close();
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Resolves once the producer is open; rejects at once if it closes or errors first. */
 function whenOpen(dataProducer: DataProducer, timeoutMs = 5000): Promise<DataProducer> {

@@ -1,6 +1,13 @@
 import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import { createTransport, once, type Session, useSessionPerFile } from '../support/session.js';
+import {
+  createTransport,
+  once,
+  type Session,
+  useSessionPerFile,
+  openProducer,
+  signalThroughLocalRouter,
+} from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;
@@ -10,15 +17,8 @@ type ConnectArgs = { dtlsParameters: types.DtlsParameters };
 
 /** A send transport on the given router parameters, signaling to the local router. */
 function createSendTransport(options: types.TransportOptions): Transport {
-  const { router, device } = session;
-  const transport = device.createSendTransport(options);
-  session.transports.push(transport);
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
-  });
-  transport.on('producedata', (parameters, callback, errback) => {
-    router.produceData(transport.id, parameters).then(callback, errback);
-  });
+  const transport = session.device.createSendTransport(options);
+  signalThroughLocalRouter(session, transport);
   return transport;
 }
 
@@ -33,15 +33,6 @@ function record<T>(emitter: object, event: string): T[] {
 
 async function waitForState(transport: Transport, state: types.ConnectionState): Promise<void> {
   while (transport.connectionState !== state) await once(transport, 'connectionstatechange');
-}
-
-async function openProducer(
-  transport: Transport,
-  options?: types.DataProducerOptions,
-): Promise<DataProducer> {
-  const dataProducer = await transport.produceData(options);
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
 }
 
 const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;

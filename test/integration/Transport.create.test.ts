@@ -1,34 +1,23 @@
-import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
+import { type Transport, type types } from 'mediasoup-data-producer';
 
 import type { LocalTransportParameters } from '../../src/local-router/index.js';
 import { deepFreeze, isDeepFrozen } from '../support/deepFreeze.js';
-import { once, type Session, useSessionPerFile } from '../support/session.js';
+import {
+  type Session,
+  useSessionPerFile,
+  openProducer,
+  signalThroughLocalRouter,
+} from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;
 useSessionPerFile((started) => (session = started));
 
-/** Creates a send transport whose `connect` and `producedata` go to the local router. */
+/** A send transport on the given router parameters, signaling to the local router. */
 function createSendTransport(options: types.TransportOptions): Transport {
-  const { router, device } = session;
-  const transport = device.createSendTransport(options);
-  session.transports.push(transport);
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
-  });
-  transport.on('producedata', (parameters, callback, errback) => {
-    router.produceData(transport.id, parameters).then(callback, errback);
-  });
+  const transport = session.device.createSendTransport(options);
+  signalThroughLocalRouter(session, transport);
   return transport;
-}
-
-async function openProducer(
-  transport: Transport,
-  options?: types.DataProducerOptions,
-): Promise<DataProducer> {
-  const dataProducer = await transport.produceData(options);
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
 }
 
 /** The router's sctpParameters as mediasoup >= 3.20 gives them. */

@@ -1,22 +1,16 @@
-import {
-  InvalidStateError,
-  UnsupportedError,
-  type DataProducer,
-  type Transport,
-  type types,
-} from 'mediasoup-data-producer';
+import { InvalidStateError, UnsupportedError, type types } from 'mediasoup-data-producer';
 
-import { createTransport, once, type Session, useSessionPerFile } from '../support/session.js';
+import {
+  createTransport,
+  once,
+  type Session,
+  useSessionPerFile,
+  openProducer,
+} from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;
 useSessionPerFile((started) => (session = started));
-
-async function openProducer(transport: Transport): Promise<DataProducer> {
-  const dataProducer = await transport.produceData();
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
 
 const STUN: types.IceServer = { urls: 'stun:127.0.0.1:3478' };
 

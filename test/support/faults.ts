@@ -1,13 +1,13 @@
 // Helpers shared by the fault tests (test/faults): a transport whose datagrams go through a
-// lossy UdpRelay, and small waiting utilities.
+// lossy UdpRelay, numbered messages, typed-error checks and child-process fixtures.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { DataProducer, Transport, types } from 'mediasoup-data-producer';
+import type { Transport, types } from 'mediasoup-data-producer';
 
 import type { LocalTransportOptions } from '../../src/local-router/index.js';
-import type { Session } from './session.js';
+import { signalThroughLocalRouter, type Session } from './session.js';
 import { relayedCandidates, UdpRelay, type UdpRelayOptions } from './udpRelay.js';
 
 export interface RelayedTransport {
@@ -43,59 +43,8 @@ export async function createRelayedTransport(
     iceCandidates: relayedCandidates(relay, [candidate]),
     ...setup.client,
   });
-  session.transports.push(transport);
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
-  });
-  transport.on('producedata', (parameters, callback, errback) => {
-    router.produceData(transport.id, parameters).then(callback, errback);
-  });
-  transport.observer.on('newdataproducer', (dataProducer: DataProducer) => {
-    dataProducer.observer.on('close', () => {
-      if (!router.isClosed && router.hasDataProducer(dataProducer.id)) {
-        router.closeDataProducer(dataProducer.id);
-      }
-    });
-  });
+  signalThroughLocalRouter(session, transport);
   return { transport, relay };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `predicate` every `everyMs` until it is true; rejects after `timeoutMs`. */
-export async function waitUntil(
-  predicate: () => boolean,
-  timeoutMs: number,
-  what = 'condition',
-  everyMs = 20,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
-}
-
-/** Opens a producer and waits for its `open` event. */
-export async function openProducer(
-  transport: Transport,
-  options: types.DataProducerOptions = {},
-  timeoutMs = 20000,
-): Promise<DataProducer> {
-  const dataProducer = await transport.produceData(options);
-  if (dataProducer.readyState === 'open') return dataProducer;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`DataProducer did not open within ${timeoutMs} ms`));
-    }, timeoutMs);
-    dataProducer.once('open', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  return dataProducer;
 }
 
 /** A binary message of `size` bytes (at least 4) that starts with its sequence number. */

@@ -33,10 +33,7 @@ export interface TransportSetup {
   client?: Partial<types.TransportOptions>;
 }
 
-/**
- * A send transport whose `connect` and `producedata` go to the local router, and whose
- * producers are closed on the router when they close here (as an app would signal).
- */
+/** A send transport signaled through the local router (see signalThroughLocalRouter). */
 export async function createTransport(
   session: Session,
   setup: TransportSetup = {},
@@ -44,6 +41,21 @@ export async function createTransport(
   const { router, device } = session;
   const params = await router.createWebRtcTransport(setup.router);
   const transport = device.createSendTransport({ ...params, ...setup.client });
+  signalThroughLocalRouter(session, transport);
+  return transport;
+}
+
+/**
+ * Answers `connect` and `producedata` of `transport` from the local router, closes its
+ * producers on the router when they close here (as an app would signal, unless
+ * `closeRouterProducers` is false), and has the session close it.
+ */
+export function signalThroughLocalRouter(
+  session: Session,
+  transport: Transport,
+  { closeRouterProducers = true }: { closeRouterProducers?: boolean } = {},
+): void {
+  const { router } = session;
   session.transports.push(transport);
   transport.on('connect', ({ dtlsParameters }, callback, errback) => {
     router.connect(transport.id, { dtlsParameters }).then(callback, errback);
@@ -51,6 +63,7 @@ export async function createTransport(
   transport.on('producedata', (parameters, callback, errback) => {
     router.produceData(transport.id, parameters).then(callback, errback);
   });
+  if (!closeRouterProducers) return;
   transport.observer.on('newdataproducer', (dataProducer: DataProducer) => {
     dataProducer.observer.on('close', () => {
       if (!router.isClosed && router.hasDataProducer(dataProducer.id)) {
@@ -58,7 +71,6 @@ export async function createTransport(
       }
     });
   });
-  return transport;
 }
 
 /** Resolves with the arguments of the next `event` of `emitter`, or rejects after `timeoutMs`. */
@@ -99,4 +111,33 @@ export function useSessionPerFile(setSession: (session: Session) => void): void 
   afterEach(() => {
     for (const transport of current?.transports.splice(0) ?? []) transport.close();
   });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `predicate` every `everyMs` until it is true; rejects after `timeoutMs`. */
+export async function waitUntil(
+  predicate: () => boolean,
+  timeoutMs: number,
+  what = 'condition',
+  everyMs = 20,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** Opens a producer and waits for its `open` event. */
+export async function openProducer(
+  transport: Transport,
+  options: types.DataProducerOptions = {},
+  timeoutMs = 20000,
+): Promise<DataProducer> {
+  const dataProducer = await transport.produceData(options);
+  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open', timeoutMs);
+  return dataProducer;
 }

@@ -1,0 +1,11 @@
+// `mediasoup-data-producer/cli`: what an app needs to write its own signaling adapter for
+// `mediasoup-data-producer load` and to report what its router received (docs/cli.md).
+export type {
+  ProduceDataRequest,
+  SignalingAdapter,
+  SignalingAdapterContext,
+  SignalingAdapterFactory,
+  WebRtcTransportParameters,
+} from './adapter.js';
+export { decodeMessage, encodeMessage, HEADER_SIZE, type DecodedMessage } from './message.js';
+export { ReceiverChecker, type ReceiverReport, type ReceiverSecond } from './receiver.js';
