@@ -6,8 +6,8 @@ import { Device } from 'mediasoup-client';
 import { Chrome111 } from 'mediasoup-client/handlers/Chrome111';
 import type { TransportOptions } from 'mediasoup-client/types';
 
-import { openMsLikeChannel, type MsLikeDevice } from './msLike.js';
-import type { BenchClient, SignalingRouter } from './types.js';
+import { msLikeClient } from './msLike.js';
+import type { BenchClient } from './types.js';
 
 const BROWSER_GLOBALS = [
   'RTCPeerConnection',
@@ -32,27 +32,19 @@ function installWrtcGlobals(): void {
 
 export function createClient(): BenchClient {
   installWrtcGlobals();
-  let device: Promise<Device> | undefined;
-  const loadDevice = async (router: SignalingRouter): Promise<Device> => {
-    const d = new Device({ handlerFactory: Chrome111.createFactory() });
-    await d.load({ routerRtpCapabilities: router.rtpCapabilities });
-    return d;
-  };
-  return {
+  return msLikeClient({
     name: 'mediasoup-client',
     stack: 'mediasoup-client Chrome111 handler on @roamhq/wrtc (libwebrtc)',
-    open: async (router, label, signal) => {
-      device ??= loadDevice(router);
-      const d = await device;
-      const msLike: MsLikeDevice = {
-        sctpCapabilities: d.sctpCapabilities,
+    loadDevice: async (router) => {
+      const device = new Device({ handlerFactory: Chrome111.createFactory() });
+      await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+      return {
+        sctpCapabilities: device.sctpCapabilities,
         // The server's parameters as they would arrive over signalling (JSON). mediasoup 3.8
         // names a candidate's address `ip`, which mediasoup-client still reads.
         createSendTransport: (params) =>
-          d.createSendTransport(params as unknown as TransportOptions),
+          device.createSendTransport(params as unknown as TransportOptions),
       };
-      return openMsLikeChannel(msLike, router, label, signal);
     },
-    dispose: () => undefined,
-  };
+  });
 }

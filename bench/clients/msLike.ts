@@ -2,7 +2,7 @@
 // msc-node): Device -> send transport -> DataProducer, with the `connect` and
 // `producedata` events wired to the router.
 import { abortable, errorMessage, sleep } from '../lib/util.js';
-import type { BenchChannel, SignalingRouter, TransportParams } from './types.js';
+import type { BenchChannel, BenchClient, SignalingRouter, TransportParams } from './types.js';
 
 export interface MsLikeDataProducer {
   readonly id: string;
@@ -193,4 +193,23 @@ export async function openMsLikeChannel(
     await Promise.resolve(router.closeTransport(params.id)).catch(() => undefined);
     throw error;
   }
+}
+
+/** A BenchClient for a library with mediasoup-client's API: one device, loaded on first use. */
+export function msLikeClient(spec: {
+  name: string;
+  stack: string;
+  loadDevice(router: SignalingRouter): Promise<MsLikeDevice>;
+  options?: MsLikeOptions;
+}): BenchClient {
+  let device: Promise<MsLikeDevice> | undefined;
+  return {
+    name: spec.name,
+    stack: spec.stack,
+    open: async (router, label, signal) => {
+      device ??= spec.loadDevice(router);
+      return openMsLikeChannel(await device, router, label, signal, spec.options);
+    },
+    dispose: () => undefined,
+  };
 }
