@@ -200,31 +200,14 @@ async function waitAtWorker(
   count: number,
   config: Pick<BenchConfig, 'drainTimeoutMs' | 'drainStallMs'>,
 ): Promise<AtWorker | null> {
-  const start = performance.now();
-  let best = -1;
-  let lastProgress = start;
+  const giveUp = drainWatch(config);
   for (;;) {
     const received = await router.workerReceived(id);
     const at = nowNs();
     if (!received) return null;
     if (received.messages >= count) return { atNs: at, received };
-    const now = performance.now();
-    if (received.messages > best) {
-      best = received.messages;
-      lastProgress = now;
-    }
-    if (now - lastProgress >= config.drainStallMs) {
-      return {
-        received,
-        problem: `nothing arrived for ${config.drainStallMs} ms after sending stopped`,
-      };
-    }
-    if (now - start >= config.drainTimeoutMs) {
-      return {
-        received,
-        problem: `still arriving after the ${config.drainTimeoutMs} ms drain limit`,
-      };
-    }
+    const problem = giveUp(received.messages);
+    if (problem !== undefined) return { received, problem };
     await sleep(10);
   }
 }
@@ -239,27 +222,39 @@ async function drain(
   count: number,
   config: Pick<BenchConfig, 'drainTimeoutMs' | 'drainStallMs'>,
 ): Promise<{ stats: ProducerStats; problem?: string }> {
-  const start = performance.now();
-  let best = -1;
-  let lastProgress = start;
+  const giveUp = drainWatch(config);
   for (;;) {
     const stats = await router.waitFor(id, count, Math.min(1000, config.drainTimeoutMs));
     if (stats.count >= count) return { stats };
+    const problem = giveUp(stats.count);
+    if (problem !== undefined) return { stats, problem };
+  }
+}
+
+/**
+ * Told the arrival count after each poll, says why to stop waiting: no progress for
+ * drainStallMs, or drainTimeoutMs in all; undefined while it is worth waiting.
+ */
+function drainWatch(
+  config: Pick<BenchConfig, 'drainTimeoutMs' | 'drainStallMs'>,
+): (arrived: number) => string | undefined {
+  const start = performance.now();
+  let best = -1;
+  let lastProgress = start;
+  return (arrived) => {
     const now = performance.now();
-    if (stats.count > best) {
-      best = stats.count;
+    if (arrived > best) {
+      best = arrived;
       lastProgress = now;
     }
     if (now - lastProgress >= config.drainStallMs) {
-      return {
-        stats,
-        problem: `nothing arrived for ${config.drainStallMs} ms after sending stopped`,
-      };
+      return `nothing arrived for ${config.drainStallMs} ms after sending stopped`;
     }
     if (now - start >= config.drainTimeoutMs) {
-      return { stats, problem: `still arriving after the ${config.drainTimeoutMs} ms drain limit` };
+      return `still arriving after the ${config.drainTimeoutMs} ms drain limit`;
     }
-  }
+    return undefined;
+  };
 }
 
 function yieldToLoop(): Promise<void> {
