@@ -66,6 +66,9 @@ export interface SignalingAdapter {
   workerCpuSeconds?(): Promise<number>;
 }
 
+/** The environment variable that stands in for --signaling-url. */
+export const SIGNALING_URL_ENV = 'MDP_SIGNALING_URL';
+
 /** What an adapter factory receives. */
 export interface SignalingAdapterContext {
   /** --signaling-url, or the MDP_SIGNALING_URL environment variable. */

@@ -12,14 +12,12 @@ import {
   importAdapterModule,
   instantiateAdapter,
   resolveAdapterSpecifier,
+  SIGNALING_URL_ENV,
   type SignalingAdapter,
   type SignalingAdapterContext,
 } from './adapter.js';
 import { createLocalAdapter } from './adapters/local.js';
-import {
-  createAdapter as createWebSocketAdapterFromContext,
-  SIGNALING_URL_ENV,
-} from './adapters/websocket.js';
+import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
 import { LoadEngine } from './engine.js';
 import { errorMessage, UsageError } from './errors.js';
 import { addLoadOptions, parseInteger, toLoadConfig, type RawLoadOptions } from './options.js';

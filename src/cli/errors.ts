@@ -3,6 +3,4 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { messageOf as errorMessage } from '../errors.js';

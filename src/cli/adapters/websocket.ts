@@ -10,11 +10,13 @@
 
 import WebSocket from 'ws';
 
-import type { SignalingAdapter, SignalingAdapterContext } from '../adapter.js';
+import {
+  SIGNALING_URL_ENV,
+  type SignalingAdapter,
+  type SignalingAdapterContext,
+} from '../adapter.js';
 import { errorMessage, UsageError } from '../errors.js';
 import type { ReceiverReport } from '../receiver.js';
-
-export const SIGNALING_URL_ENV = 'MDP_SIGNALING_URL';
 
 export interface WebSocketAdapterOptions {
   url: string;
@@ -177,9 +179,9 @@ export function createWebSocketAdapter(options: WebSocketAdapterOptions): Signal
   };
 }
 
-/** `--signaling websocket`: the URL comes from --signaling-url or MDP_SIGNALING_URL. */
+/** `--signaling websocket`: the URL is context.url (--signaling-url or MDP_SIGNALING_URL). */
 export function createAdapter(context: SignalingAdapterContext): SignalingAdapter {
-  const url = context.url ?? context.env[SIGNALING_URL_ENV];
+  const { url } = context;
   if (!url) {
     throw new UsageError(
       `--signaling websocket needs a URL: give --signaling-url ws://host:port or set ${SIGNALING_URL_ENV}`,
