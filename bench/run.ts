@@ -187,8 +187,9 @@ async function shutdown(
     }
   }
   await router?.close();
-  // libdatachannel's threads keep the process alive until cleanup(); ours calls it itself
-  // when its last peer closes, the raw adapter leaves it to us. Every peer is closed now.
+  // The raw client's peers set no close callbacks, so node-datachannel holds the event loop
+  // for them until cleanup() (the library never calls it: it is process-wide). Every peer of
+  // this process is closed now, so the benchmark, which owns them all, may call it.
   if (loaded.has('raw') || loaded.has('ours')) {
     const { cleanup } = await import('node-datachannel');
     cleanup();

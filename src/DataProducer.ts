@@ -59,7 +59,8 @@ interface Pending {
 export interface DataProducerInternal {
   /** The router's DataProducer id. */
   id: string;
-  channel: NativeChannel;
+  /** Undefined when the transport failed before the channel could be made: it fails at once. */
+  channel: NativeChannel | undefined;
   sctpStreamParameters: SctpStreamParameters;
   label: string;
   protocol: string;
@@ -106,6 +107,7 @@ export class DataProducer<
     this._maxBufferedAmount = internal.maxBufferedAmount;
     this._onShutDown = internal.onShutDown;
     const channel = internal.channel;
+    if (!channel) return;
     // Registered before isOpen() is read: a channel on a live association may open
     // inside createDataChannel(), before any callback could be set.
     channel.onOpen(() => {
@@ -291,12 +293,12 @@ export class DataProducer<
         this.flush();
       },
       (error: unknown) => {
+        // close() may have emptied the queue meanwhile: then there is nothing to drop.
+        if (this._closed) return;
         // The message cannot be sent: drop it from the queue and say so.
         this._queue = this._queue.filter((p) => p !== pending);
         this._queuedBytes -= pending.size;
-        if (!this._closed) {
-          this.safeEmit('error', new Error(`could not read Blob: ${messageOf(error)}`));
-        }
+        this.safeEmit('error', new Error(`could not read Blob: ${messageOf(error)}`));
         this.flush();
       },
     );
@@ -326,25 +328,36 @@ export class DataProducer<
     this._bytesSent += size;
   }
 
-  /** Hands queued messages to the native channel, in order, up to a Blob still being read. */
+  /**
+   * Hands queued messages to the native channel, in order, up to a Blob still being read.
+   * A message the native channel refuses is dropped with an `error`, never left at the head
+   * of the queue: nothing else would flush again, and every later send() would queue behind
+   * it until the producer is full.
+   */
   private flush(): void {
     const channel = this._channel;
     if (this._closed || !channel || this._readyState !== 'open') return;
     const before = this.bufferedAmount;
-    let sent = 0;
+    let done = 0;
     for (const pending of this._queue) {
       if (pending.data === undefined) break;
+      done++;
+      this._queuedBytes -= pending.size;
       try {
         this.sendNative(channel, pending.data, pending.size);
       } catch (error) {
-        logger.error('flush() failed [id:%s]: %o', this._id, error);
-        this.handleNativeError(error instanceof Error ? error : new Error(String(error)));
-        break;
+        logger.error('flush() could not send a message [id:%s]: %o', this._id, error);
+        this.handleNativeError(
+          new Error(`a queued message of ${pending.size} bytes was dropped: ${messageOf(error)}`),
+        );
+        // An error listener may have closed the producer, which emptied the queue.
+        if (this.closed) return;
+        // A channel that is no longer open refuses the rest too; its close callback is on
+        // its way and closes the producer, which drops them.
+        if (!channel.isOpen()) break;
       }
-      this._queuedBytes -= pending.size;
-      sent++;
     }
-    if (sent > 0) this._queue = this._queue.slice(sent);
+    if (done > 0) this._queue = this._queue.slice(done);
     if (before > this._threshold && this.bufferedAmount <= this._threshold) {
       this.safeEmit('bufferedamountlow');
     }

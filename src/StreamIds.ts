@@ -11,13 +11,19 @@ export const STREAM_ID_QUARANTINE_MS = 1000;
 
 /**
  * SCTP stream ids of one transport. mediasoup speaks no DCEP, so every channel is
- * negotiated on an id we pick: the lowest free one, so that a long-lived transport can
- * open and close producers forever within the streams the router accepts.
+ * negotiated on an id we pick. As mediasoup-client does, ids go round-robin: the next one
+ * after the last given out, wrapping at the stream count. A closed id so comes back as late
+ * as possible, which gives an app all that time to close the router's DataProducer on that
+ * stream (the router refuses a second DataProducer on a stream it still has one on). Ids in
+ * use or still resting are skipped, so a long-lived transport can open and close producers
+ * forever within the streams the router accepts.
  */
 export class StreamIds {
   private readonly used: Uint8Array;
   /** When each id was released; -Infinity for ids never used. */
   private readonly releasedAt: Float64Array;
+  /** Where the next search starts: just after the id given out last. */
+  private next = 0;
 
   constructor(
     readonly count: number,
@@ -29,19 +35,22 @@ export class StreamIds {
   }
 
   /**
-   * Takes the lowest free id whose quarantine is over. Returns undefined when the only free
-   * ids are still resting (see `msUntilFree()`); throws OperationError when all are in use.
+   * Takes the first free id, from the one after the last given out, whose quarantine is
+   * over. Returns undefined when the only free ids are still resting (see `msUntilFree()`);
+   * throws OperationError when all are in use.
    */
   allocate(): number | undefined {
     const now = this.now();
     let resting = false;
-    for (let id = 0; id < this.count; id++) {
+    for (let step = 0; step < this.count; step++) {
+      const id = (this.next + step) % this.count;
       if (this.used[id] === 1) continue;
       if (now - (this.releasedAt[id] ?? -Infinity) < this.quarantineMs) {
         resting = true;
         continue;
       }
       this.used[id] = 1;
+      this.next = (id + 1) % this.count;
       return id;
     }
     if (resting) return undefined;

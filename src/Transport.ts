@@ -90,6 +90,7 @@ export type TransportStat = { id: string; type: string; timestamp: number } & Re
 >;
 
 interface PendingSignal {
+  event: 'connect' | 'producedata';
   reject: (error: Error) => void;
 }
 
@@ -305,9 +306,7 @@ export class Transport<
     sctp: NormalizedSctp,
   ): Promise<DataProducer> {
     if (this._closed) throw new InvalidStateError('transport is closed');
-    if (this._connectionState === 'failed') {
-      throw new InvalidStateError('transport connection failed: close it and create a new one');
-    }
+    this.assertNotFailed();
     const peer = this.ensurePeer(sctp);
     const streamIds = (this._streamIds ??= new StreamIds(
       Math.min(SCTP_NUM_STREAMS.OS, sctp.maxStreams ?? SCTP_NUM_STREAMS.OS, peer.maxStreamId() + 1),
@@ -341,6 +340,7 @@ export class Transport<
         channel ??= openChannel();
         await this.connect(peer, sctp);
       }
+      this.assertNotFailed();
       const { id } = await this.signal<{ id: string }>(
         'producedata',
         {
@@ -357,19 +357,19 @@ export class Transport<
         },
       );
       this.assertNotClosed();
+      // From here on the router has a DataProducer that the app must be able to close, so
+      // produceData() resolves whatever happened meanwhile; the DataProducer reports it.
+      const failed = this._connectionState === 'failed';
+      const doomed = failed || early.closed;
       // Only now, when the router has its DataProducer on this stream (so it has closed any
       // earlier one and sent that stream's reset), may a reused id get a channel: a reset
-      // still in flight would close the new one.
-      channel ??= openChannel();
-      if (early.closed) {
-        throw new InvalidStateError(
-          'the SCTP stream was closed before the DataProducer was produced',
-        );
-      }
-      const native = channel;
+      // still in flight would close the new one. A doomed producer gets none: a failed peer
+      // takes no new channel, and a channel closed early is destroyed natively.
+      if (!doomed) channel ??= openChannel();
+      else if (channel) closeChannel(channel);
       producer = new DataProducer({
         id,
-        channel: native,
+        channel: doomed ? undefined : channel,
         sctpStreamParameters,
         label: settings.label,
         protocol: settings.protocol,
@@ -382,9 +382,17 @@ export class Transport<
         },
       });
       this._producers.add(producer);
+      if (doomed) {
+        const failing = producer;
+        // After `await produceData()` has returned, so that the app's listeners see it.
+        setImmediate(() => {
+          if (failed) failing.transportFailed();
+          else failing.channelClosed();
+        });
+      }
     } catch (error) {
       if (channel) {
-        channel.close();
+        closeChannel(channel);
         this.releaseStreamId(streamIds, streamId);
       } else {
         // libdatachannel never saw this id: no reset can be in flight for it.
@@ -454,6 +462,7 @@ export class Transport<
     return new Promise<R>((resolve, reject) => {
       let settled = false;
       const pending: PendingSignal = {
+        event,
         reject: (error) => {
           settle(() => {
             reject(error);
@@ -510,15 +519,19 @@ export class Transport<
     this.safeEmit('connectionstatechange', state);
     if (state === 'failed') {
       for (const producer of [...this._producers]) producer.transportFailed();
-      this.rejectPendingSignals('transport connection failed');
+      // A pending `producedata` is left to its answer: the app may be creating the router's
+      // DataProducer right now, and it must get a DataProducer to close (which then fails).
+      this.rejectPendingSignals('transport connection failed', 'connect');
     }
   }
 
-  private rejectPendingSignals(reason: string): void {
-    for (const signal of [...this._pendingSignals]) signal.reject(new InvalidStateError(reason));
+  private rejectPendingSignals(reason: string, only?: PendingSignal['event']): void {
+    for (const signal of [...this._pendingSignals]) {
+      if (only === undefined || signal.event === only) signal.reject(new InvalidStateError(reason));
+    }
   }
 
-  /** The lowest free stream id; waits while the only free ones are resting after a close. */
+  /** The next stream id round-robin; waits while the only free ones are resting after a close. */
   private async allocateStreamId(streamIds: StreamIds): Promise<number> {
     for (;;) {
       const streamId = streamIds.allocate();
@@ -544,9 +557,25 @@ export class Transport<
     if (this._closed) throw new InvalidStateError('transport closed');
   }
 
+  /** Before `producedata` is emitted: a failed transport cannot produce. */
+  private assertNotFailed(): void {
+    if (this._connectionState === 'failed') {
+      throw new InvalidStateError('transport connection failed: close it and create a new one');
+    }
+  }
+
   private closePeer(): void {
     const peer = this._peer;
     this._peer = undefined;
     peer?.close();
+  }
+}
+
+/** Closes a native channel that may already be closed (or destroyed) natively. */
+function closeChannel(channel: NativeChannel): void {
+  try {
+    channel.close();
+  } catch (error) {
+    logger.warn('channel.close() failed: %s', messageOf(error));
   }
 }

@@ -1,7 +1,7 @@
 // The only module that talks to node-datachannel. Everything else sees the small
 // interfaces below, which the native objects satisfy as they are: no wrapper sits on
 // the send path.
-import { PeerConnection, cleanup, type DataChannel } from 'node-datachannel';
+import { PeerConnection, type DataChannel } from 'node-datachannel';
 
 export interface NativeIceServer {
   hostname: string;
@@ -68,11 +68,14 @@ export interface NativePeer {
   close(): void;
 }
 
-let livePeers = 0;
-
-// node-datachannel frees a DataChannel's native side only once its close callback has run
-// on this thread; a wrapper collected before that leaves a dangling pointer that its
-// cleanup() then follows. So every channel is held here until that callback has run.
+// node-datachannel's process-wide cleanup() is never called: it would also close every
+// PeerConnection, DataChannel and WebSocket that the host app made for itself. Each native
+// object lets the process exit on its own once libdatachannel has reported it closed to JS
+// (the PeerConnection's 'closed' state, a DataChannel's close callback): that is when
+// node-datachannel releases its thread-safe callbacks, the only thing that holds the event
+// loop. Both callbacks are therefore always set, and a DataChannel is held here until its
+// close callback has run: a wrapper collected before that would close itself and never
+// release its callback, keeping the process alive.
 const liveChannels = new Set<DataChannel>();
 
 export function createNativePeer(name: string, config: NativePeerConfig): NativePeer {
@@ -83,8 +86,13 @@ export function createNativePeer(name: string, config: NativePeerConfig): Native
     // One offer/answer per transport, made by us when the first channel exists.
     disableAutoNegotiation: true,
   });
-  livePeers++;
   let closed = false;
+  // Set at once, not only when the transport asks: node-datachannel releases the peer's last
+  // thread-safe callback when it reports 'closed' through this one.
+  let stateListener: ((state: NativePeerState) => void) | undefined;
+  pc.onStateChange((state) => {
+    stateListener?.(state as NativePeerState);
+  });
 
   return {
     createOffer() {
@@ -114,9 +122,7 @@ export function createNativePeer(name: string, config: NativePeerConfig): Native
       return channel;
     },
     onStateChange(cb) {
-      pc.onStateChange((state) => {
-        cb(state as NativePeerState);
-      });
+      stateListener = cb;
     },
     maxStreamId: () => pc.maxDataChannelId(),
     bytesSent: () => pc.bytesSent(),
@@ -133,13 +139,6 @@ export function createNativePeer(name: string, config: NativePeerConfig): Native
       if (closed) return;
       closed = true;
       pc.close();
-      livePeers--;
-      // libdatachannel's threads keep the process alive until cleanup(), which must only
-      // run once no peer is left. It also releases every channel's native side.
-      if (livePeers === 0) {
-        cleanup();
-        liveChannels.clear();
-      }
     },
   };
 }

@@ -44,7 +44,8 @@ async function run(start: ScaleStart): Promise<ScaleResult> {
     result.error = [result.error, `dispose: ${errorMessage(error)}`].filter(Boolean).join('; ');
   }
   if (start.client === 'raw' || start.client === 'ours') {
-    // Every peer is closed: let libdatachannel's threads go (ours does it itself too).
+    // Every peer of this process is closed: release the raw client's, whose close callbacks
+    // are not set (the library never calls the process-wide cleanup() itself).
     const { cleanup } = await import('node-datachannel');
     cleanup();
   }

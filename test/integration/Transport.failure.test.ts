@@ -123,27 +123,58 @@ test("transport.produceData() with a wrong router fingerprint fails DTLS: connec
   expect(errorAfter).toBeLessThan(5000);
 });
 
-test("transport.produceData() whose producedata is still unanswered when DTLS fails rejects with InvalidStateError 'transport connection failed'", async () => {
+test("transport.produceData() whose producedata is answered after DTLS failed resolves with that DataProducer, which emits error then close and has the router's id", async () => {
   const { params } = await paramsWithWrongFingerprint();
   const transport = createSendTransport(params);
   const { router } = session;
   transport.on('connect', ({ dtlsParameters }, callback, errback) => {
     router.connect(transport.id, { dtlsParameters }).then(callback, errback);
   });
-  const answers: (() => void)[] = [];
+  const answers: (() => Promise<string>)[] = [];
   transport.on('producedata', (parameters, callback, errback) => {
-    // Answered only once the transport has failed.
-    answers.push(() => {
-      router.produceData(transport.id, parameters).then(callback, errback);
-    });
+    // Answered only once the transport has failed: the app creates the router's DataProducer.
+    answers.push(() =>
+      router.produceData(transport.id, parameters).then(
+        ({ id }) => {
+          callback({ id });
+          return id;
+        },
+        (error: unknown) => {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          errback(failure);
+          throw failure;
+        },
+      ),
+    );
   });
   const failed = waitForState(transport, 'failed');
 
-  const result = transport.produceData();
+  const result = transport.produceData({ label: 'late answer' });
   await failed;
-  for (const answer of answers) answer();
+  const routerIds = await Promise.all(answers.map((answer) => answer()));
+  const dataProducer = await result;
+  const events: string[] = [];
+  dataProducer.on('error', (error) => events.push(`error: ${error.message}`));
+  dataProducer.on('close', () => events.push('close'));
+  dataProducer.observer.on('close', () => events.push('observer close'));
+  await once(dataProducer.observer, 'close');
 
-  await expect(result).rejects.toThrow(new InvalidStateError('transport connection failed'));
+  expect(routerIds).toHaveLength(1);
+  expect(dataProducer.id).toBe(routerIds[0]);
+  expect(router.hasDataProducer(dataProducer.id)).toBe(true);
+  expect(dataProducer.label).toBe('late answer');
+  expect(events).toEqual([
+    'error: DataProducer could not connect: the transport failed',
+    'close',
+    'observer close',
+  ]);
+  expect(dataProducer.closed).toBe(true);
+  expect(() => {
+    dataProducer.send('after failure');
+  }).toThrow(InvalidStateError);
+  // The app closes the router's DataProducer when ours closes, as with any other.
+  router.closeDataProducer(dataProducer.id);
+  expect(router.hasDataProducer(dataProducer.id)).toBe(false);
 });
 
 test("transport.produceData() on a transport whose connectionState is 'failed' rejects with InvalidStateError", async () => {

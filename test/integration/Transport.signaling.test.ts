@@ -7,7 +7,6 @@ import {
 } from 'mediasoup-data-producer';
 
 import { once, type Session, useSessionPerFile } from '../support/session.js';
-import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;
@@ -48,7 +47,7 @@ async function sendAndReceive(dataProducer: DataProducer, text: string): Promise
 }
 
 describe("'producedata' answers", () => {
-  test('transport.produceData() whose producedata errback is called rejects with that error and frees the stream id for the next produceData()', async () => {
+  test('transport.produceData() whose producedata errback is called rejects with that error and the next produceData() takes the next stream id and delivers', async () => {
     const transport = await newTransport();
     routerConnect(transport);
     const produced = routerProduceData(transport);
@@ -68,8 +67,8 @@ describe("'producedata' answers", () => {
 
     expect(produced).toHaveLength(1);
     expect(refusedStreamIds).toEqual([1]);
-    expect(next.sctpStreamParameters.streamId).toBe(1);
-    expect(await sendAndReceive(next, 'on the freed stream')).toBe('on the freed stream');
+    expect(next.sctpStreamParameters.streamId).toBe(2);
+    expect(await sendAndReceive(next, 'after a refusal')).toBe('after a refusal');
   });
 
   test('transport.produceData() whose producedata errback comes before the SCTP association is up rejects with that error and the next produceData() delivers', async () => {
@@ -214,7 +213,7 @@ describe("'connect' answers", () => {
 });
 
 describe('signalingTimeout', () => {
-  test('transport.produceData() whose producedata is never answered rejects with OperationError after signalingTimeout ms and frees the stream id', async () => {
+  test('transport.produceData() whose producedata is never answered rejects with OperationError after signalingTimeout ms, and the next produceData() delivers', async () => {
     const transport = await newTransport({ signalingTimeout: 300 });
     routerConnect(transport);
     const asked = once(transport, 'producedata');
@@ -225,15 +224,14 @@ describe('signalingTimeout', () => {
     await asked;
     await expect(result).rejects.toThrow(OperationError);
     const elapsed = performance.now() - started;
-    // Its channel existed (it carried the offer), so the id rests before its reuse.
-    await new Promise((resolve) => setTimeout(resolve, STREAM_ID_QUARANTINE_MS + 50));
     routerProduceData(transport);
     const dataProducer = await transport.produceData();
 
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(2000);
     await expect(result).rejects.toThrow(/"producedata" was not answered within 300 ms/);
-    expect(dataProducer.sctpStreamParameters.streamId).toBe(0);
+    expect(dataProducer.sctpStreamParameters.streamId).toBe(1);
+    expect(await sendAndReceive(dataProducer, 'after a timeout')).toBe('after a timeout');
   });
 
   test('transport.produceData() whose connect is never answered rejects with OperationError after signalingTimeout ms', async () => {

@@ -3,15 +3,8 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { cleanup } from 'node-datachannel';
-
 import { LocalRouter, mediasoupPackageDir } from '../../src/local-router/index.js';
 import { openRawPeer, type RawPeer } from '../support/rawPeer.js';
-
-// The raw peer is not ours: nothing else calls node-datachannel's cleanup() for it.
-afterAll(() => {
-  cleanup();
-});
 
 describe('local router', () => {
   let router: LocalRouter;

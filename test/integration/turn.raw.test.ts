@@ -8,8 +8,6 @@
 // IPv4 router, so the relay is the only way in.
 import { networkInterfaces } from 'node:os';
 
-import { cleanup } from 'node-datachannel';
-
 import { LocalRouter } from '../../src/local-router/index.js';
 import { openRawPeer, type RawPeer } from '../support/rawPeer.js';
 import { startTurnServer, type TurnServer } from '../support/turnServer.js';
@@ -25,12 +23,6 @@ if (!hasIpv6Loopback) {
 let router: LocalRouter;
 let turn: TurnServer | undefined;
 let peer: RawPeer | undefined;
-// The raw peers are not ours: nothing else calls node-datachannel's cleanup() for them. Run
-// after every peer of this file is closed and before jest moves on to the next file.
-afterAll(() => {
-  cleanup();
-});
-
 beforeEach(async () => {
   router = await LocalRouter.start();
 });

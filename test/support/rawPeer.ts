@@ -15,7 +15,8 @@ export interface RawPeer {
 
 // node-datachannel 0.33.4 frees a DataChannel wrapper when its JS object is garbage-collected
 // but leaves it in the list that cleanup() walks, so cleanup() after a collection crashes the
-// process (segfault, abort or double free). Closed peers stay referenced for the process's life.
+// process (segfault, abort or double free). Nothing here calls cleanup(), but a test file may:
+// closed peers stay referenced for the process's life.
 const closedPeers: { pc: PeerConnection; dc: DataChannel }[] = [];
 
 export interface RawPeerOptions {
@@ -45,6 +46,10 @@ export async function openRawPeer(
     ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
   });
   const dc = pc.createDataChannel(label, { negotiated: true, id: 0 });
+  // node-datachannel lets the process exit only once it has reported the peer 'closed' and
+  // the channel closed to JS, through these callbacks (no cleanup() is needed then).
+  pc.onStateChange(() => undefined);
+  dc.onClosed(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const opened = new Promise<void>((resolve, reject) => {
     dc.onOpen(resolve);
