@@ -33,10 +33,25 @@ interface Io {
   err: NodeJS.WritableStream;
 }
 
+/** What emits SIGINT and SIGTERM: `process`, or a stand-in in tests. */
+export type SignalSource = Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+
+export interface MainOptions {
+  /** Default: process. */
+  signals?: SignalSource;
+  /**
+   * Called on a second SIGINT or SIGTERM during a run, while the first one is still closing
+   * everything: the caller may end the process at once (main.ts does). Without it the run
+   * goes on closing.
+   */
+  onSecondSignal?: (signal: NodeJS.Signals) => void;
+}
+
 /** Runs the CLI; resolves with the exit code. Never calls process.exit(). */
 export async function main(
   argv: string[],
   io: Io = { out: process.stdout, err: process.stderr },
+  options: MainOptions = {},
 ): Promise<number> {
   let exitCode = 0;
   const program = new Command()
@@ -59,7 +74,7 @@ export async function main(
         'start the local mediasoup router, send to it and check every message (order, completeness, latency)',
       ),
   ).action(async (raw: RawLoadOptions) => {
-    exitCode = await runCommand('demo', raw, io);
+    exitCode = await runCommand('demo', raw, io, options);
   });
 
   addLoadOptions(
@@ -76,7 +91,7 @@ export async function main(
       'URL given to the adapter (the websocket adapter needs one; default $MDP_SIGNALING_URL)',
     )
     .action(async (raw: RawLoadOptions) => {
-      exitCode = await runCommand('load', raw, io);
+      exitCode = await runCommand('load', raw, io, options);
     });
 
   program
@@ -126,22 +141,30 @@ async function createAdapter(
   return { adapter: await instantiateAdapter(picked, context, target.path), name: target.path };
 }
 
-async function runCommand(command: CommandName, raw: RawLoadOptions, io: Io): Promise<number> {
+async function runCommand(
+  command: CommandName,
+  raw: RawLoadOptions,
+  io: Io,
+  { signals: source = process, onSecondSignal }: MainOptions,
+): Promise<number> {
   // An object, not a variable: the signal handler changes it across awaits.
   const signals = { interrupted: false };
   const wasInterrupted = (): boolean => signals.interrupted;
   let engine: LoadEngine | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signals.interrupted) {
-      io.err.write(`\n${signal} again: exiting at once\n`);
-      process.exit(EXIT_INTERRUPTED);
+      if (onSecondSignal) onSecondSignal(signal);
+      else io.err.write(`\n${signal} again: still closing\n`);
+      return;
     }
     signals.interrupted = true;
-    io.err.write(`\n${signal}: stopping, closing every transport (again to exit at once)\n`);
+    io.err.write(
+      `\n${signal}: stopping, closing every transport${onSecondSignal ? ' (again to exit at once)' : ''}\n`,
+    );
     engine?.interrupt();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  source.on('SIGINT', onSignal);
+  source.on('SIGTERM', onSignal);
   let adapter: SignalingAdapter | undefined;
   let progress: ProgressDisplay | undefined;
   try {
@@ -205,6 +228,7 @@ async function runCommand(command: CommandName, raw: RawLoadOptions, io: Io): Pr
         notes.push(`could not write ${jsonPath}: ${errorMessage(error)}`);
       }
     }
+    notes.push(...result.warnings.map((w) => `warning: ${w}`));
     for (const e of result.errors.slice(0, 5)) {
       const where =
         e.transport === undefined
@@ -233,8 +257,8 @@ async function runCommand(command: CommandName, raw: RawLoadOptions, io: Io): Pr
     return wasInterrupted() ? EXIT_INTERRUPTED : EXIT_FAILED;
   } finally {
     if (adapter) await closeAdapter(adapter, io);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    source.off('SIGINT', onSignal);
+    source.off('SIGTERM', onSignal);
   }
 }
 

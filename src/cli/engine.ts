@@ -8,12 +8,15 @@ import { setMaxListeners } from 'node:events';
 
 import { Device } from '../Device.js';
 import type { DataProducer } from '../DataProducer.js';
+import { Logger } from '../Logger.js';
 import type { Transport } from '../Transport.js';
-import type { SignalingAdapter } from './adapter.js';
-import { errorMessage } from './errors.js';
+import type { SignalingAdapter, WebRtcTransportParameters } from './adapter.js';
+import { errorMessage, NotSupportedError } from './errors.js';
 import { encodeMessage, epochNow } from './message.js';
 import { sizeLimitError } from './options.js';
 import type { ReceiverReport } from './receiver.js';
+
+const logger = new Logger('cli:engine');
 
 export interface LoadConfig {
   transports: number;
@@ -115,6 +118,12 @@ export interface EngineResult {
   workerCpuSeconds: number | undefined;
   errors: RunError[];
   errorCount: number;
+  /**
+   * What went wrong without making the figures wrong: an optional adapter method that
+   * failed (receiver figures, worker CPU, closing a transport on the server). Identical
+   * messages are given once, with a count.
+   */
+  warnings: string[];
 }
 
 interface ProducerState extends ProducerResult {
@@ -156,6 +165,8 @@ export class LoadEngine {
   private currentSecond: SecondSample | undefined;
   private readonly errors: RunError[] = [];
   private errorCount = 0;
+  private readonly warnings = new Map<string, number>();
+  private readonly serverClosings: Promise<void>[] = [];
   private activePumps = 0;
   private pendingOpenings = 0;
   private readonly pumps: Promise<void>[] = [];
@@ -317,6 +328,9 @@ export class LoadEngine {
           : workerCpuEnd - workerCpuStart,
       errors: this.errors,
       errorCount: this.errorCount,
+      warnings: [...this.warnings].map(([message, count]) =>
+        count === 1 ? message : `${message} (${count} times)`,
+      ),
     };
   }
 
@@ -388,14 +402,29 @@ export class LoadEngine {
     state.status = 'connecting';
     let transport: Transport | undefined;
     try {
-      const params = await withTimeout(
-        adapter.createWebRtcTransport({ sctpCapabilities: this.device.sctpCapabilities }),
-        config.connectTimeoutMs,
-        'createWebRtcTransport',
-      );
+      const creating = adapter.createWebRtcTransport({
+        sctpCapabilities: this.device.sctpCapabilities,
+      });
+      let params: WebRtcTransportParameters;
+      try {
+        params = await withTimeout(creating, config.connectTimeoutMs, 'createWebRtcTransport');
+      } catch (error) {
+        // The app may still answer, and then its server holds a transport nobody uses. A
+        // later failure adds nothing to the timeout already reported.
+        creating.then(
+          (late) => {
+            state.id ??= late.id;
+            this.closeOnServer(state);
+          },
+          () => undefined,
+        );
+        throw error;
+      }
       state.id = params.id;
       if (this.isStopping()) {
         state.status = 'aborted';
+        // The run may have given up on this opening and closed everything already.
+        this.closeOnServer(state);
         return;
       }
       const tooLarge = sizeLimitError(config.size, params.sctpParameters);
@@ -645,7 +674,10 @@ export class LoadEngine {
         timeoutMs,
         'getReceiverStats',
       );
-    } catch {
+    } catch (error) {
+      if (!(error instanceof NotSupportedError)) {
+        this.recordWarning(`getReceiverStats failed: ${errorMessage(error)}`);
+      }
       return undefined;
     }
   }
@@ -654,27 +686,54 @@ export class LoadEngine {
     if (!this.adapter.workerCpuSeconds) return undefined;
     try {
       const seconds = await withTimeout(this.adapter.workerCpuSeconds(), 2000, 'workerCpuSeconds');
-      return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : undefined;
-    } catch {
-      return undefined;
+      if (typeof seconds === 'number' && Number.isFinite(seconds)) return seconds;
+      this.recordWarning(
+        `workerCpuSeconds answered ${JSON.stringify(seconds)}, expected a number of seconds`,
+      );
+    } catch (error) {
+      if (!(error instanceof NotSupportedError)) {
+        this.recordWarning(`workerCpuSeconds failed: ${errorMessage(error)}`);
+      }
     }
+    return undefined;
   }
 
   /** Closes every transport here, and on the server when the adapter can. */
   private async closeAll(): Promise<void> {
-    const closings: Promise<unknown>[] = [];
     for (const state of this.transports) {
       const transport = state.transport;
       if (transport && !transport.closed) transport.close();
       if (state.status === 'open') state.status = 'closed';
-      if (state.id !== undefined && !state.serverClosed && this.adapter.closeTransport) {
-        state.serverClosed = true;
-        closings.push(
-          this.adapter.closeTransport({ transportId: state.id }).catch(() => undefined),
-        );
-      }
+      this.closeOnServer(state);
     }
-    await settleWithin(Promise.all(closings), 3000);
+    await settleWithin(Promise.all(this.serverClosings), 3000);
+  }
+
+  /** Asks the app's server, once, to close the transport it made for this state. */
+  private closeOnServer(state: TransportState): void {
+    const { adapter } = this;
+    const transportId = state.id;
+    if (transportId === undefined || state.serverClosed || !adapter.closeTransport) return;
+    state.serverClosed = true;
+    // async: an adapter method that throws instead of rejecting is handled the same way.
+    const closing = (async () => {
+      await adapter.closeTransport?.({ transportId });
+    })();
+    this.serverClosings.push(
+      closing.catch((error: unknown) => {
+        if (!(error instanceof NotSupportedError)) {
+          this.recordWarning(`closeTransport failed: ${errorMessage(error)}`);
+        }
+      }),
+    );
+  }
+
+  /** After the run has returned its result, the debug log is the only place left to tell. */
+  private recordWarning(message: string): void {
+    logger.warn('run %s: %s', this.runId, message);
+    const count = this.warnings.get(message);
+    if (count !== undefined) this.warnings.set(message, count + 1);
+    else if (this.warnings.size < MAX_KEPT_ERRORS) this.warnings.set(message, 1);
   }
 
   private recordError(message: string, transport?: number, producer?: number): void {

@@ -3,4 +3,12 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * The app does not have an optional signaling method (closeTransport, getReceiverStats,
+ * workerCpuSeconds): the run does without it, where any other failure is reported.
+ */
+export class NotSupportedError extends Error {
+  override name = 'NotSupportedError';
+}
+
 export { messageOf as errorMessage } from '../errors.js';

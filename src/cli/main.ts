@@ -3,8 +3,16 @@
 
 import { main } from './cli.js';
 import { errorMessage } from './errors.js';
+import { EXIT_INTERRUPTED } from './summary.js';
 
-main(process.argv).then(
+main(process.argv, undefined, {
+  // A user who presses Ctrl-C twice does not want to wait for the closing any more; only
+  // here, in the process's own entry point, may the CLI end the process from under it.
+  onSecondSignal: (signal) => {
+    process.stderr.write(`\n${signal} again: exiting at once\n`);
+    process.exit(EXIT_INTERRUPTED);
+  },
+}).then(
   (code) => {
     process.exitCode = code;
     // Everything is closed by now, so the process ends by itself. Should a user's adapter

@@ -32,6 +32,22 @@ export interface Report {
   timeline: TimelineRow[];
   transports: EngineResult['transports'];
   errors: EngineResult['errors'];
+  warnings: EngineResult['warnings'];
+}
+
+/**
+ * The vega-lite major version that chartSpec() names when it is not told the installed one
+ * (vega-lite could not be loaded). A unit test keeps it equal to the dependency's.
+ */
+export const FALLBACK_VEGA_LITE_VERSION = '6';
+
+/** The JSON schema of a vega-lite version's specs: vega-lite 6.4.3 → …/vega-lite/v6.json. */
+export function vegaLiteSchemaUrl(vegaLiteVersion: string): string {
+  const major = /^\d+/.exec(vegaLiteVersion)?.[0];
+  if (major === undefined) {
+    throw new Error(`expected a vega-lite version such as 6.4.3, got "${vegaLiteVersion}"`);
+  }
+  return `https://vega.github.io/schema/vega-lite/v${major}.json`;
 }
 
 export function buildReport(
@@ -80,6 +96,7 @@ export function buildReport(
     timeline: [...rows.values()].sort((a, b) => a.t - b.t),
     transports: result.transports,
     errors: result.errors,
+    warnings: result.warnings,
   };
 }
 
@@ -97,8 +114,14 @@ export function writeJson(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-/** The vega-lite spec of the chart: throughput on top, latency below when known. */
-export function chartSpec(report: Report): Record<string, unknown> {
+/**
+ * The vega-lite spec of the chart: throughput on top, latency below when known. Its
+ * `$schema` names the version that compiles it: pass the loaded vega-lite's `version`.
+ */
+export function chartSpec(
+  report: Report,
+  vegaLiteVersion: string = FALLBACK_VEGA_LITE_VERSION,
+): Record<string, unknown> {
   const throughput: { t: number; series: string; value: number }[] = [];
   const latency: { t: number; series: string; value: number }[] = [];
   for (const r of report.timeline) {
@@ -132,7 +155,7 @@ export function chartSpec(report: Report): Record<string, unknown> {
   const panels = [panel(throughput, 'Throughput (messages per second)', 'messages/s')];
   if (latency.length > 0) panels.push(panel(latency, 'One-way latency', 'ms'));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: vegaLiteSchemaUrl(vegaLiteVersion),
     title: {
       text: `mediasoup-data-producer ${report.command}`,
       subtitle: `${s.transports.total} transports, ${s.producers.total} producers, ${report.options.size} B messages, started ${s.startedAt}`,
@@ -143,6 +166,7 @@ export function chartSpec(report: Report): Record<string, unknown> {
 }
 
 interface VegaLiteModule {
+  version: string;
   compile(spec: unknown): { spec: unknown };
 }
 interface VegaView {
@@ -179,9 +203,11 @@ export async function writeReport(dir: string, report: Report): Promise<WrittenR
   const json = join(dir, 'report.json');
   writeJson(json, report);
   const notes: string[] = [];
-  const spec = chartSpec(report);
+  let spec = chartSpec(report);
   let chart: string | undefined;
   try {
+    const vegaLite = (await importModule('vega-lite')) as VegaLiteModule;
+    spec = chartSpec(report, vegaLite.version);
     const svg = await renderChartSvg(spec);
     chart = join(dir, 'chart.svg');
     writeFileSync(chart, svg);

@@ -12,6 +12,11 @@ export interface SignalingServer {
   url: string;
   /** Ids of the transports created through this server and not closed yet. */
   openTransports: ReadonlySet<string>;
+  /**
+   * Runs whose receiver figures the server still keeps: each is forgotten once every
+   * transport it produced on is closed, or the connection that produced it closes.
+   */
+  readonly keptRuns: number;
   close(): Promise<void>;
 }
 
@@ -22,7 +27,7 @@ export interface SignalingServerOptions {
   onRequest?: (method: string, data: Record<string, unknown>) => void;
 }
 
-type Handler = (data: Record<string, unknown>) => Promise<unknown>;
+type Handler = (data: Record<string, unknown>, socket: WebSocket) => Promise<unknown>;
 
 export async function startSignalingServer(
   router: LocalRouter,
@@ -33,6 +38,13 @@ export async function startSignalingServer(
     checker.record(m.dataProducerId, m.data, performance.timeOrigin + m.receivedAt);
   });
   const transports = new Set<string>();
+  // A long-running server must not keep every run's figures: a run is forgotten once every
+  // transport it produced on is closed, or the connection that produced it closes.
+  const runs = new Map<string, { transports: Set<string>; socket: WebSocket }>();
+  const forgetRun = (runId: string): void => {
+    checker.forget(runId);
+    runs.delete(runId);
+  };
   const handlers: Record<string, Handler> = {
     getRouterRtpCapabilities: () => Promise.resolve(router.rtpCapabilities),
     createWebRtcTransport: async () => {
@@ -44,7 +56,7 @@ export async function startSignalingServer(
       await router.connect(String(data.transportId), { dtlsParameters: data.dtlsParameters });
       return {};
     },
-    produceData: async (data) => {
+    produceData: async (data, socket) => {
       const { id } = await router.produceData(String(data.transportId), {
         sctpStreamParameters: data.sctpStreamParameters,
         label: typeof data.label === 'string' ? data.label : '',
@@ -52,11 +64,20 @@ export async function startSignalingServer(
         appData: (data.appData ?? {}) as Record<string, unknown>,
       });
       checker.registerFromAppData(id, data.appData);
+      const runId = (data.appData as { mdpRunId?: unknown } | undefined)?.mdpRunId;
+      if (typeof runId === 'string') {
+        const run = runs.get(runId) ?? { transports: new Set<string>(), socket };
+        run.transports.add(String(data.transportId));
+        runs.set(runId, run);
+      }
       return { id };
     },
     closeTransport: (data) => {
       const id = String(data.transportId);
       if (transports.delete(id)) router.closeTransport(id);
+      for (const [runId, run] of runs) {
+        if (run.transports.delete(id) && run.transports.size === 0) forgetRun(runId);
+      }
       return Promise.resolve({});
     },
     getReceiverStats: (data) => Promise.resolve(checker.report(String(data.runId)) ?? null),
@@ -73,6 +94,7 @@ export async function startSignalingServer(
     sockets.add(socket);
     socket.on('close', () => {
       sockets.delete(socket);
+      for (const [runId, run] of runs) if (run.socket === socket) forgetRun(runId);
     });
     socket.on('message', (raw) => {
       let request: { id?: unknown; method?: unknown; data?: unknown };
@@ -87,7 +109,10 @@ export async function startSignalingServer(
       const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
       const data = (request.data ?? {}) as Record<string, unknown>;
       onRequest?.(method, data);
-      (handler ? handler(data) : Promise.reject(new Error(`unknown method ${method}`))).then(
+      (handler
+        ? handler(data, socket)
+        : Promise.reject(new Error(`unknown method ${method}`))
+      ).then(
         (result) => {
           socket.send(JSON.stringify({ id, ok: true, data: result }));
         },
@@ -103,6 +128,9 @@ export async function startSignalingServer(
   return {
     url: `ws://${shownHost}:${address.port}`,
     openTransports: transports,
+    get keptRuns() {
+      return runs.size;
+    },
     async close() {
       for (const socket of sockets) socket.terminate();
       await new Promise<void>((resolve) => {

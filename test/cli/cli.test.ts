@@ -5,7 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import WebSocket from 'ws';
+
 import type { Report } from '../../src/cli/report.js';
+import { startFakeWsServer } from './support/fakeWsServer.js';
 import { assertBuilt, CLI, runCli } from './support/runCli.js';
 import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
 
@@ -348,5 +351,124 @@ describe('interrupt', () => {
     expect(report.summary.outcome).toBe('interrupted');
     expect(report.summary.sent.messages).toBeGreaterThan(0);
     for (const t of report.transports) expect(t.status).toBe('closed');
+  });
+  test('mediasoup-data-producer load when a second SIGINT comes while closing exits at once with 130', async () => {
+    // An app that never answers: the first Ctrl-C cannot finish closing for a long while.
+    const app = await startFakeWsServer();
+    try {
+      let signals = 0;
+      const result = await runCli(
+        ['load', '--signaling', 'websocket', '--signaling-url', app.url, '-d', '60', '--no-report'],
+        {
+          onStdout: (child, stdout) => {
+            if (signals === 0 && stdout.includes('mediasoup-data-producer load via websocket')) {
+              signals = 1;
+              child.kill('SIGINT');
+            }
+          },
+          onStderr: (child, stderr) => {
+            if (signals === 1 && stderr.includes('SIGINT: stopping')) {
+              signals = 2;
+              child.kill('SIGINT');
+            }
+          },
+        },
+      );
+      expect(signals).toBe(2);
+      expect(result.code).toBe(130);
+      expect(result.stderr).toMatch(/SIGINT again: exiting at once/);
+      // It did not wait for the closing to finish: no summary.
+      expect(result.stdout).not.toContain('Summary');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('local-router signaling server', () => {
+  let server: WsSignalingServer;
+
+  beforeAll(async () => {
+    server = await startWsSignalingServer();
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** One request over a new connection; resolves with the answer's data. */
+  async function request(socket: WebSocket, method: string, data: unknown): Promise<unknown> {
+    const answer = new Promise<{ ok: boolean; data?: unknown; error?: string }>((resolve) => {
+      socket.once('message', (raw) => {
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string
+        resolve(JSON.parse(raw.toString()) as { ok: boolean; data?: unknown; error?: string });
+      });
+    });
+    socket.send(JSON.stringify({ id: 1, method, data }));
+    const { ok, data: result, error } = await answer;
+    if (!ok) throw new Error(`${method} failed: ${error}`);
+    return result;
+  }
+
+  async function connect(): Promise<WebSocket> {
+    const socket = new WebSocket(server.url);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    return socket;
+  }
+
+  test('startSignalingServer() after load runs end keeps none of their receiver figures', async () => {
+    const runIds: string[] = [];
+    for (const name of ['forget-1', 'forget-2']) {
+      const reportDir = join(tmp, name);
+      const result = await runCli([
+        ...['load', '--signaling', 'websocket', '--signaling-url', server.url],
+        ...['-t', '2', '-d', '1', '--report-dir', reportDir],
+      ]);
+      expect(result.code).toBe(0);
+      const s = readReport(reportDir).summary;
+      expect(s.received?.messages).toBe(s.sent.messages);
+      runIds.push(s.runId);
+    }
+    expect(server.keptRuns).toBe(0);
+    const socket = await connect();
+    try {
+      for (const runId of runIds) {
+        await expect(request(socket, 'getReceiverStats', { runId })).resolves.toBeNull();
+      }
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('startSignalingServer() when the connection that produced a run closes forgets the run', async () => {
+    const socket = await connect();
+    const { id: transportId } = (await request(socket, 'createWebRtcTransport', {})) as {
+      id: string;
+    };
+    await request(socket, 'produceData', {
+      transportId,
+      sctpStreamParameters: { streamId: 0, ordered: true },
+      label: 'l',
+      protocol: 'p',
+      appData: { mdpRunId: 'run-of-a-closed-connection' },
+    });
+    expect(server.keptRuns).toBe(1);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.close();
+    await closed;
+    // The server sees the close on its own side of the socket, a moment after this one.
+    while (server.keptRuns > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.keptRuns).toBe(0);
+    const other = await connect();
+    try {
+      await expect(
+        request(other, 'getReceiverStats', { runId: 'run-of-a-closed-connection' }),
+      ).resolves.toBeNull();
+    } finally {
+      other.close();
+    }
   });
 });

@@ -1,5 +1,8 @@
 // The CLI's pure parts, without processes or a router.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { InvalidArgumentError } from 'commander';
 
 import { isAdapter, pickAdapterExport } from '../../src/cli/adapter.js';
@@ -7,6 +10,7 @@ import { Histogram, percentilesOf } from '../../src/cli/histogram.js';
 import { decodeMessage, encodeMessage, HEADER_SIZE } from '../../src/cli/message.js';
 import { parseBytes, parseRate, parseSeconds, sizeLimitError } from '../../src/cli/options.js';
 import { ReceiverChecker } from '../../src/cli/receiver.js';
+import { chartSpec, vegaLiteSchemaUrl, type Report } from '../../src/cli/report.js';
 
 describe('message format', () => {
   test('sequence number and send time round-trip, padded to the size', () => {
@@ -159,5 +163,41 @@ describe('sizeLimitError()', () => {
   test('with malformed sctpParameters leaves the error to createSendTransport()', () => {
     expect(sizeLimitError(1 << 30, { port: 5000 })).toBeUndefined();
     expect(sizeLimitError(1 << 30, undefined)).toBeUndefined();
+  });
+});
+
+describe('chart spec', () => {
+  const installed = (
+    JSON.parse(
+      readFileSync(
+        join(__dirname, '..', '..', 'node_modules', 'vega-lite', 'package.json'),
+        'utf8',
+      ),
+    ) as { version: string }
+  ).version;
+  const installedMajor = installed.split('.')[0];
+  // chartSpec() reads only these parts of a report.
+  const report = {
+    command: 'demo',
+    options: { size: 1024 },
+    summary: { transports: { total: 1 }, producers: { total: 1 }, startedAt: 'now' },
+    timeline: [{ t: 0, sentMessages: 1, sentBytes: 1024, bufferedAmount: 0, openTransports: 1 }],
+  } as unknown as Report;
+
+  test('vegaLiteSchemaUrl() with the installed vega-lite version names its major version', () => {
+    expect(vegaLiteSchemaUrl(installed)).toBe(
+      `https://vega.github.io/schema/vega-lite/v${installedMajor}.json`,
+    );
+    expect(() => vegaLiteSchemaUrl('next')).toThrow(/expected a vega-lite version such as 6\.4\.3/);
+  });
+
+  test('chartSpec() given the loaded vega-lite version names that version schema', () => {
+    expect(chartSpec(report, '6.4.3').$schema).toBe(
+      'https://vega.github.io/schema/vega-lite/v6.json',
+    );
+  });
+
+  test('chartSpec() without a version names the installed vega-lite major version', () => {
+    expect(chartSpec(report).$schema).toBe(vegaLiteSchemaUrl(installed));
   });
 });

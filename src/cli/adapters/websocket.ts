@@ -6,17 +6,30 @@
 //
 // Methods: getRouterRtpCapabilities, createWebRtcTransport, connectWebRtcTransport,
 // produceData (required); closeTransport, getReceiverStats, workerCpuSeconds (optional: an
-// error answer, such as an unknown method, is taken as "not supported").
+// error answer that says the method is unknown means "not supported"; any other failure is
+// passed on with its message).
 
 import WebSocket from 'ws';
 
+import { Logger } from '../../Logger.js';
 import {
   SIGNALING_URL_ENV,
   type SignalingAdapter,
   type SignalingAdapterContext,
 } from '../adapter.js';
-import { errorMessage, UsageError } from '../errors.js';
+import { errorMessage, NotSupportedError, UsageError } from '../errors.js';
 import type { ReceiverReport } from '../receiver.js';
+
+const logger = new Logger('cli:websocket');
+
+/**
+ * How an `ok: false` answer says that the server does not have the method: the shipped
+ * server answers `unknown method <name>` (docs/cli.md, "The WebSocket protocol").
+ */
+const NOT_SUPPORTED_ANSWER = /\bunknown method\b|\bnot (?:supported|implemented)\b/i;
+
+/** How much of an ignored frame a warning quotes. */
+const FRAME_PREVIEW_CHARS = 120;
 
 export interface WebSocketAdapterOptions {
   url: string;
@@ -30,6 +43,8 @@ export class JsonWsClient {
   private opening: Promise<WebSocket> | undefined;
   private nextId = 1;
   private closed = false;
+  private ignored = 0;
+  private lastIgnored: string | undefined;
   private readonly pending = new Map<
     number,
     { resolve: (data: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
@@ -40,13 +55,28 @@ export class JsonWsClient {
     private readonly timeoutMs: number,
   ) {}
 
+  /**
+   * Frames from the server that answered no pending request: not JSON, without a numeric
+   * id, or for a request that had already timed out. Each is also logged as a warning.
+   */
+  get ignoredFrames(): number {
+    return this.ignored;
+  }
+
   async request(method: string, data: unknown = {}): Promise<unknown> {
     const socket = await this.open();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`${method}: no answer from ${this.url} within ${this.timeoutMs} ms`));
+        // An answer the client could not read looks like no answer: say so.
+        const ignored =
+          this.ignored === 0
+            ? ''
+            : ` (${this.ignored} frame${this.ignored === 1 ? '' : 's'} from the server ignored, the last: ${this.lastIgnored})`;
+        reject(
+          new Error(`${method}: no answer from ${this.url} within ${this.timeoutMs} ms${ignored}`),
+        );
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       socket.send(JSON.stringify({ id, method, data }), (error) => {
@@ -111,25 +141,40 @@ export class JsonWsClient {
   }
 
   private handleMessage(raw: WebSocket.RawData): void {
-    let message: { id?: unknown; ok?: unknown; data?: unknown; error?: unknown };
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
+    const text = raw.toString();
+    let message: { id?: unknown; ok?: unknown; data?: unknown; error?: unknown } | null;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-base-to-string
-      message = JSON.parse(raw.toString()) as typeof message;
-    } catch {
+      message = JSON.parse(text) as typeof message;
+    } catch (error) {
+      this.ignore(`not JSON (${errorMessage(error)})`, text);
       return;
     }
-    if (typeof message.id !== 'number') return;
+    if (typeof message !== 'object' || message === null || typeof message.id !== 'number') {
+      this.ignore('expected an object with a numeric "id"', text);
+      return;
+    }
     const entry = this.pending.get(message.id);
-    if (!entry) return;
+    if (!entry) {
+      this.ignore(`answers no pending request (id ${message.id}; timed out?)`, text);
+      return;
+    }
     this.pending.delete(message.id);
     clearTimeout(entry.timer);
     if (message.ok === true) entry.resolve(message.data);
     else {
       const reason = message.error;
-      entry.reject(
-        new Error(typeof reason === 'string' ? reason : JSON.stringify(reason ?? 'request failed')),
-      );
+      const said = typeof reason === 'string' ? reason : JSON.stringify(reason ?? 'request failed');
+      entry.reject(NOT_SUPPORTED_ANSWER.test(said) ? new NotSupportedError(said) : new Error(said));
     }
+  }
+
+  private ignore(why: string, frame: string): void {
+    this.ignored++;
+    const preview =
+      frame.length > FRAME_PREVIEW_CHARS ? `${frame.slice(0, FRAME_PREVIEW_CHARS)}…` : frame;
+    this.lastIgnored = `${why}: ${preview}`;
+    logger.warn('ignored a frame from %s: %s', this.url, this.lastIgnored);
   }
 
   private failPending(error: Error): void {
@@ -165,9 +210,11 @@ export function createWebSocketAdapter(options: WebSocketAdapterOptions): Signal
     },
     async getReceiverStats(data) {
       try {
-        return (await client.request('getReceiverStats', data)) as ReceiverReport | undefined;
-      } catch {
-        return undefined;
+        return ((await client.request('getReceiverStats', data)) ?? undefined) as
+          ReceiverReport | undefined;
+      } catch (error) {
+        if (error instanceof NotSupportedError) return undefined;
+        throw error;
       }
     },
     async workerCpuSeconds() {

@@ -29,6 +29,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with the child and the stdout so far, on every chunk. */
   onStdout?: (child: ChildProcess, stdoutSoFar: string) => void;
+  /** Called with the child and the stderr so far, on every chunk. */
+  onStderr?: (child: ChildProcess, stderrSoFar: string) => void;
 }
 
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
@@ -48,6 +50,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   });
   child.stderr.on('data', (chunk: string) => {
     stderr += chunk;
+    options.onStderr?.(child, stderr);
   });
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {

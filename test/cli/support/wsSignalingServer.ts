@@ -11,6 +11,8 @@ export interface WsSignalingServer {
   requests: { method: string; data: Record<string, unknown> }[];
   /** Transports created and not closed yet. */
   openTransports: ReadonlySet<string>;
+  /** Runs whose receiver figures the server still keeps. */
+  readonly keptRuns: number;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,9 @@ export async function startWsSignalingServer(): Promise<WsSignalingServer> {
       router,
       requests,
       openTransports: server.openTransports,
+      get keptRuns() {
+        return server.keptRuns;
+      },
       async close() {
         await server.close();
         await router.close();
