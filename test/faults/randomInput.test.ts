@@ -15,6 +15,7 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
+import { rejectionOf, thrownBy } from '../support/outcomes.js';
 import { raceTimeout } from '../support/faults.js';
 import {
   once,
@@ -415,26 +416,6 @@ function transportOptionsValid(options: unknown): boolean {
     (appData === undefined || isPlain(appData)) &&
     (signalingTimeout === undefined || isPositive(signalingTimeout))
   );
-}
-
-/** What `call` throws; fails if it returns. */
-function thrownBy(call: () => void): unknown {
-  try {
-    call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw, but the call returned');
-}
-
-/** The error `promise` rejects with; fails if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 test(`produceData() with ${NUM_RUNS} random options: valid options give a producer that reflects them, invalid ones reject with TypeError and take nothing; never hangs; the transport still delivers afterwards`, async () => {

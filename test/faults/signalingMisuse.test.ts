@@ -14,6 +14,7 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
+import { rejectionOf } from '../support/outcomes.js';
 import { once, openProducer, sleep, startSession, type Session } from '../support/session.js';
 
 jest.setTimeout(60000);
@@ -105,16 +106,6 @@ function tapEmit(emitter: object, onEmit: (event: string, args: unknown[]) => vo
     onEmit(event, args);
     return emit(event, ...args);
   });
-}
-
-/** The error `promise` rejects with; fails if it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 /** `error` is exactly an instance of `errorClass` (not a subclass) with that message. */

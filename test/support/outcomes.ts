@@ -1,0 +1,21 @@
+// What a call threw or a promise rejected with, for tests that assert the exact error.
+
+/** What `call` throws; fails if it returns. */
+export function thrownBy(call: () => void): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw, but the call returned');
+}
+
+/** The error `promise` rejects with; fails if it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
