@@ -1,7 +1,12 @@
 // The router host: a child process that owns the LocalRouter (mediasoup worker, router,
 // DirectTransport) and verifies every arriving message, so that the benchmark process
 // holds only the clients and its CPU and RSS figures are the clients' own.
-import { LocalRouter, type ReceivedMessage } from '../../src/local-router/index.js';
+import {
+  LocalRouter,
+  type LocalTransportOptions,
+  type ReceivedMessage,
+} from '../../src/local-router/index.js';
+import { versionAtLeast } from '../../src/local-router/loadMediasoup.js';
 import { errorMessage } from '../lib/util.js';
 import type {
   HostEvent,
@@ -137,6 +142,16 @@ async function workerReceived(
   return null;
 }
 
+/**
+ * The mediasoup-client peers ask for their device's numSctpStreams, as apps do; mediasoup
+ * >= 3.20 has no such option (it ignores it, and LocalRouter refuses it), so it is dropped.
+ */
+function forThisRouter(router: LocalRouter, options: LocalTransportOptions): LocalTransportOptions {
+  if (!versionAtLeast(router.mediasoupVersion, '3.20.0')) return options;
+  const { numSctpStreams: _ignored, ...rest } = options;
+  return rest;
+}
+
 type Handlers = {
   [M in keyof RouterMethods]: (
     ...params: RouterMethods[M]['params']
@@ -151,7 +166,8 @@ function handlers(router: LocalRouter): Handlers {
       hostPid: process.pid,
     }),
     rtpCapabilities: () => router.rtpCapabilities,
-    createWebRtcTransport: (options) => router.createWebRtcTransport(options),
+    createWebRtcTransport: (options) =>
+      router.createWebRtcTransport(forThisRouter(router, options)),
     connect: async (transportId, params) => {
       await router.connect(transportId, params);
       return undefined;

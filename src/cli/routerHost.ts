@@ -35,8 +35,9 @@ export async function runRouterHost(
     return 1;
   }
   // The first line is what the demo's parent process waits for: keep "listening <url>".
+  // Which mediasoup and why (MEDIASOUP_PATH, MEDIASOUP_VERSION, the project's own, default).
   io.out.write(
-    `listening ${server.url} (local router: mediasoup ${router.mediasoupVersion}, worker pid ${router.workerPid})\n`,
+    `listening ${server.url} (local router: ${router.mediasoupDescription}, worker pid ${router.workerPid})\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {

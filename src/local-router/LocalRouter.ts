@@ -1,6 +1,14 @@
 import { EventEmitter } from 'eventemitter3';
 
-import { loadMediasoup } from './loadMediasoup.js';
+import {
+  checkMediasoupPackage,
+  describeSource,
+  locateMediasoup,
+  mediasoupCacheRoot,
+  requireMediasoup,
+  versionAtLeast,
+  type MediasoupLocation,
+} from './loadMediasoup.js';
 import type {
   MsDataConsumer,
   MsDataProducer,
@@ -11,15 +19,42 @@ import type {
   MsWebRtcTransport,
   MsWorker,
 } from './mediasoupTypes.js';
+import { checkWorkerPairing, workerBinary } from './workerPairing.js';
+
+/** A bound on the messages a LocalRouter keeps: past it, the oldest are dropped. */
+export interface MessageRecording {
+  /** At most this many messages. Default 10000. */
+  maxMessages?: number;
+  /** At most this many payload bytes in all. Default 64 MiB. */
+  maxBytes?: number;
+}
+
+/** What `recordMessages` keeps by default: enough for a test, bounded for a long run. */
+export const DEFAULT_MESSAGE_RECORDING: Readonly<Required<MessageRecording>> = Object.freeze({
+  maxMessages: 10000,
+  maxBytes: 64 * 1024 * 1024,
+});
+
+// mediasoup 3.20 replaced usrsctp with its own SCTP stack: the transport options
+// numSctpStreams and maxSctpMessageSize gave way to maxSendMessageSize and
+// maxReceiveMessageSize (OS and MIS are always 65535), and DirectTransport's maxMessageSize
+// to the same pair.
+const OWN_SCTP_STACK_SINCE = '3.20.0';
 
 export interface LocalRouterOptions {
   /** mediasoup worker log level. Default 'warn'. */
   logLevel?: 'debug' | 'warn' | 'error' | 'none';
-  /** Keep every received message in `messages`. Default true; the benchmark turns it off. */
-  recordMessages?: boolean;
   /**
-   * Where to find the mediasoup package (MEDIASOUP_PATH, MEDIASOUP_DATA_PRODUCER_CACHE).
-   * Default process.env. MEDIASOUP_WORKER_BIN is read by mediasoup itself from process.env.
+   * Which received messages to keep in `messages`: by default the most recent ones within
+   * DEFAULT_MESSAGE_RECORDING (10000 messages, 64 MiB), so that a long-running router does
+   * not grow without bound; `true` keeps every one (tests), `false` none (the `message`
+   * event still fires), or a bound of your own.
+   */
+  recordMessages?: boolean | MessageRecording;
+  /**
+   * Where to find the mediasoup package (MEDIASOUP_PATH, MEDIASOUP_VERSION,
+   * MEDIASOUP_DATA_PRODUCER_CACHE). Default process.env. MEDIASOUP_WORKER_BIN is read from
+   * process.env, as mediasoup itself does.
    */
   env?: NodeJS.ProcessEnv;
 }
@@ -27,9 +62,16 @@ export interface LocalRouterOptions {
 export interface LocalTransportOptions {
   /** Also listen on TCP. Default false. */
   enableTcp?: boolean;
-  /** The router's SCTP receive limit in bytes. Default 262144 (mediasoup's own default). */
+  /**
+   * The router's SCTP message size limit in bytes (both directions). Default 262144
+   * (mediasoup's own default). mediasoup >= 3.20: its maxReceiveMessageSize and
+   * maxSendMessageSize.
+   */
   maxSctpMessageSize?: number;
-  /** Streams the router offers. Default { OS: 1024, MIS: 1024 }. */
+  /**
+   * Streams the router offers. Default { OS: 1024, MIS: 1024 }. mediasoup <= 3.19 only:
+   * from 3.20 the router always offers 65535 and this option throws TypeError.
+   */
   numSctpStreams?: { OS: number; MIS: number };
 }
 
@@ -54,6 +96,13 @@ export interface LocalRouterEvents {
   message: [ReceivedMessage];
 }
 
+/** Which mediasoup a LocalRouter runs, and why that one (see locateMediasoup()). */
+export interface MediasoupOrigin extends MediasoupLocation {
+  /** The worker binary spawned, and whether MEDIASOUP_WORKER_BIN named it. */
+  workerBin: string;
+  workerFrom: 'MEDIASOUP_WORKER_BIN' | 'package';
+}
+
 interface DataProducerEntry {
   producer: MsDataProducer;
   consumer: MsDataConsumer;
@@ -65,34 +114,97 @@ interface DataProducerEntry {
  * the benchmark send to it, and it reports every message that arrived with its PPID.
  */
 export class LocalRouter extends EventEmitter<LocalRouterEvents> {
-  readonly messages: ReceivedMessage[] = [];
+  /** The loaded mediasoup's `version`. */
   readonly mediasoupVersion: string;
+  readonly mediasoupOrigin: Readonly<MediasoupOrigin>;
   private readonly transports = new Map<string, MsWebRtcTransport>();
   private readonly dataProducers = new Map<string, DataProducerEntry>();
   private closed = false;
+  // Recorded messages are recorded[head..]: dropping the oldest only advances `head`, and the
+  // array is compacted once that half of it is dropped, so each message costs O(1).
+  private recorded: (ReceivedMessage | undefined)[] = [];
+  private head = 0;
+  private recordedBytes = 0;
+  private dropped = 0;
 
   private constructor(
     private readonly worker: MsWorker,
     private readonly router: MsRouter,
     private readonly direct: MsDirectTransport,
-    private readonly recordMessages: boolean,
+    private readonly recording: Required<MessageRecording> | undefined,
     mediasoup: MsModule,
+    origin: MediasoupOrigin,
   ) {
     super();
     this.mediasoupVersion = mediasoup.version;
+    this.mediasoupOrigin = Object.freeze(origin);
   }
 
+  /**
+   * Loads mediasoup (MEDIASOUP_PATH, MEDIASOUP_VERSION, the project's own, or the built-in
+   * 3.8.4 from the set-up script's cache), checks that its worker binary is of the same
+   * version, and starts a worker, a router and a DirectTransport.
+   */
   static async start(options: LocalRouterOptions = {}): Promise<LocalRouter> {
-    const mediasoup = loadMediasoup(options.env);
-    const worker = await mediasoup.createWorker({ logLevel: options.logLevel ?? 'warn' });
+    // Checked before anything starts.
+    const recording = recordingBound(options.recordMessages);
+    const env = options.env ?? process.env;
+    const location = locateMediasoup(env);
+    const version = checkMediasoupPackage(location);
+    // mediasoup reads MEDIASOUP_WORKER_BIN from process.env, whatever options.env says.
+    const workerBin = workerBinary(location.dir, process.env);
+    checkWorkerPairing(location.dir, version, workerBin, mediasoupCacheRoot(env));
+    const mediasoup = requireMediasoup(location.dir);
+    const origin: MediasoupOrigin = {
+      ...location,
+      workerBin: workerBin.path,
+      workerFrom: workerBin.from,
+    };
+    // workerBin: the binary just checked, even if mediasoup computed its default earlier
+    // (mediasoup < 3.19.11 has no such option and uses the same rule).
+    const worker = await mediasoup.createWorker({
+      logLevel: options.logLevel ?? 'warn',
+      workerBin: workerBin.path,
+    });
     try {
       const router = await worker.createRouter({ mediaCodecs: [] });
-      const direct = await router.createDirectTransport({ maxMessageSize: 1024 * 1024 });
-      return new LocalRouter(worker, router, direct, options.recordMessages ?? true, mediasoup);
+      const maxMessageSize = 1024 * 1024;
+      const direct = await router.createDirectTransport(
+        versionAtLeast(mediasoup.version, OWN_SCTP_STACK_SINCE)
+          ? { maxSendMessageSize: maxMessageSize, maxReceiveMessageSize: maxMessageSize }
+          : { maxMessageSize },
+      );
+      return new LocalRouter(worker, router, direct, recording, mediasoup, origin);
     } catch (error) {
       worker.close();
       throw error;
     }
+  }
+
+  /**
+   * Which mediasoup this is and why, in one line, e.g.
+   * `mediasoup 3.27.1 (MEDIASOUP_VERSION=3.27.1) at <dir>`.
+   */
+  get mediasoupDescription(): string {
+    const origin = this.mediasoupOrigin;
+    const worker =
+      origin.workerFrom === 'MEDIASOUP_WORKER_BIN'
+        ? `, worker MEDIASOUP_WORKER_BIN=${origin.workerBin}`
+        : '';
+    return `mediasoup ${this.mediasoupVersion} (${describeSource(origin)}) at ${origin.dir}${worker}`;
+  }
+
+  /**
+   * The recorded messages, oldest first: every one with `recordMessages: true`, the most
+   * recent within the bound by default, none with `false`. A new array on every read.
+   */
+  get messages(): ReceivedMessage[] {
+    return this.recorded.slice(this.head) as ReceivedMessage[];
+  }
+
+  /** Recorded messages dropped so far, oldest first, to stay within the `recordMessages` bound. */
+  get droppedMessages(): number {
+    return this.dropped;
   }
 
   get rtpCapabilities(): Record<string, unknown> {
@@ -111,15 +223,35 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
 
   /** Creates a WebRtcTransport with SCTP and returns what `createSendTransport()` takes. */
   async createWebRtcTransport(options: LocalTransportOptions = {}): Promise<MsTransportCreated> {
-    const transport = await this.router.createWebRtcTransport({
-      listenIps: [{ ip: '127.0.0.1' }],
-      enableUdp: true,
-      enableTcp: options.enableTcp ?? false,
-      preferUdp: true,
-      enableSctp: true,
-      numSctpStreams: options.numSctpStreams ?? { OS: 1024, MIS: 1024 },
-      maxSctpMessageSize: options.maxSctpMessageSize ?? 262144,
-    });
+    const enableTcp = options.enableTcp ?? false;
+    const maxMessageSize = options.maxSctpMessageSize ?? 262144;
+    const common = { enableUdp: true, enableTcp, preferUdp: true, enableSctp: true };
+    let transportOptions: Record<string, unknown>;
+    if (versionAtLeast(this.mediasoupVersion, OWN_SCTP_STACK_SINCE)) {
+      if (options.numSctpStreams !== undefined) {
+        throw new TypeError(
+          `numSctpStreams needs mediasoup <= 3.19: mediasoup ${this.mediasoupVersion} always offers 65535 streams (OS and MIS)`,
+        );
+      }
+      transportOptions = {
+        ...common,
+        // listenIps is deprecated from 3.13; UDP first, as preferUdp did.
+        listenInfos: [
+          { protocol: 'udp', ip: '127.0.0.1' },
+          ...(enableTcp ? [{ protocol: 'tcp', ip: '127.0.0.1' }] : []),
+        ],
+        maxSendMessageSize: maxMessageSize,
+        maxReceiveMessageSize: maxMessageSize,
+      };
+    } else {
+      transportOptions = {
+        ...common,
+        listenIps: [{ ip: '127.0.0.1' }],
+        numSctpStreams: options.numSctpStreams ?? { OS: 1024, MIS: 1024 },
+        maxSctpMessageSize: maxMessageSize,
+      };
+    }
+    const transport = await this.router.createWebRtcTransport(transportOptions);
     this.transports.set(transport.id, transport);
     return {
       id: transport.id,
@@ -140,7 +272,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     const consumer = await this.direct.consumeData({ dataProducerId: producer.id });
     consumer.on('message', (data: Buffer, ppid: number) => {
       const message = { dataProducerId: producer.id, ppid, data, receivedAt: performance.now() };
-      if (this.recordMessages) this.messages.push(message);
+      this.record(message);
       this.emit('message', message);
     });
     this.dataProducers.set(producer.id, { producer, consumer, transportId });
@@ -155,29 +287,54 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     return this.messages.filter((m) => m.dataProducerId === dataProducerId);
   }
 
-  /** Resolves once `count` messages of that producer (or of all, without one) have arrived. */
+  /** Resolves once `count` messages of that producer (or of all, without one) are recorded, with them. */
   async waitForMessages(
     count: number,
     { dataProducerId, timeoutMs = 20000 }: { dataProducerId?: string; timeoutMs?: number } = {},
   ): Promise<ReceivedMessage[]> {
-    if (!this.recordMessages) {
-      throw new Error('waitForMessages() needs a LocalRouter started with recordMessages: true');
+    const bound = this.recording;
+    if (!bound) {
+      throw new Error(
+        'waitForMessages() needs a LocalRouter that records messages (it was started with recordMessages: false)',
+      );
+    }
+    if (count > bound.maxMessages) {
+      throw new Error(
+        `waitForMessages(${count}) asks for more messages than this LocalRouter keeps ` +
+          `(${describeBound(bound)}): start it with recordMessages: true to keep every message`,
+      );
     }
     const matching = (): ReceivedMessage[] =>
       dataProducerId === undefined ? this.messages : this.messagesOf(dataProducerId);
-    if (matching().length >= count) return matching();
+    // The messages once `count` arrived, or why they are not all there any more.
+    const settle = (): ReceivedMessage[] | Error => {
+      const messages = matching();
+      if (messages.length >= count) return messages;
+      return new Error(
+        `${count} messages arrived but only the last ${messages.length} are kept ` +
+          `(${describeBound(bound)}): start the LocalRouter with recordMessages: true to keep every message`,
+      );
+    };
+    // Counted as they arrive rather than by filtering the recorded messages each time.
+    let arrived = matching().length;
+    if (arrived >= count) {
+      const result = settle();
+      if (result instanceof Error) throw result;
+      return result;
+    }
     return new Promise((resolve, reject) => {
-      const onMessage = (): void => {
-        if (matching().length < count) return;
+      const onMessage = (message: ReceivedMessage): void => {
+        if (dataProducerId !== undefined && message.dataProducerId !== dataProducerId) return;
+        if (++arrived < count) return;
         clearTimeout(timer);
         this.off('message', onMessage);
-        resolve(matching());
+        const result = settle();
+        if (result instanceof Error) reject(result);
+        else resolve(result);
       };
       const timer = setTimeout(() => {
         this.off('message', onMessage);
-        reject(
-          new Error(`only ${matching().length} of ${count} messages arrived in ${timeoutMs} ms`),
-        );
+        reject(new Error(`only ${arrived} of ${count} messages arrived in ${timeoutMs} ms`));
       }, timeoutMs);
       this.on('message', onMessage);
     });
@@ -226,11 +383,60 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     return this.closed;
   }
 
+  private record(message: ReceivedMessage): void {
+    const bound = this.recording;
+    if (!bound) return;
+    this.recorded.push(message);
+    this.recordedBytes += message.data.length;
+    while (
+      this.recorded.length - this.head > bound.maxMessages ||
+      (this.recordedBytes > bound.maxBytes && this.recorded.length - this.head > 1)
+    ) {
+      const oldest = this.recorded[this.head];
+      this.recorded[this.head] = undefined;
+      this.head++;
+      this.dropped++;
+      this.recordedBytes -= oldest?.data.length ?? 0;
+    }
+    if (this.head > 1024 && this.head * 2 > this.recorded.length) {
+      this.recorded.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
   private transport(id: string): MsWebRtcTransport {
     const transport = this.transports.get(id);
     if (!transport) throw new Error(`no transport ${id} on the local router`);
     return transport;
   }
+}
+
+/** The bound `recordMessages` stands for; undefined when nothing is recorded. Throws on bad input. */
+function recordingBound(
+  recordMessages: LocalRouterOptions['recordMessages'],
+): Required<MessageRecording> | undefined {
+  if (recordMessages === false) return undefined;
+  if (recordMessages === true) return { maxMessages: Infinity, maxBytes: Infinity };
+  const bound = {
+    maxMessages: recordMessages?.maxMessages ?? DEFAULT_MESSAGE_RECORDING.maxMessages,
+    maxBytes: recordMessages?.maxBytes ?? DEFAULT_MESSAGE_RECORDING.maxBytes,
+  };
+  for (const key of ['maxMessages', 'maxBytes'] as const) {
+    const value = bound[key];
+    if (!(value === Infinity || (Number.isInteger(value) && value > 0))) {
+      throw new TypeError(
+        `recordMessages.${key} must be a positive integer or Infinity, got ${String(value)}`,
+      );
+    }
+  }
+  return bound;
+}
+
+function describeBound(bound: Required<MessageRecording>): string {
+  const parts: string[] = [];
+  if (bound.maxMessages !== Infinity) parts.push(`at most ${bound.maxMessages} messages`);
+  if (bound.maxBytes !== Infinity) parts.push(`at most ${bound.maxBytes} bytes`);
+  return parts.join(' and ');
 }
 
 function isAlive(pid: number): boolean {

@@ -1,9 +1,20 @@
-export { LocalRouter } from './LocalRouter.js';
+export { LocalRouter, DEFAULT_MESSAGE_RECORDING } from './LocalRouter.js';
 export type {
   LocalRouterOptions,
   LocalTransportOptions,
+  MediasoupOrigin,
+  MessageRecording,
   ProduceDataParams,
   ReceivedMessage,
 } from './LocalRouter.js';
-export { loadMediasoup, mediasoupPackageDir, BUILT_IN_MEDIASOUP_VERSION } from './loadMediasoup.js';
+export {
+  loadMediasoup,
+  locateMediasoup,
+  mediasoupPackageDir,
+  projectMediasoupDir,
+  BUILT_IN_MEDIASOUP_VERSION,
+} from './loadMediasoup.js';
+export type { MediasoupLocation, MediasoupSource } from './loadMediasoup.js';
+export { checkWorkerPairing, workerBinary } from './workerPairing.js';
+export type { WorkerBinary } from './workerPairing.js';
 export type { MsTransportCreated as LocalTransportParameters } from './mediasoupTypes.js';

@@ -3,6 +3,11 @@
 import { Device, type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
 import { LocalRouter, type LocalTransportOptions } from '../../src/local-router/index.js';
+import {
+  checkMediasoupPackage,
+  locateMediasoup,
+  versionAtLeast,
+} from '../../src/local-router/loadMediasoup.js';
 
 export interface Session {
   router: LocalRouter;
@@ -12,7 +17,8 @@ export interface Session {
 }
 
 export async function startSession(): Promise<Session> {
-  const router = await LocalRouter.start();
+  // Tests check every message they sent: keep them all (a test's router lives seconds).
+  const router = await LocalRouter.start({ recordMessages: true });
   const device = new Device();
   await device.load({ routerRtpCapabilities: router.rtpCapabilities });
   const transports: Transport[] = [];
@@ -25,6 +31,15 @@ export async function startSession(): Promise<Session> {
       await router.close();
     },
   };
+}
+
+/**
+ * Whether the mediasoup the tests' LocalRouter loads is `minimum` or newer, known before any
+ * router starts: for tests of what differs between versions, e.g. `numSctpStreams`, which
+ * mediasoup >= 3.20 does not have (`routerVersionAtLeast('3.20.0') ? test.skip : test`).
+ */
+export function routerVersionAtLeast(minimum: string): boolean {
+  return versionAtLeast(checkMediasoupPackage(locateMediasoup()), minimum);
 }
 
 export interface TransportSetup {

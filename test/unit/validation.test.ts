@@ -161,6 +161,21 @@ describe('validateIceCandidates()', () => {
     });
   });
 
+  test('validateIceCandidates() with a mediasoup 3.27.1 candidate (address and its deprecated alias ip) uses address, as mediasoup-client does', () => {
+    // As mediasoup 3.27.1 gives it.
+    const current = { ...candidate, address: '127.0.0.1', port: 18373, priority: 1076302079 };
+    expect(validateIceCandidates([current])[0]).toMatchObject({
+      ip: '127.0.0.1',
+      address: '127.0.0.1',
+      port: 18373,
+    });
+    // Only address is read when both are there.
+    expect(validateIceCandidates([{ ...current, ip: 'not an ip' }])[0]).toMatchObject({
+      ip: '127.0.0.1',
+      address: '127.0.0.1',
+    });
+  });
+
   test.each([
     [[], /^iceCandidates must be a non-empty array/],
     ['x', /^iceCandidates must be a non-empty array/],
@@ -238,6 +253,22 @@ describe('validateSctpParameters()', () => {
       maxReceiveMessageSize: 2000,
     });
     expect(sctp).toMatchObject({ port: 5000, maxMessageSize: 2000, maxStreams: undefined });
+  });
+
+  test('validateSctpParameters() with what mediasoup 3.27.1 gives (the 3.20 shape plus OS, MIS and maxMessageSize kept for compatibility) sends up to maxReceiveMessageSize', () => {
+    const sctp = validateSctpParameters({
+      port: 5000,
+      maxSendMessageSize: 262144,
+      maxReceiveMessageSize: 65536,
+      sendBufferSize: 2000000,
+      perStreamSendQueueLimit: 2000000,
+      maxReceiverWindowBufferSize: 5242880,
+      isDataChannel: true,
+      OS: 65535,
+      MIS: 65535,
+      maxMessageSize: 65536,
+    });
+    expect(sctp).toEqual({ port: 5000, maxMessageSize: 65536, maxStreams: 65535 });
   });
 
   test('validateSctpParameters() with deep-frozen input reads it without throwing', () => {
