@@ -4,6 +4,7 @@ import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
 import {
   createTransport,
   once,
+  routerVersionAtLeast,
   signalThroughLocalRouter,
   startSession,
   type Session,
@@ -134,6 +135,27 @@ test('transport.produceData() 1,100 create/close cycles on one transport go roun
   expect(streamIds).toEqual(Array.from({ length: cycles }, (_, i) => i % 1024));
 }, 60000);
 
+/**
+ * A transport whose sctpParameters offer `numSctpStreams`. mediasoup up to 3.19 takes the
+ * numbers and enforces them; from 3.20 it always offers 65535 streams, so the limit is put
+ * into the sctpParameters the client gets, as an app's server would pass a smaller one on.
+ */
+async function transportWithStreams(numSctpStreams: {
+  OS: number;
+  MIS: number;
+}): Promise<Transport> {
+  if (!routerVersionAtLeast('3.20.0'))
+    return createTransport(session, { router: { numSctpStreams } });
+  const params = await session.router.createWebRtcTransport();
+  if (!params.sctpParameters) throw new Error('the router gave no sctpParameters');
+  const limited = session.device.createSendTransport({
+    ...params,
+    sctpParameters: { ...params.sctpParameters, ...numSctpStreams },
+  });
+  signalThroughLocalRouter(session, limited);
+  return limited;
+}
+
 // A data channel uses its stream id in both directions (RFC 8831), so the router's OS
 // limits the ids as much as its MIS does.
 test.each([
@@ -143,7 +165,7 @@ test.each([
 ])(
   'transport.produceData() beyond the streams the router accepts (%o) rejects with OperationError naming the limit',
   async (numSctpStreams) => {
-    const small = await createTransport(session, { router: { numSctpStreams } });
+    const small = await transportWithStreams(numSctpStreams);
     const producers: DataProducer[] = [];
     for (let i = 0; i < 8; i++) producers.push(await small.produceData());
 
@@ -165,7 +187,7 @@ test.each([
 );
 
 test('transport.produceData() on a full transport works again once a producer closed', async () => {
-  const small = await createTransport(session, { router: { numSctpStreams: { OS: 8, MIS: 8 } } });
+  const small = await transportWithStreams({ OS: 8, MIS: 8 });
   const producers: DataProducer[] = [];
   for (let i = 0; i < 8; i++) producers.push(await whenOpen(await small.produceData()));
   await expect(small.produceData()).rejects.toThrow(OperationError);

@@ -120,7 +120,7 @@ describe('device.createSendTransport() options validation', () => {
 describe('device.createSendTransport() sctpParameters shapes', () => {
   test('device.createSendTransport() with mediasoup 3.20 sctpParameters { port, maxSendMessageSize, maxReceiveMessageSize } delivers a message end to end', async () => {
     const params = await session.router.createWebRtcTransport();
-    expect(params.sctpParameters).toMatchObject({ OS: 1024, MIS: 1024, maxMessageSize: 262144 });
+    expect(params.sctpParameters).toMatchObject({ maxMessageSize: 262144 });
     const sctpParameters = to320Shape(params.sctpParameters, 262144);
     expect(Object.keys(sctpParameters).sort()).toEqual([
       'maxReceiveMessageSize',
