@@ -30,7 +30,12 @@ run_jest() { # label, env assignments..., --, jest arguments...
   while [ "$1" != -- ]; do assignments+=("$1"); shift; done
   shift
   say "jest against $label"
-  if env "${assignments[@]}" "$JEST" "$@"; then
+  # --forceExit: jest runs the suites in its own process (in band on 2 cores), where hundreds
+  # of transports and raw peers of many files come and go; in about one full run in three a
+  # node-datachannel callback was still held once all had passed, and jest never ended. That
+  # a user's process exits on its own is asserted in child processes (Transport.exit,
+  # Transport.ownership, faults/leaks, the CLI's), which this flag does not touch.
+  if env "${assignments[@]}" "$JEST" --forceExit "$@"; then
     results+=("$label: passed")
   else
     results+=("$label: FAILED")
