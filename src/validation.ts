@@ -310,7 +310,9 @@ export function validateProduceDataOptions(
       'ordered: true cannot be given with maxPacketLifeTime or maxRetransmits (partial reliability is unordered)',
     );
   }
-  const maxBufferedAmount = options.maxBufferedAmount ?? defaultMaxBufferedAmount;
+  // Only undefined means the default: null is refused, as for every other option.
+  const maxBufferedAmount =
+    options.maxBufferedAmount === undefined ? defaultMaxBufferedAmount : options.maxBufferedAmount;
   if (!isUint(maxBufferedAmount) || maxBufferedAmount === 0) {
     throw new TypeError('maxBufferedAmount must be a positive integer (bytes)');
   }

@@ -264,9 +264,7 @@ function expectProduceData(options: unknown): ProduceDataExpectation {
   const partial = maxPacketLifeTime !== undefined || maxRetransmits !== undefined;
   if (ordered !== undefined && typeof ordered !== 'boolean') return invalid;
   if (ordered === true && partial) return invalid;
-  // null too stands for the default here (the library reads `maxBufferedAmount ?? default`),
-  // unlike for the other options, where null is refused.
-  if (maxBufferedAmount != null && !isInt(maxBufferedAmount, 1, Number.MAX_SAFE_INTEGER)) {
+  if (maxBufferedAmount !== undefined && !isInt(maxBufferedAmount, 1, Number.MAX_SAFE_INTEGER)) {
     return invalid;
   }
   if (label !== undefined && !isShortString(label)) return invalid;

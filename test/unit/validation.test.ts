@@ -431,6 +431,7 @@ describe('validateProduceDataOptions()', () => {
     ['ordered: true with maxPacketLifeTime', { ordered: true, maxPacketLifeTime: 1 }, /ordered/],
     ['ordered: 1', { ordered: 1 }, /ordered must be a boolean/],
     ['maxBufferedAmount: 0', { maxBufferedAmount: 0 }, /maxBufferedAmount/],
+    ['maxBufferedAmount: null', { maxBufferedAmount: null }, /maxBufferedAmount/],
     ['label: 1', { label: 1 }, /label/],
     ['protocol: {}', { protocol: {} }, /protocol/],
     ['appData: []', { appData: [] }, /appData/],
