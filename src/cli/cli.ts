@@ -16,7 +16,7 @@ import {
   type SignalingAdapter,
   type SignalingAdapterContext,
 } from './adapter.js';
-import { createLocalAdapter } from './adapters/local.js';
+import { startLocalAdapter } from './adapters/local.js';
 import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
 import { LoadEngine } from './engine.js';
 import { errorMessage, UsageError } from './errors.js';
@@ -133,7 +133,8 @@ async function createAdapter(
   const target = resolveAdapterSpecifier(specifier);
   if ('builtIn' in target) {
     if (target.builtIn === 'local') {
-      return { adapter: await createLocalAdapter(), name: 'the local router' };
+      const { adapter, router } = await startLocalAdapter();
+      return { adapter, name: `the local router (${router})` };
     }
     return { adapter: createWebSocketAdapterFromContext(context), name: 'websocket' };
   }

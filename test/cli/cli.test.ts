@@ -58,6 +58,9 @@ describe('demo', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
 
+    // It names the router it ran against: the version scripts/test.sh chose, and why.
+    const version = process.env.MEDIASOUP_VERSION || '3.8.4';
+    expect(result.stdout).toContain(`demo via the local router (mediasoup ${version} (`);
     // Not a terminal: plain progress lines, then the summary table.
     expect(result.stdout).toMatch(
       /^\[ +\d+\.\d s\] \w+ .* msg\/s .* MB\/s +transports \d\/2 +buffered /m,

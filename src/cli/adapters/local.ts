@@ -22,6 +22,15 @@ function cliCommand(): string[] {
 }
 
 export async function createLocalAdapter(): Promise<SignalingAdapter> {
+  return (await startLocalAdapter()).adapter;
+}
+
+/**
+ * The local adapter and which mediasoup the router runs (e.g. `mediasoup 3.8.4 (the default)
+ * at <dir>`), as the child's first line says: the CLI prints it, since a test run is only
+ * as good as knowing which router it ran against.
+ */
+export async function startLocalAdapter(): Promise<{ adapter: SignalingAdapter; router: string }> {
   // detached: its own process group, so that a Ctrl-C in the terminal reaches only the
   // CLI, which then closes everything in order; the child ends when its stdin does.
   const child = spawn(process.execPath, [...cliCommand(), 'local-router', '--child'], {
@@ -33,16 +42,16 @@ export async function createLocalAdapter(): Promise<SignalingAdapter> {
       resolve(code);
     });
   });
-  let url: string;
+  let listening: { url: string; router: string };
   try {
-    url = await waitForUrl(child, exited);
+    listening = await waitForListening(child, exited);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
     throw error;
   }
-  const ws = createWebSocketAdapter({ url });
-  return {
+  const ws = createWebSocketAdapter({ url: listening.url });
+  const adapter: SignalingAdapter = {
     ...ws,
     async close() {
       await ws.close?.();
@@ -54,12 +63,13 @@ export async function createLocalAdapter(): Promise<SignalingAdapter> {
       clearTimeout(timer);
     },
   };
+  return { adapter, router: listening.router };
 }
 
-function waitForUrl(
+function waitForListening(
   child: ChildProcessWithoutNullStreams,
   exited: Promise<number | null>,
-): Promise<string> {
+): Promise<{ url: string; router: string }> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
@@ -67,13 +77,16 @@ function waitForUrl(
     child.stderr.setEncoding('utf8');
     const onStdout = (chunk: string): void => {
       stdout += chunk;
-      const match = /listening (ws:\/\/\S+)/.exec(stdout);
+      // routerHost's first line: `listening <url> (local router: <which>, worker pid <n>)`.
+      const match = /listening (ws:\/\/\S+)(?: \(local router: (.*), worker pid \d+\))?\n/.exec(
+        stdout,
+      );
       if (!match?.[1]) return;
       clearTimeout(timer);
       child.stdout.off('data', onStdout);
       // Keep draining: the child must never block on a full pipe.
       child.stdout.resume();
-      resolve(match[1]);
+      resolve({ url: match[1], router: match[2] ?? 'mediasoup of unknown version' });
     };
     child.stdout.on('data', onStdout);
     child.stderr.on('data', (chunk: string) => {
