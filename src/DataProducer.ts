@@ -1,7 +1,7 @@
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
 import { InvalidStateError, messageOf, OperationError } from './errors.js';
 import { Logger } from './Logger.js';
-import type { NativeChannel } from './native.js';
+import type { NativeChannel } from './handlers/HandlerInterface.js';
 import type { AppData, SctpStreamParameters } from './types.js';
 import { isUint } from './validation.js';
 

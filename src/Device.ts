@@ -1,5 +1,7 @@
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
 import { InvalidStateError } from './errors.js';
+import type { HandlerFactory, HandlerInterface } from './handlers/HandlerInterface.js';
+import { NodeDataChannelHandler } from './handlers/NodeDataChannelHandler.js';
 import { Logger } from './Logger.js';
 import { SCTP_NUM_STREAMS, Transport, type TransportOptions } from './Transport.js';
 import type { AppData, SctpCapabilities } from './types.js';
@@ -12,22 +14,52 @@ export interface DeviceLoadOptions {
   routerRtpCapabilities: Record<string, unknown>;
 }
 
+/** What `new Device()` takes. */
+export interface DeviceOptions {
+  /**
+   * Makes the handler of each transport. Default: node-datachannel's. `FakeHandler.createFactory()`
+   * gives one that needs no network, for unit tests.
+   */
+  handlerFactory?: HandlerFactory;
+}
+
 export type DeviceObserverEvents = {
   newtransport: [Transport];
 };
 
 /** The entry point, as in mediasoup-client: load it with the router's capabilities, then create transports. */
 export class Device {
+  private readonly _handlerFactory: HandlerFactory;
+  private readonly _handlerName: string;
   private _loaded = false;
   private readonly _observer = new EnhancedEventEmitter<DeviceObserverEvents>();
 
-  constructor() {
+  constructor(options: DeviceOptions = {}) {
     logger.debug('constructor()');
+    if (!isPlainObject(options)) throw new TypeError('new Device() options must be a plain object');
+    const handlerFactory: unknown =
+      options.handlerFactory === undefined
+        ? NodeDataChannelHandler.createFactory()
+        : options.handlerFactory;
+    if (typeof handlerFactory !== 'function') {
+      throw new TypeError('handlerFactory must be a function that returns a handler');
+    }
+    // As mediasoup-client did: one handler, made and closed at once, tells its name. It
+    // creates no native resource before it is run.
+    const handler = (handlerFactory as () => unknown)();
+    if (!isHandler(handler)) {
+      throw new TypeError(
+        'handlerFactory must return a handler (a HandlerInterface: name, run(), sendDataChannel(), close(), ...)',
+      );
+    }
+    handler.close();
+    this._handlerFactory = handlerFactory as HandlerFactory;
+    this._handlerName = handler.name;
   }
 
-  /** Always 'node-datachannel': the handler behind this device. */
+  /** The name of the handler behind this device's transports: 'node-datachannel' by default. */
   get handlerName(): string {
-    return 'node-datachannel';
+    return this._handlerName;
   }
 
   get loaded(): boolean {
@@ -69,8 +101,20 @@ export class Device {
   ): Transport<TransportAppData> {
     logger.debug('createSendTransport()');
     if (!this._loaded) throw new InvalidStateError('not loaded');
-    const transport = new Transport<TransportAppData>(options);
+    const transport = new Transport<TransportAppData>(options, this._handlerFactory);
     this._observer.safeEmit('newtransport', transport);
     return transport;
   }
+}
+
+/** Enough of a HandlerInterface to be taken for one: what a wrong factory most likely lacks. */
+function isHandler(value: unknown): value is HandlerInterface {
+  if (typeof value !== 'object' || value === null) return false;
+  const handler = value as Record<string, unknown>;
+  return (
+    typeof handler.name === 'string' &&
+    ['run', 'sendDataChannel', 'getTransportStats', 'updateIceServers', 'close', 'on'].every(
+      (method) => typeof handler[method] === 'function',
+    )
+  );
 }

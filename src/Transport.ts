@@ -4,17 +4,13 @@ import {
   type DataProducerOptions,
 } from './DataProducer.js';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
-import { InvalidStateError, messageOf, OperationError, UnsupportedError } from './errors.js';
-import { toNativeIceServers } from './iceServers.js';
+import { InvalidStateError, OperationError, UnsupportedError } from './errors.js';
+import type {
+  HandlerFactory,
+  HandlerInterface,
+  HandlerSctpParameters,
+} from './handlers/HandlerInterface.js';
 import { Logger } from './Logger.js';
-import {
-  createNativePeer,
-  type NativeChannel,
-  type NativePeer,
-  type NativePeerState,
-} from './native.js';
-import { buildAnswerSdp, localFingerprint, sdpAttribute } from './sdp/answerSdp.js';
-import { StreamIds } from './StreamIds.js';
 import type {
   AppData,
   ConnectionState,
@@ -37,7 +33,6 @@ import {
   validateProduceDataOptions,
   validateSctpParameters,
   validateTimeout,
-  type NormalizedSctp,
   type ProduceDataSettings,
 } from './validation.js';
 
@@ -98,30 +93,20 @@ export class Transport<
   TransportAppData extends AppData = AppData,
 > extends EnhancedEventEmitter<TransportEvents> {
   private readonly _id: string;
-  private readonly _iceParameters: IceParameters;
-  private readonly _iceCandidates: IceCandidate[];
-  private readonly _dtlsParameters: DtlsParameters;
-  private readonly _sctp: NormalizedSctp | undefined;
+  private readonly _sctp: HandlerSctpParameters | undefined;
   private readonly _signalingTimeout: number;
-  private _iceServers: IceServer[];
-  private readonly _iceTransportPolicy: IceTransportPolicy;
+  private readonly _handler: HandlerInterface;
   private _appData: TransportAppData;
   private readonly _observer = new EnhancedEventEmitter<TransportObserverEvents>();
   private _closed = false;
   private _connectionState: ConnectionState = 'new';
-  private _peer: NativePeer | undefined;
-  private _offerSdp: string | undefined;
-  private _connected = false;
-  /** The SCTP association has been up (connectionState reached 'connected'). */
-  private _associated = false;
-  private _streamIds: StreamIds | undefined;
   /** Every producer created and not yet closed (not those whose producedata is unanswered). */
   private readonly _producers = new Set<DataProducer>();
   private readonly _pendingSignals = new Set<PendingSignal>();
   private _queue: Promise<unknown> = Promise.resolve();
 
   /** @internal Use `device.createSendTransport()`. */
-  constructor(options: TransportOptions<TransportAppData>) {
+  constructor(options: TransportOptions<TransportAppData>, handlerFactory: HandlerFactory) {
     super();
     if (!isPlainObject(options))
       throw new TypeError('createSendTransport() options must be a plain object');
@@ -129,19 +114,41 @@ export class Transport<
       throw new TypeError('id must be a non-empty string');
     }
     this._id = options.id;
-    this._iceParameters = validateIceParameters(options.iceParameters);
-    this._iceCandidates = validateIceCandidates(options.iceCandidates);
-    this._dtlsParameters = validateDtlsParameters(options.dtlsParameters);
-    this._sctp = validateSctpParameters(options.sctpParameters);
-    this._iceServers = validateIceServers(options.iceServers);
-    this._iceTransportPolicy = validateIceTransportPolicy(options.iceTransportPolicy);
+    const iceParameters = validateIceParameters(options.iceParameters);
+    const iceCandidates = validateIceCandidates(options.iceCandidates);
+    const dtlsParameters = validateDtlsParameters(options.dtlsParameters);
+    const sctp = validateSctpParameters(options.sctpParameters);
+    const iceServers = validateIceServers(options.iceServers);
+    const iceTransportPolicy = validateIceTransportPolicy(options.iceTransportPolicy);
     this._appData = validateAppData(options.appData) as TransportAppData;
     this._signalingTimeout = validateTimeout(
       options.signalingTimeout,
       'signalingTimeout',
       DEFAULT_SIGNALING_TIMEOUT_MS,
     );
-    logger.debug('constructor() [id:%s]', this._id);
+    this._sctp = sctp && {
+      port: sctp.port,
+      maxMessageSize: sctp.maxMessageSize,
+      maxStreams: Math.min(SCTP_NUM_STREAMS.OS, sctp.maxStreams ?? SCTP_NUM_STREAMS.OS),
+    };
+    this._handler = handlerFactory();
+    this._handler.run({
+      direction: 'send',
+      id: this._id,
+      iceParameters,
+      iceCandidates,
+      dtlsParameters,
+      sctpParameters: this._sctp && { ...this._sctp },
+      iceServers,
+      iceTransportPolicy,
+    });
+    this._handler.on('@connect', (parameters, callback, errback) => {
+      this.signal<undefined>('connect', parameters, () => undefined).then(callback, errback);
+    });
+    this._handler.on('@connectionstatechange', (state) => {
+      this.handleConnectionState(state);
+    });
+    logger.debug('constructor() [id:%s, handler:%s]', this._id, this._handler.name);
   }
 
   get id(): string {
@@ -172,6 +179,11 @@ export class Transport<
     return this._observer;
   }
 
+  /** The handler behind this transport (`device.handlerName` names its kind). */
+  get handler(): HandlerInterface {
+    return this._handler;
+  }
+
   /** Closes the transport and every DataProducer on it (each emits `transportclose`). */
   close(): void {
     if (this._closed) return;
@@ -181,7 +193,7 @@ export class Transport<
     this.rejectPendingSignals('transport closed');
     for (const producer of [...this._producers]) producer.transportClosed();
     this._producers.clear();
-    this.closePeer();
+    this._handler.close();
     this._observer.safeEmit('close');
   }
 
@@ -223,38 +235,32 @@ export class Transport<
     );
   }
 
-  /** Replaces the ICE servers; only possible before the transport starts connecting. */
-  // eslint-disable-next-line @typescript-eslint/require-await
+  /**
+   * Replaces the ICE servers. node-datachannel's handler takes them only before the transport
+   * starts connecting.
+   */
   async updateIceServers(options: { iceServers: IceServer[] }): Promise<void> {
     logger.debug('updateIceServers() [id:%s]', this._id);
     if (this._closed) throw new InvalidStateError('transport is closed');
-    if (this._peer) {
-      throw new UnsupportedError(
-        'updateIceServers() only takes effect before the transport starts connecting ' +
-          '(its first produceData()): libdatachannel cannot change the ICE servers of a running agent',
-      );
-    }
     if (!isPlainObject(options) || !Array.isArray(options.iceServers)) {
       throw new TypeError('updateIceServers() takes { iceServers: RTCIceServer[] }');
     }
-    this._iceServers = validateIceServers(options.iceServers);
+    await this._handler.updateIceServers(validateIceServers(options.iceServers));
   }
 
   /** A Map like an RTCStatsReport: the transport, its candidate pair and each data producer. */
-  // eslint-disable-next-line @typescript-eslint/require-await
   async getStats(): Promise<Map<string, TransportStat>> {
     if (this._closed) throw new InvalidStateError('transport is closed');
+    const stats = await this._handler.getTransportStats();
     const report = new Map<string, TransportStat>();
     const timestamp = Date.now();
-    const peer = this._peer;
-    const pair = peer?.selectedPair();
-    const rttMs = peer?.rttMs();
+    const pair = stats.selectedCandidatePair;
     report.set('T01', {
       id: 'T01',
       type: 'transport',
       timestamp,
-      bytesSent: peer?.bytesSent() ?? 0,
-      bytesReceived: peer?.bytesReceived() ?? 0,
+      bytesSent: stats.bytesSent,
+      bytesReceived: stats.bytesReceived,
       connectionState: this._connectionState,
       ...(pair && { selectedCandidatePairId: 'CP01' }),
     });
@@ -267,7 +273,7 @@ export class Transport<
         nominated: true,
         localCandidateId: 'CL01',
         remoteCandidateId: 'CR01',
-        ...(rttMs !== undefined && { currentRoundTripTime: rttMs / 1000 }),
+        ...(stats.roundTripTime !== undefined && { currentRoundTripTime: stats.roundTripTime }),
       });
       for (const [id, type, candidate] of [
         ['CL01', 'local-candidate', pair.local],
@@ -279,8 +285,8 @@ export class Transport<
           timestamp,
           address: candidate.address,
           port: candidate.port,
-          protocol: candidate.transportType.toLowerCase().includes('tcp') ? 'tcp' : 'udp',
-          candidateType: candidate.type.toLowerCase(),
+          protocol: candidate.protocol,
+          candidateType: candidate.candidateType,
         });
       }
     }
@@ -303,43 +309,25 @@ export class Transport<
 
   private async createDataProducer(
     settings: ProduceDataSettings,
-    sctp: NormalizedSctp,
+    sctp: HandlerSctpParameters,
   ): Promise<DataProducer> {
     if (this._closed) throw new InvalidStateError('transport is closed');
     this.assertNotFailed();
-    const peer = this.ensurePeer(sctp);
-    const streamIds = (this._streamIds ??= new StreamIds(
-      Math.min(SCTP_NUM_STREAMS.OS, sctp.maxStreams ?? SCTP_NUM_STREAMS.OS, peer.maxStreamId() + 1),
-    ));
-    const streamId = await this.allocateStreamId(streamIds);
-    const sctpStreamParameters: SctpStreamParameters = {
-      streamId,
+    // Takes a stream id and, the first time, connects (the handler emits '@connect').
+    const { dataChannel, sctpStreamParameters } = await this._handler.sendDataChannel({
       ordered: settings.ordered,
-      ...(settings.maxPacketLifeTime !== undefined && {
-        maxPacketLifeTime: settings.maxPacketLifeTime,
-      }),
-      ...(settings.maxRetransmits !== undefined && { maxRetransmits: settings.maxRetransmits }),
-    };
+      maxPacketLifeTime: settings.maxPacketLifeTime,
+      maxRetransmits: settings.maxRetransmits,
+      label: settings.label,
+      protocol: settings.protocol,
+    });
     let producer: DataProducer | undefined;
-    // Set by the native close callback, which can run before the producer exists.
-    const early = { closed: false };
-    let channel: NativeChannel | undefined;
-    const openChannel = (): NativeChannel => {
-      try {
-        return peer.createChannel({ ...settings, streamId }, () => {
-          if (producer) producer.channelClosed();
-          else early.closed = true;
-        });
-      } catch (error) {
-        throw new OperationError(`could not create the SCTP channel: ${messageOf(error)}`);
-      }
+    // The native close callback can run before the producer exists: `dataChannel.closed`
+    // then tells.
+    dataChannel.onclose = () => {
+      producer?.channelClosed();
     };
     try {
-      if (!this._connected) {
-        // The offer needs a channel to carry the SCTP m-line.
-        channel ??= openChannel();
-        await this.connect(peer, sctp);
-      }
       this.assertNotFailed();
       const { id } = await this.signal<{ id: string }>(
         'producedata',
@@ -360,16 +348,16 @@ export class Transport<
       // From here on the router has a DataProducer that the app must be able to close, so
       // produceData() resolves whatever happened meanwhile; the DataProducer reports it.
       const failed = this._connectionState === 'failed';
-      const doomed = failed || early.closed;
+      const doomed = failed || dataChannel.closed;
       // Only now, when the router has its DataProducer on this stream (so it has closed any
       // earlier one and sent that stream's reset), may a reused id get a channel: a reset
       // still in flight would close the new one. A doomed producer gets none: a failed peer
-      // takes no new channel, and a channel closed early is destroyed natively.
-      if (!doomed) channel ??= openChannel();
-      else if (channel) closeChannel(channel);
+      // takes no new channel, and a channel closed early is destroyed natively (its
+      // release() closes it).
+      const channel = doomed ? undefined : dataChannel.create();
       producer = new DataProducer({
         id,
-        channel: doomed ? undefined : channel,
+        channel,
         sctpStreamParameters,
         label: settings.label,
         protocol: settings.protocol,
@@ -378,7 +366,7 @@ export class Transport<
         maxBufferedAmount: settings.maxBufferedAmount,
         onShutDown: () => {
           if (producer) this._producers.delete(producer);
-          this.releaseStreamId(streamIds, streamId);
+          dataChannel.release();
         },
       });
       this._producers.add(producer);
@@ -391,63 +379,11 @@ export class Transport<
         });
       }
     } catch (error) {
-      if (channel) {
-        closeChannel(channel);
-        this.releaseStreamId(streamIds, streamId);
-      } else {
-        // libdatachannel never saw this id: no reset can be in flight for it.
-        streamIds.release(streamId, { rest: false });
-      }
+      dataChannel.release();
       throw error;
     }
     this._observer.safeEmit('newdataproducer', producer);
     return producer;
-  }
-
-  private ensurePeer(sctp: NormalizedSctp): NativePeer {
-    if (this._peer) return this._peer;
-    const peer = createNativePeer(this._id, {
-      iceServers: toNativeIceServers(this._iceServers),
-      iceTransportPolicy: this._iceTransportPolicy,
-      maxMessageSize: sctp.maxMessageSize,
-    });
-    peer.onStateChange((state) => {
-      this.handlePeerState(state);
-    });
-    this._peer = peer;
-    return peer;
-  }
-
-  /** Emits `connect` with our DTLS parameters, then gives the peer the router's answer. */
-  private async connect(peer: NativePeer, sctp: NormalizedSctp): Promise<void> {
-    const offer = (this._offerSdp ??= peer.createOffer());
-    // The router decides when it has a role; otherwise we are the DTLS client, as
-    // mediasoup-client is.
-    const localRole = this._dtlsParameters.role === 'client' ? 'server' : 'client';
-    await this.signal<undefined>(
-      'connect',
-      { dtlsParameters: { role: localRole, fingerprints: [localFingerprint(offer)] } },
-      () => undefined,
-    );
-    this.assertNotClosed();
-    const fingerprint = this._dtlsParameters.fingerprints.find(
-      (f) => f.algorithm.toLowerCase() === 'sha-256',
-    );
-    // validateDtlsParameters() guarantees a sha-256 fingerprint.
-    if (!fingerprint)
-      throw new TypeError('dtlsParameters.fingerprints must include a sha-256 fingerprint');
-    peer.setAnswer(
-      buildAnswerSdp({
-        iceParameters: this._iceParameters,
-        iceCandidates: this._iceCandidates.map((c) => ({ ...c, ip: c.address ?? c.ip ?? '' })),
-        fingerprint: { algorithm: 'sha-256', value: fingerprint.value },
-        remoteDtlsRole: localRole === 'client' ? 'server' : 'client',
-        sctpPort: sctp.port,
-        maxMessageSize: sctp.maxMessageSize,
-        mid: sdpAttribute(offer, 'mid') ?? '0',
-      }),
-    );
-    this._connected = true;
   }
 
   /**
@@ -507,15 +443,10 @@ export class Transport<
     });
   }
 
-  private handlePeerState(nativeState: NativePeerState): void {
-    // Only close() closes the peer connection on purpose, and it ignores what follows. A
-    // 'closed' before that is libdatachannel tearing it down by itself (SCTP gave up, the
-    // router closed its transport): nothing can revive it, so the transport has failed.
-    const state = nativeState === 'closed' ? 'failed' : nativeState;
+  private handleConnectionState(state: ConnectionState): void {
     if (this._closed || state === this._connectionState) return;
     logger.debug('connection state [id:%s]: %s', this._id, state);
     this._connectionState = state;
-    if (state === 'connected') this._associated = true;
     this.safeEmit('connectionstatechange', state);
     if (state === 'failed') {
       for (const producer of [...this._producers]) producer.transportFailed();
@@ -531,27 +462,6 @@ export class Transport<
     }
   }
 
-  /** The next stream id round-robin; waits while the only free ones are resting after a close. */
-  private async allocateStreamId(streamIds: StreamIds): Promise<number> {
-    for (;;) {
-      const streamId = streamIds.allocate();
-      if (streamId !== undefined) return streamId;
-      const waitMs = Math.ceil(streamIds.msUntilFree() ?? 1);
-      logger.debug('allocateStreamId() | every free stream id is resting, waiting %d ms', waitMs);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-      this.assertNotClosed();
-    }
-  }
-
-  /**
-   * libdatachannel forgets a stream only through its SCTP reset: a channel closed before
-   * the association is up leaves its id taken for the life of the peer (a new channel on it
-   * never opens, or never sees the router close it), so that id is not handed out again.
-   */
-  private releaseStreamId(streamIds: StreamIds, streamId: number): void {
-    if (this._associated) streamIds.release(streamId);
-  }
-
   /** For checks after an await: close() may have run meanwhile. */
   private assertNotClosed(): void {
     if (this._closed) throw new InvalidStateError('transport closed');
@@ -562,20 +472,5 @@ export class Transport<
     if (this._connectionState === 'failed') {
       throw new InvalidStateError('transport connection failed: close it and create a new one');
     }
-  }
-
-  private closePeer(): void {
-    const peer = this._peer;
-    this._peer = undefined;
-    peer?.close();
-  }
-}
-
-/** Closes a native channel that may already be closed (or destroyed) natively. */
-function closeChannel(channel: NativeChannel): void {
-  try {
-    channel.close();
-  } catch (error) {
-    logger.warn('channel.close() failed: %s', messageOf(error));
   }
 }

@@ -1,5 +1,13 @@
-import type { NativeIceServer } from './native.js';
 import type { IceServer } from './types.js';
+
+/** A TURN server as libdatachannel (node-datachannel's `IceServer`) takes it. */
+export interface NativeIceServer {
+  hostname: string;
+  port: number;
+  username?: string;
+  password?: string;
+  relayType?: 'TurnUdp' | 'TurnTcp' | 'TurnTls';
+}
 
 /** An RFC 7064/7065 URL: `scheme:host[:port][?transport=udp|tcp]`, no user info. */
 const ICE_SERVER_URL =

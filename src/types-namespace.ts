@@ -1,6 +1,6 @@
 // Everything a user may need to name in a type, as `types.X` (mediasoup-client's style).
 export type * from './types.js';
-export type { DeviceLoadOptions, DeviceObserverEvents } from './Device.js';
+export type { DeviceLoadOptions, DeviceObserverEvents, DeviceOptions } from './Device.js';
 export type {
   ProduceDataParameters,
   TransportEvents,
@@ -18,3 +18,24 @@ export type {
 export type { Device } from './Device.js';
 export type { Transport } from './Transport.js';
 export type { DataProducer } from './DataProducer.js';
+export type {
+  HandlerCandidateStats,
+  HandlerDataChannel,
+  HandlerEvents,
+  HandlerFactory,
+  HandlerInterface,
+  HandlerReceiveDataChannelOptions,
+  HandlerReceiveDataChannelResult,
+  HandlerRunOptions,
+  HandlerSctpParameters,
+  HandlerSendDataChannelOptions,
+  HandlerSendDataChannelResult,
+  HandlerTransportStats,
+  NativeChannel,
+} from './handlers/HandlerInterface.js';
+export type {
+  FakeDataChannel,
+  FakeDataChannelInit,
+  FakeHandler,
+  FakeHandlerOptions,
+} from './handlers/FakeHandler.js';

@@ -1,7 +1,7 @@
 // The DataProducer's own queue (messages sent before open, Blobs being read) on a scripted
 // native channel: bookkeeping that the wire cannot provoke on demand.
 import { DataProducer } from '../../src/DataProducer.js';
-import type { NativeChannel } from '../../src/native.js';
+import type { NativeChannel } from '../../src/handlers/HandlerInterface.js';
 
 /** A native channel that opens when told and can refuse the next sends. */
 class ScriptedChannel implements NativeChannel {

@@ -1,0 +1,418 @@
+// A handler with no network and no native code, as mediasoup-client ships one: a transport
+// on it signals, takes stream ids and creates DataProducers exactly as on node-datachannel's
+// handler (the stream-id policy is the same code), while the test drives the connection and
+// each channel. For unit tests of an app's signaling and close handling, and of this library.
+import { InvalidStateError, UnsupportedError } from '../errors.js';
+import { Logger } from '../Logger.js';
+import type { ConnectionState, DtlsParameters, IceServer } from '../types.js';
+import {
+  HandlerInterface,
+  type HandlerFactory,
+  type HandlerReceiveDataChannelResult,
+  type HandlerRunOptions,
+  type HandlerSendDataChannelOptions,
+  type HandlerSendDataChannelResult,
+  type HandlerTransportStats,
+  type NativeChannel,
+} from './HandlerInterface.js';
+import { SendStreams } from './SendStreams.js';
+
+const logger = new Logger('FakeHandler');
+
+const NAME = 'FakeHandler';
+
+/** The sha-256 fingerprint the fake reports in `connect`. */
+export const FAKE_FINGERPRINT = Array.from({ length: 32 }, (_, i) =>
+  ((i * 7 + 1) % 256).toString(16).toUpperCase().padStart(2, '0'),
+).join(':');
+
+/** How many stream ids node-datachannel accepts (its maxDataChannelId() + 1). */
+const NATIVE_MAX_STREAMS = 65535;
+
+export interface FakeHandlerOptions {
+  /**
+   * Default true: once `connect` is answered, the connection becomes 'connected' on a later
+   * turn of the event loop, as a real one would, and every channel opens. With false, the
+   * test calls `setConnectionState()`.
+   */
+  autoConnect?: boolean;
+  /** How many stream ids the fake native stack accepts. Default 65535, as node-datachannel. */
+  maxStreams?: number;
+}
+
+/** What a fake channel was created with. */
+export interface FakeDataChannelInit extends HandlerSendDataChannelOptions {
+  streamId: number;
+}
+
+/**
+ * A scripted native channel: what a DataProducer sends is recorded in `sent`, and the test
+ * opens, closes, stalls and drains it. Like node-datachannel's, its callbacks run on a later
+ * turn of the event loop (setImmediate), while `isOpen()` and `bufferedAmount()` change at
+ * once.
+ */
+export class FakeDataChannel implements NativeChannel {
+  readonly streamId: number;
+  readonly label: string;
+  readonly protocol: string;
+  readonly ordered: boolean;
+  readonly maxPacketLifeTime: number | undefined;
+  readonly maxRetransmits: number | undefined;
+  /** Every message handed to the channel, in order (binary ones copied). */
+  readonly sent: (string | Uint8Array)[] = [];
+  private readonly _onClosed: () => void;
+  private _open = false;
+  private _closed = false;
+  private _closedLocally = false;
+  private _stalled = false;
+  private _buffered = 0;
+  private _threshold = 0;
+  private _refusals = 0;
+  private _refusalCloses = false;
+  private _onOpen: (() => void) | undefined;
+  private _onError: ((error: string) => void) | undefined;
+  private _onBufferedAmountLow: (() => void) | undefined;
+
+  constructor(init: FakeDataChannelInit, onClosed: () => void) {
+    this.streamId = init.streamId;
+    this.label = init.label;
+    this.protocol = init.protocol;
+    this.ordered = init.ordered;
+    this.maxPacketLifeTime = init.maxPacketLifeTime;
+    this.maxRetransmits = init.maxRetransmits;
+    this._onClosed = onClosed;
+  }
+
+  /** True once closed, by `close()` or `simulateClose()`. */
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  /** True if `close()` closed it (a DataProducer did), not the remote side. */
+  get closedLocally(): boolean {
+    return this._closedLocally;
+  }
+
+  /** The threshold last given to `setBufferedAmountLowThreshold()`. */
+  get bufferedAmountLowThreshold(): number {
+    return this._threshold;
+  }
+
+  sendMessage(message: string): boolean {
+    return this.take(message, Buffer.byteLength(message, 'utf8'));
+  }
+
+  sendMessageBinary(buffer: Uint8Array): boolean {
+    return this.take(new Uint8Array(buffer), buffer.byteLength);
+  }
+
+  bufferedAmount(): number {
+    return this._buffered;
+  }
+
+  setBufferedAmountLowThreshold(size: number): void {
+    this._threshold = size;
+  }
+
+  isOpen(): boolean {
+    return this._open;
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closedLocally = true;
+    this.closeNow();
+  }
+
+  onOpen(cb: () => void): void {
+    this._onOpen = cb;
+  }
+
+  onError(cb: (error: string) => void): void {
+    this._onError = cb;
+  }
+
+  onBufferedAmountLow(cb: () => void): void {
+    this._onBufferedAmountLow = cb;
+  }
+
+  /** The SCTP stream opens. Done by the handler when the connection becomes 'connected'. */
+  simulateOpen(): void {
+    if (this._closed || this._open) return;
+    this._open = true;
+    later(() => this._onOpen?.());
+  }
+
+  /** The channel closes without `close()`: the router reset the stream, or the association went away. */
+  simulateClose(): void {
+    if (this._closed) return;
+    this.closeNow();
+  }
+
+  /** The native stack reports an error on the channel. */
+  simulateError(message: string): void {
+    later(() => this._onError?.(message));
+  }
+
+  /** From now on, sent bytes stay in `bufferedAmount()` until `drain()`. */
+  stall(): void {
+    this._stalled = true;
+  }
+
+  /**
+   * Sends `bytes` of what `bufferedAmount()` holds (default all) and ends a `stall()`; reports
+   * buffered-amount-low if that took the amount from above the threshold to at or below it.
+   */
+  drain(bytes = Infinity): void {
+    const before = this._buffered;
+    this._buffered = Math.max(0, before - bytes);
+    if (bytes === Infinity) this._stalled = false;
+    if (before > this._threshold && this._buffered <= this._threshold) {
+      later(() => this._onBufferedAmountLow?.());
+    }
+  }
+
+  /**
+   * The next `count` sends throw, as node-datachannel's do on a stream the router has just
+   * reset; with `close`, the first refusal also closes the channel natively.
+   */
+  refuseSends(count: number, { close = false }: { close?: boolean } = {}): void {
+    this._refusals = count;
+    this._refusalCloses = close;
+  }
+
+  private take(message: string | Uint8Array, size: number): boolean {
+    if (this._closed) throw new Error('DataChannel is closed');
+    if (this._refusals > 0) {
+      this._refusals--;
+      if (this._refusalCloses) this.simulateClose();
+      throw new Error('the fake channel refused the message');
+    }
+    this.sent.push(message);
+    if (this._stalled) this._buffered += size;
+    return true;
+  }
+
+  private closeNow(): void {
+    this._closed = true;
+    this._open = false;
+    this._buffered = 0;
+    later(() => {
+      this._onClosed();
+    });
+  }
+}
+
+/**
+ * A handler without network: `new Device({ handlerFactory: FakeHandler.createFactory() })`.
+ * `transport.handler` is then the FakeHandler of each transport.
+ */
+export class FakeHandler extends HandlerInterface {
+  private readonly _autoConnect: boolean;
+  private readonly _maxStreams: number;
+  private _runOptions: HandlerRunOptions | undefined;
+  private _iceServers: IceServer[] = [];
+  private _streams: SendStreams | undefined;
+  private readonly _dataChannels: FakeDataChannel[] = [];
+  private _connectionState: ConnectionState = 'new';
+  private _connected = false;
+  private _closed = false;
+  private _channelRefusal: string | undefined;
+
+  static createFactory(options: FakeHandlerOptions = {}): HandlerFactory {
+    return () => new FakeHandler(options);
+  }
+
+  constructor({ autoConnect = true, maxStreams = NATIVE_MAX_STREAMS }: FakeHandlerOptions = {}) {
+    super();
+    this._autoConnect = autoConnect;
+    this._maxStreams = maxStreams;
+  }
+
+  get name(): string {
+    return NAME;
+  }
+
+  /** What the transport gave `run()`: its validated parameters. */
+  get runOptions(): HandlerRunOptions | undefined {
+    return this._runOptions;
+  }
+
+  /** The ICE servers as last set by `run()` or `updateIceServers()`. */
+  get iceServers(): IceServer[] {
+    return this._iceServers;
+  }
+
+  /** Every channel created, in order. */
+  get dataChannels(): readonly FakeDataChannel[] {
+    return this._dataChannels;
+  }
+
+  /** The connection state last reported. */
+  get connectionState(): ConnectionState {
+    return this._connectionState;
+  }
+
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  run(options: HandlerRunOptions): void {
+    this._runOptions = options;
+    this._iceServers = options.iceServers;
+  }
+
+  close(): void {
+    if (this._closed) return;
+    logger.debug('close()');
+    this._closed = true;
+    for (const channel of this._dataChannels) channel.simulateClose();
+  }
+
+  /**
+   * Reports a connection state, as the native stack would ('closed' as 'failed', as
+   * node-datachannel's handler does). 'connected' also opens every
+   * channel (the SCTP association is up); no state closes them: call a channel's
+   * `simulateClose()` for that.
+   */
+  setConnectionState(connectionState: ConnectionState): void {
+    if (this._closed) return;
+    // As node-datachannel's handler: a connection closed by the native stack has failed.
+    const state = connectionState === 'closed' ? 'failed' : connectionState;
+    this._connectionState = state;
+    if (state === 'connected') this._streams?.associated();
+    this.safeEmit('@connectionstatechange', state);
+    if (state !== 'connected') return;
+    for (const channel of this._dataChannels) channel.simulateOpen();
+  }
+
+  /** The next channel the native stack is asked for is refused with this reason. */
+  refuseNextChannel(reason = 'the fake native stack refused the channel'): void {
+    this._channelRefusal = reason;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async updateIceServers(iceServers: IceServer[]): Promise<void> {
+    if (this._closed) throw new InvalidStateError('transport is closed');
+    if (this._streams) {
+      throw new UnsupportedError(
+        'updateIceServers() only takes effect before the transport starts connecting ' +
+          "(its first produceData()): FakeHandler behaves as node-datachannel's handler, which " +
+          'cannot change the ICE servers of a running agent',
+      );
+    }
+    this._iceServers = iceServers;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async getTransportStats(): Promise<HandlerTransportStats> {
+    const bytesSent = this._dataChannels.reduce(
+      (sum, channel) =>
+        sum +
+        channel.sent.reduce(
+          (bytes, m) => bytes + (typeof m === 'string' ? Buffer.byteLength(m) : m.byteLength),
+          0,
+        ),
+      0,
+    );
+    const remote = this._runOptions?.iceCandidates[0];
+    if (this._connectionState !== 'connected' || !remote) return { bytesSent, bytesReceived: 0 };
+    return {
+      bytesSent,
+      bytesReceived: 0,
+      roundTripTime: 0.001,
+      selectedCandidatePair: {
+        local: { address: '127.0.0.1', port: 9, protocol: remote.protocol, candidateType: 'host' },
+        remote: {
+          address: remote.address ?? remote.ip ?? '',
+          port: remote.port,
+          protocol: remote.protocol,
+          candidateType: remote.type,
+        },
+      },
+    };
+  }
+
+  async sendDataChannel(
+    options: HandlerSendDataChannelOptions,
+  ): Promise<HandlerSendDataChannelResult> {
+    const run = this.assertRunning();
+    if (!run.sctpParameters) throw new UnsupportedError('SCTP is not enabled on this transport');
+    const streams = (this._streams ??= new SendStreams(
+      Math.min(run.sctpParameters.maxStreams, this._maxStreams),
+    ));
+    const { streamId, stream } = await streams.take(
+      (onClosed) => this.createChannel({ ...options, streamId }, onClosed),
+      () => this._closed,
+    );
+    try {
+      if (!this._connected) {
+        // As on node-datachannel: the first channel exists before the offer.
+        stream.channel();
+        await this.connect(run);
+      }
+    } catch (error) {
+      stream.release();
+      throw error;
+    }
+    return {
+      dataChannel: stream,
+      sctpStreamParameters: {
+        streamId,
+        ordered: options.ordered,
+        ...(options.maxPacketLifeTime !== undefined && {
+          maxPacketLifeTime: options.maxPacketLifeTime,
+        }),
+        ...(options.maxRetransmits !== undefined && { maxRetransmits: options.maxRetransmits }),
+      },
+    };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async receiveDataChannel(): Promise<HandlerReceiveDataChannelResult> {
+    throw new UnsupportedError('receiveDataChannel() is not supported: this is a send transport');
+  }
+
+  private assertRunning(): HandlerRunOptions {
+    if (this._closed) throw new InvalidStateError('transport closed');
+    if (!this._runOptions) throw new InvalidStateError('the handler has not been run');
+    return this._runOptions;
+  }
+
+  private createChannel(init: FakeDataChannelInit, onClosed: () => void): FakeDataChannel {
+    const refusal = this._channelRefusal;
+    if (refusal !== undefined) {
+      this._channelRefusal = undefined;
+      throw new Error(refusal);
+    }
+    const channel = new FakeDataChannel(init, onClosed);
+    this._dataChannels.push(channel);
+    // On an association that is up, a new channel opens at once.
+    if (this._connectionState === 'connected') channel.simulateOpen();
+    return channel;
+  }
+
+  private async connect(run: HandlerRunOptions): Promise<void> {
+    const dtlsParameters: DtlsParameters = {
+      role: run.dtlsParameters.role === 'client' ? 'server' : 'client',
+      fingerprints: [{ algorithm: 'sha-256', value: FAKE_FINGERPRINT }],
+    };
+    await new Promise<void>((resolve, reject) => {
+      this.safeEmit('@connect', { dtlsParameters }, resolve, reject);
+    });
+    if (this._closed) throw new InvalidStateError('transport closed');
+    this._connected = true;
+    // With the router's answer, ICE starts: node-datachannel reports 'connecting'.
+    if (this._connectionState === 'new') this.setConnectionState('connecting');
+    if (this._autoConnect) {
+      later(() => {
+        if (this._connectionState === 'connecting') this.setConnectionState('connected');
+      });
+    }
+  }
+}
+
+/** Runs `fn` on a later turn of the event loop, as node-datachannel's callbacks do. */
+function later(fn: () => void): void {
+  setImmediate(fn);
+}

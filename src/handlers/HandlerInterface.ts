@@ -1,0 +1,175 @@
+// What a Transport drives, as mediasoup-client's Transport drives its HandlerInterface: the
+// peer connection, the SDP, the SCTP stream ids and the native data channels live behind it.
+// The Transport keeps the API: validation, state, signaling events and their timeouts, the
+// serialization of produceData() calls, the observer and the DataProducers.
+import { EnhancedEventEmitter } from '../EnhancedEventEmitter.js';
+import type {
+  ConnectionState,
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  IceServer,
+  IceTransportPolicy,
+  SctpStreamParameters,
+} from '../types.js';
+
+/**
+ * A native data channel as a DataProducer uses it. node-datachannel's `DataChannel` has this
+ * shape as it is: a handler hands over the native object itself, so that `send()` reaches it
+ * with no wrapper in between.
+ */
+export interface NativeChannel {
+  sendMessage(message: string): boolean;
+  sendMessageBinary(buffer: Uint8Array): boolean;
+  bufferedAmount(): number;
+  setBufferedAmountLowThreshold(size: number): void;
+  isOpen(): boolean;
+  /** Closes the channel: its SCTP stream is reset. */
+  close(): void;
+  onOpen(cb: () => void): void;
+  onError(cb: (error: string) => void): void;
+  onBufferedAmountLow(cb: () => void): void;
+}
+
+/** A handler for each transport: `new Device({ handlerFactory })` calls it. */
+export type HandlerFactory = () => HandlerInterface;
+
+/** The router's SCTP parameters, normalized by the transport. */
+export interface HandlerSctpParameters {
+  /** The router's SCTP port. */
+  port: number;
+  /** The largest message the router accepts. */
+  maxMessageSize: number;
+  /** How many stream ids the transport may use: the smaller of 1024 and the router's OS and MIS. */
+  maxStreams: number;
+}
+
+/** What `run()` gets: the router's WebRtcTransport parameters, validated and copied. */
+export interface HandlerRunOptions {
+  direction: 'send';
+  /** The transport id (node-datachannel names its peer connection after it). */
+  id: string;
+  iceParameters: IceParameters;
+  iceCandidates: IceCandidate[];
+  dtlsParameters: DtlsParameters;
+  /** Undefined when the router has no SCTP: the transport then never calls sendDataChannel(). */
+  sctpParameters: HandlerSctpParameters | undefined;
+  iceServers: IceServer[];
+  iceTransportPolicy: IceTransportPolicy;
+}
+
+export interface HandlerSendDataChannelOptions {
+  ordered: boolean;
+  maxPacketLifeTime?: number | undefined;
+  maxRetransmits?: number | undefined;
+  label: string;
+  protocol: string;
+}
+
+/**
+ * One SCTP stream taken by `sendDataChannel()`. The channel on it is created by `create()`
+ * unless it had to exist already (the first channel of a transport carries the SCTP m-line
+ * of the offer): a stream id can come round again, and a reset of its previous channel that
+ * is still in flight would close a new channel made too early.
+ */
+export interface HandlerDataChannel {
+  /** True once the native stack reported the channel closed (stream reset, association gone). */
+  readonly closed: boolean;
+  /** Called once when the native stack reports the channel closed. */
+  onclose: (() => void) | undefined;
+  /**
+   * The native channel, created now unless it exists: call it once the router has its
+   * DataProducer on the stream. From then on the caller closes the channel. Throws
+   * OperationError when the native stack refuses the channel.
+   */
+  create(): NativeChannel;
+  /**
+   * Gives the stream id back, once done with it: when the DataProducer closed, or when
+   * `produceData()` failed. Closes the channel if `create()` never handed it out. Idempotent.
+   */
+  release(): void;
+}
+
+export interface HandlerSendDataChannelResult {
+  dataChannel: HandlerDataChannel;
+  /** What `producedata` tells the router; `streamId` is the stream taken. */
+  sctpStreamParameters: SctpStreamParameters;
+}
+
+export interface HandlerReceiveDataChannelOptions {
+  sctpStreamParameters: SctpStreamParameters;
+  label?: string;
+  protocol?: string;
+}
+
+export interface HandlerReceiveDataChannelResult {
+  dataChannel: HandlerDataChannel;
+}
+
+/** A local or remote ICE candidate in `getTransportStats()`. */
+export interface HandlerCandidateStats {
+  address: string;
+  port: number;
+  protocol: 'udp' | 'tcp';
+  /** 'host', 'srflx', 'prflx' or 'relay'. */
+  candidateType: string;
+}
+
+/** The transport-level numbers `transport.getStats()` reports. */
+export interface HandlerTransportStats {
+  bytesSent: number;
+  bytesReceived: number;
+  /** SCTP round-trip time in seconds, when known. */
+  roundTripTime?: number;
+  /** The ICE candidate pair in use, when one is selected. */
+  selectedCandidatePair?: { local: HandlerCandidateStats; remote: HandlerCandidateStats };
+}
+
+export type HandlerEvents = {
+  /**
+   * The handler needs the router to connect with these (local) DTLS parameters: call
+   * `callback()` once it has, or `errback(error)`. The transport emits its `connect` event.
+   */
+  '@connect': [{ dtlsParameters: DtlsParameters }, () => void, (error: Error) => void];
+  /**
+   * The connection state changed. 'closed' is never emitted: a connection that the native
+   * stack closes by itself is reported as 'failed'. Nothing is emitted after `close()`.
+   */
+  '@connectionstatechange': [ConnectionState];
+};
+
+/**
+ * The seam between a Transport and a WebRTC stack. The default handler is node-datachannel's
+ * (`handlerName` 'node-datachannel'); FakeHandler runs without any network.
+ */
+export abstract class HandlerInterface extends EnhancedEventEmitter<HandlerEvents> {
+  /** The handler's name, as `device.handlerName` reports it. */
+  abstract get name(): string;
+
+  /** Called once, by the transport's constructor. Creates no native resource. */
+  abstract run(options: HandlerRunOptions): void;
+
+  /**
+   * Takes an SCTP stream (the stream-id policy lives here) and, the first time or until a
+   * `@connect` has been answered, connects: emits `@connect` and waits for its answer.
+   * Rejects with OperationError when no stream id is free or the channel cannot be made,
+   * with InvalidStateError `transport closed` when closed meanwhile, and with the error
+   * that `@connect`'s errback got.
+   */
+  abstract sendDataChannel(
+    options: HandlerSendDataChannelOptions,
+  ): Promise<HandlerSendDataChannelResult>;
+
+  /** For the receive side to come: a channel on a stream the router chose. */
+  abstract receiveDataChannel(
+    options: HandlerReceiveDataChannelOptions,
+  ): Promise<HandlerReceiveDataChannelResult>;
+
+  abstract getTransportStats(): Promise<HandlerTransportStats>;
+
+  /** Replaces the ICE servers; rejects with UnsupportedError when the stack cannot. */
+  abstract updateIceServers(iceServers: IceServer[]): Promise<void>;
+
+  /** Closes the peer connection, and nothing else. Idempotent. */
+  abstract close(): void;
+}
