@@ -5,6 +5,7 @@
 import {
   DataProducer,
   Device,
+  FakeHandler,
   InvalidStateError,
   OperationError,
   Transport,
@@ -140,6 +141,42 @@ export async function sendOnce(
   seen.push(recv, wrong, policy);
 
   return dataProducer;
+}
+
+/** A unit test of an app's code on FakeHandler: no router, no network. */
+export async function unitTestOnFakeHandler(params: types.TransportOptions): Promise<string> {
+  const factory: types.HandlerFactory = FakeHandler.createFactory({ autoConnect: false });
+  const options: types.DeviceOptions = { handlerFactory: factory };
+  const device = new Device(options);
+  const name: string = device.handlerName;
+  await device.load({ routerRtpCapabilities: {} });
+  const transport = device.createSendTransport(params);
+  transport.on('connect', (_parameters, callback) => {
+    callback();
+  });
+  transport.on('producedata', (_parameters, callback) => {
+    callback({ id: 'dp' });
+  });
+  const handler: types.HandlerInterface = transport.handler;
+  const dataProducer = await transport.produceData();
+  if (handler instanceof FakeHandler) {
+    handler.setConnectionState('connected');
+    const fake: types.FakeDataChannel | undefined = handler.dataChannels[0];
+    fake?.stall();
+    dataProducer.send('x');
+    fake?.drain();
+    fake?.simulateClose();
+    const sent: (string | Uint8Array)[] = fake?.sent ?? [];
+    const run: types.HandlerRunOptions | undefined = handler.runOptions;
+    seen.push(sent, run);
+  }
+  const stats: types.HandlerTransportStats = await handler.getTransportStats();
+  // @ts-expect-error a handler factory is a function, not a handler
+  const notAFactory: types.DeviceOptions = { handlerFactory: new FakeHandler() };
+  // @ts-expect-error FakeHandler has no such option
+  FakeHandler.createFactory({ autoOpen: false });
+  seen.push(stats, notAFactory);
+  return name;
 }
 
 /** An app's own signaling adapter for `mediasoup-data-producer load`, reporting receipts. */

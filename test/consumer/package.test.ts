@@ -39,6 +39,7 @@ async function load(fixture: string): Promise<Loaded> {
 const PUBLIC_EXPORTS = [
   'DataProducer',
   'Device',
+  'FakeHandler',
   'InvalidStateError',
   'OperationError',
   'Transport',

@@ -15,10 +15,6 @@ afterEach(async () => {
   await session.close();
 });
 
-async function whenOpen(dataProducer: DataProducer): Promise<void> {
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-}
-
 /** Makes the router answer `producedata` late, so that the SCTP stream is open before it does. */
 function delayProduceData(ms: number): void {
   const router = session.router;
@@ -42,20 +38,6 @@ function countOpens(log: string[]): Map<DataProducer, number> {
   return opens;
 }
 
-test('transport.produceData() on a new transport emits open exactly once, after produceData() resolved', async () => {
-  const log: string[] = [];
-  const opens = countOpens(log);
-
-  const dataProducer = await transport.produceData();
-  log.push('resolved');
-  await once(dataProducer, 'open');
-  await sleep(200);
-
-  expect(log).toEqual(['resolved', 'open 0']);
-  expect(opens.get(dataProducer)).toBe(1);
-  expect(dataProducer.readyState).toBe('open');
-});
-
 test('transport.produceData() answered after the SCTP stream opened emits open once, after produceData() resolved', async () => {
   const log: string[] = [];
   const opens = countOpens(log);
@@ -69,45 +51,6 @@ test('transport.produceData() answered after the SCTP stream opened emits open o
 
   expect(log).toEqual(['resolved', 'open 0']);
   expect(opens.get(dataProducer)).toBe(1);
-});
-
-test('transport.produceData() on a transport whose SCTP association is open emits open to a listener attached right after await', async () => {
-  const first = await transport.produceData();
-  await once(first, 'open');
-
-  const second = await transport.produceData();
-  const opened = once(second, 'open');
-
-  await opened;
-  expect(second.readyState).toBe('open');
-});
-
-test('transport.produceData() on an open association answered late emits open to a listener attached right after await', async () => {
-  const first = await transport.produceData();
-  await once(first, 'open');
-  delayProduceData(300);
-
-  const second = await transport.produceData();
-  expect(second.readyState).toBe('connecting');
-  const opened = once(second, 'open');
-
-  await opened;
-  expect(second.readyState).toBe('open');
-});
-
-test('transport.produceData() several producers each emit open exactly once', async () => {
-  const log: string[] = [];
-  const opens = countOpens(log);
-
-  const producers: DataProducer[] = [];
-  for (let i = 0; i < 3; i++) producers.push(await transport.produceData());
-  await Promise.all(producers.map(whenOpen));
-  producers.push(await transport.produceData());
-  await once(producers[3] as DataProducer, 'open');
-  await sleep(200);
-
-  expect(producers.map((p) => opens.get(p))).toEqual([1, 1, 1, 1]);
-  expect([...log].sort()).toEqual(['open 0', 'open 1', 'open 2', 'open 3']);
 });
 
 test('dataProducer.send() before open queues in order, counts in bufferedAmount and flushes on open', async () => {
@@ -153,16 +96,4 @@ test('dataProducer.send() before open on an already open association queues and 
     ...Array.from({ length: 100 }, (_, i) => `m${i}`),
     'after open',
   ]);
-});
-
-test('dataProducer.send() before open of a buffer the caller then overwrites sends the bytes as they were at send()', async () => {
-  const dataProducer = await transport.produceData();
-  const reused = Buffer.from('first');
-  dataProducer.send(reused);
-  reused.write('XXXXX');
-  dataProducer.send(reused);
-
-  const messages = await session.router.waitForMessages(2, { dataProducerId: dataProducer.id });
-
-  expect(messages.map((m) => m.data.toString())).toEqual(['first', 'XXXXX']);
 });

@@ -1,4 +1,5 @@
-import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-data-producer';
+import { type DataProducer, type Transport } from 'mediasoup-data-producer';
+import { DataChannel } from 'node-datachannel';
 
 import { createTransport, once, startSession, type Session } from '../support/session.js';
 
@@ -23,6 +24,26 @@ async function openProducer(on: Transport = transport): Promise<DataProducer> {
 function bytes(data: Buffer | undefined): number[] {
   return [...(data ?? [])];
 }
+
+test("dataProducer on node-datachannel's handler sends on node-datachannel's own DataChannel: no wrapper sits on the send path", async () => {
+  const dataProducer = await openProducer();
+  // A look inside: the object send() calls is the native channel the handler created.
+  const channel = (dataProducer as unknown as { _channel: unknown })._channel;
+
+  const nativeClass = DataChannel as unknown as new () => object;
+
+  expect(channel).toBeInstanceOf(nativeClass);
+  expect(Object.getPrototypeOf(channel)).toBe(nativeClass.prototype);
+});
+
+test('dataProducer.send() messages arrive at the router under the DataProducer id', async () => {
+  const dataProducer = await openProducer();
+  dataProducer.send('mine');
+
+  const [message] = await session.router.waitForMessages(1);
+
+  expect(message?.dataProducerId).toBe(dataProducer.id);
+});
 
 test('dataProducer.send() a string, binary, empty string and empty binary arrive with PPIDs 51, 53, 56, 57', async () => {
   const dataProducer = await openProducer();
@@ -174,30 +195,4 @@ test('dataProducer.send() a message larger than the router max message size befo
 
   const messages = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
   expect(messages.map((m) => m.data.toString())).toEqual(['marker']);
-});
-
-test('dataProducer.send() a number, object, null, undefined or boolean throws TypeError and sends nothing', async () => {
-  const dataProducer = await openProducer();
-
-  for (const value of [42, { text: 'hi' }, null, undefined, true, [1, 2], Symbol('s')]) {
-    expect(() => {
-      dataProducer.send(value as unknown as string);
-    }).toThrow(TypeError);
-  }
-  dataProducer.send('marker');
-
-  const messages = await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
-  expect(messages.map((m) => m.data.toString())).toEqual(['marker']);
-});
-
-test('dataProducer.send() after close() throws InvalidStateError for every kind of data', async () => {
-  const dataProducer = await openProducer();
-  dataProducer.close();
-
-  for (const value of ['text', Buffer.from([1]), new ArrayBuffer(1), new Blob(['b'])]) {
-    expect(() => {
-      dataProducer.send(value);
-    }).toThrow(InvalidStateError);
-  }
-  expect(dataProducer.bufferedAmount).toBe(0);
 });

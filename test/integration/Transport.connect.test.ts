@@ -1,4 +1,5 @@
-import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
+// The connection as the router sees it: real states, a real DTLS fingerprint and both DTLS roles.
+import { type Transport, type types } from 'mediasoup-data-producer';
 
 import {
   createTransport,
@@ -36,28 +37,6 @@ async function waitForState(transport: Transport, state: types.ConnectionState):
 }
 
 const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
-
-test("transport.id, closed, direction and connectionState are the router's id, false, 'send' and 'new'", async () => {
-  const params = await session.router.createWebRtcTransport();
-
-  const transport = createSendTransport(params);
-
-  expect(transport.id).toBe(params.id);
-  expect(transport.closed).toBe(false);
-  expect(transport.direction).toBe('send');
-  expect(transport.connectionState).toBe('new');
-});
-
-test('transport.appData is {} by default, the given object otherwise, and can be replaced', async () => {
-  const appData = { room: 'a' };
-  const plain = await createTransport(session);
-  const withAppData = await createTransport(session, { client: { appData } });
-
-  expect(plain.appData).toEqual({});
-  expect(withAppData.appData).toBe(appData);
-  withAppData.appData = { room: 'b' };
-  expect(withAppData.appData).toEqual({ room: 'b' });
-});
 
 test("transport.produceData() the first time moves connectionState from 'new' to 'connecting' to 'connected' with connectionstatechange events", async () => {
   const transport = await createTransport(session);
@@ -111,77 +90,3 @@ test.each([
     expect(message?.data.toString()).toBe(`dtls ${localRole}`);
   },
 );
-
-test("transport 'producedata' gets exactly { sctpStreamParameters, label, protocol, appData } for each produceData()", async () => {
-  const transport = await createTransport(session);
-  const produced = record<types.ProduceDataParameters>(transport, 'producedata');
-
-  await transport.produceData();
-  await transport.produceData({
-    label: 'chat',
-    protocol: 'json',
-    maxPacketLifeTime: 100,
-    appData: { user: 1 },
-  });
-  await transport.produceData({ ordered: false, maxRetransmits: 2 });
-
-  expect(produced).toEqual([
-    { sctpStreamParameters: { streamId: 0, ordered: true }, label: '', protocol: '', appData: {} },
-    {
-      sctpStreamParameters: { streamId: 1, ordered: false, maxPacketLifeTime: 100 },
-      label: 'chat',
-      protocol: 'json',
-      appData: { user: 1 },
-    },
-    {
-      sctpStreamParameters: { streamId: 2, ordered: false, maxRetransmits: 2 },
-      label: '',
-      protocol: '',
-      appData: {},
-    },
-  ]);
-});
-
-test('transport.observer emits newdataproducer with the DataProducer that produceData() resolves with', async () => {
-  const transport = await createTransport(session);
-  const created = once(transport.observer, 'newdataproducer');
-
-  const dataProducer = await transport.produceData({ label: 'observed' });
-
-  const [emitted] = (await created) as [DataProducer];
-  expect(emitted).toBe(dataProducer);
-  expect(emitted.id).toBe(dataProducer.id);
-  expect(session.router.hasDataProducer(dataProducer.id)).toBe(true);
-});
-
-test('transport.close() twice closes it once: observer close once, closed true, connectionState closed', async () => {
-  const transport = await createTransport(session);
-  await openProducer(transport);
-  const closes = record<undefined>(transport.observer, 'close');
-  const closed = once(transport.observer, 'close');
-
-  transport.close();
-  transport.close();
-  await closed;
-  await new Promise((resolve) => setImmediate(resolve));
-
-  expect(closes).toHaveLength(1);
-  expect(transport.closed).toBe(true);
-  expect(transport.connectionState).toBe('closed');
-});
-
-test('transport.close() closes its data producers, which emit transportclose and then refuse send()', async () => {
-  const transport = await createTransport(session);
-  const dataProducer = await openProducer(transport);
-  const transportClose = once(dataProducer, 'transportclose');
-  const observerClose = once(dataProducer.observer, 'close');
-
-  transport.close();
-  await transportClose;
-  await observerClose;
-
-  expect(dataProducer.closed).toBe(true);
-  expect(() => {
-    dataProducer.send('late');
-  }).toThrow(/closed/);
-});

@@ -68,12 +68,6 @@ async function failingTransport(label: string): Promise<{
   return { transport, produced };
 }
 
-async function waitForState(transport: Transport, state: types.ConnectionState): Promise<void> {
-  while (transport.connectionState !== state) {
-    await once(transport, 'connectionstatechange', 10000);
-  }
-}
-
 test("transport.produceData() with a wrong router fingerprint fails DTLS: connectionState 'failed', the DataProducer emits error then close, and send() throws InvalidStateError", async () => {
   const { transport, produced } = await failingTransport('doomed');
   const states: types.ConnectionState[] = [];
@@ -121,85 +115,6 @@ test("transport.produceData() with a wrong router fingerprint fails DTLS: connec
     dataProducer.send('after failure');
   }).toThrow(InvalidStateError);
   expect(errorAfter).toBeLessThan(5000);
-});
-
-test("transport.produceData() whose producedata is answered after DTLS failed resolves with that DataProducer, which emits error then close and has the router's id", async () => {
-  const { params } = await paramsWithWrongFingerprint();
-  const transport = createSendTransport(params);
-  const { router } = session;
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
-  });
-  const answers: (() => Promise<string>)[] = [];
-  transport.on('producedata', (parameters, callback, errback) => {
-    // Answered only once the transport has failed: the app creates the router's DataProducer.
-    answers.push(() =>
-      router.produceData(transport.id, parameters).then(
-        ({ id }) => {
-          callback({ id });
-          return id;
-        },
-        (error: unknown) => {
-          const failure = error instanceof Error ? error : new Error(String(error));
-          errback(failure);
-          throw failure;
-        },
-      ),
-    );
-  });
-  const failed = waitForState(transport, 'failed');
-
-  const result = transport.produceData({ label: 'late answer' });
-  await failed;
-  const routerIds = await Promise.all(answers.map((answer) => answer()));
-  const dataProducer = await result;
-  const events: string[] = [];
-  dataProducer.on('error', (error) => events.push(`error: ${error.message}`));
-  dataProducer.on('close', () => events.push('close'));
-  dataProducer.observer.on('close', () => events.push('observer close'));
-  await once(dataProducer.observer, 'close');
-
-  expect(routerIds).toHaveLength(1);
-  expect(dataProducer.id).toBe(routerIds[0]);
-  expect(router.hasDataProducer(dataProducer.id)).toBe(true);
-  expect(dataProducer.label).toBe('late answer');
-  expect(events).toEqual([
-    'error: DataProducer could not connect: the transport failed',
-    'close',
-    'observer close',
-  ]);
-  expect(dataProducer.closed).toBe(true);
-  expect(() => {
-    dataProducer.send('after failure');
-  }).toThrow(InvalidStateError);
-  // The app closes the router's DataProducer when ours closes, as with any other.
-  router.closeDataProducer(dataProducer.id);
-  expect(router.hasDataProducer(dataProducer.id)).toBe(false);
-});
-
-test("transport.produceData() on a transport whose connectionState is 'failed' rejects with InvalidStateError", async () => {
-  const { transport } = await failingTransport('first');
-  const first = await transport.produceData({ label: 'first' });
-  await once(first, 'close');
-  expect(transport.connectionState).toBe('failed');
-  signalToRouter(transport);
-
-  await expect(transport.produceData()).rejects.toThrow(
-    /transport connection failed: close it and create a new one/,
-  );
-});
-
-test('transport.close() after it failed emits observer close and getStats() then rejects with InvalidStateError', async () => {
-  const { transport } = await failingTransport('x');
-  const dataProducer = await transport.produceData({ label: 'x' });
-  await once(dataProducer, 'close');
-  const closed = once(transport.observer, 'close');
-
-  transport.close();
-  await closed;
-
-  expect(transport.closed).toBe(true);
-  await expect(transport.getStats()).rejects.toThrow(InvalidStateError);
 });
 
 test("transport.connectionState when the router closes its transport becomes 'failed', its producers close, and produceData() then rejects with InvalidStateError", async () => {

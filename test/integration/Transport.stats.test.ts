@@ -1,9 +1,4 @@
-import {
-  InvalidStateError,
-  type DataProducer,
-  type Transport,
-  type types,
-} from 'mediasoup-data-producer';
+import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
 import { createTransport, once, type Session, useSessionPerFile } from '../support/session.js';
 
@@ -54,61 +49,4 @@ test("transport.getStats() of a connected transport gives a 'candidate-pair' ent
   const remote = report.get(String(pair?.remoteCandidateId));
   expect(local).toMatchObject({ type: 'local-candidate', address: '127.0.0.1', protocol: 'udp' });
   expect(remote).toMatchObject({ type: 'remote-candidate', address: '127.0.0.1', protocol: 'udp' });
-});
-
-test("transport.getStats() gives one 'data-channel' entry per data producer with messagesSent and bytesSent matching what was sent", async () => {
-  const transport = await createTransport(session);
-  const chat = await openProducer(transport, 'chat');
-  const bulk = await openProducer(transport, 'bulk');
-  const idle = await openProducer(transport, 'idle');
-  const texts = ['hello', 'héllo', ''];
-  for (const text of texts) chat.send(text);
-  bulk.send(new Uint8Array(3000));
-  bulk.send(Buffer.from([1, 2, 3]));
-  await session.router.waitForMessages(3, { dataProducerId: chat.id });
-  await session.router.waitForMessages(2, { dataProducerId: bulk.id });
-
-  const report = await transport.getStats();
-
-  const channels = byType(report, 'data-channel');
-  expect(channels).toHaveLength(3);
-  const of = (dataProducer: DataProducer): types.TransportStat | undefined =>
-    channels.find((stat) => stat.dataProducerId === dataProducer.id);
-  expect(of(chat)).toMatchObject({
-    label: 'chat',
-    dataChannelIdentifier: chat.sctpStreamParameters.streamId,
-    state: 'open',
-    messagesSent: 3,
-    bytesSent: texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
-  });
-  expect(of(bulk)).toMatchObject({ label: 'bulk', messagesSent: 2, bytesSent: 3003 });
-  expect(of(idle)).toMatchObject({ label: 'idle', messagesSent: 0, bytesSent: 0 });
-});
-
-test("transport.getStats() drops the 'data-channel' entry of a closed producer", async () => {
-  const transport = await createTransport(session);
-  const kept = await openProducer(transport, 'kept');
-  const closed = await openProducer(transport, 'closed');
-
-  closed.close();
-  const report = await transport.getStats();
-
-  expect(byType(report, 'data-channel').map((stat) => stat.dataProducerId)).toEqual([kept.id]);
-});
-
-test("transport.getStats() before the first produceData() gives only a 'transport' entry with nothing sent", async () => {
-  const transport = await createTransport(session);
-
-  const report = await transport.getStats();
-
-  expect([...report.values()].map((stat) => stat.type)).toEqual(['transport']);
-  expect(byType(report, 'transport')[0]).toMatchObject({ bytesSent: 0, connectionState: 'new' });
-});
-
-test('transport.getStats() after close() rejects with InvalidStateError', async () => {
-  const transport = await createTransport(session);
-  await openProducer(transport, 'x');
-  transport.close();
-
-  await expect(transport.getStats()).rejects.toThrow(InvalidStateError);
 });

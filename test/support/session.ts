@@ -8,6 +8,9 @@ import {
   locateMediasoup,
   versionAtLeast,
 } from '../../src/local-router/loadMediasoup.js';
+import { once } from './events.js';
+
+export { once, sleep, waitUntil } from './events.js';
 
 export interface Session {
   router: LocalRouter;
@@ -88,28 +91,6 @@ export function signalThroughLocalRouter(
   });
 }
 
-/** Resolves with the arguments of the next `event` of `emitter`, or rejects after `timeoutMs`. */
-export function once<T extends unknown[] = unknown[]>(
-  emitter: {
-    once(event: string, listener: (...args: T) => void): unknown;
-    off(event: string, listener: (...args: T) => void): unknown;
-  },
-  event: string,
-  timeoutMs = 10000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const listener = (...args: T): void => {
-      clearTimeout(timer);
-      resolve(args);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`no '${event}' event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    emitter.once(event, listener);
-  });
-}
-
 /**
  * One router for the whole test file (starting one costs about half a second); each test's
  * transports are closed after it. Call at the top level of a test file.
@@ -126,24 +107,6 @@ export function useSessionPerFile(setSession: (session: Session) => void): void 
   afterEach(() => {
     for (const transport of current?.transports.splice(0) ?? []) transport.close();
   });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `predicate` every `everyMs` until it is true; rejects after `timeoutMs`. */
-export async function waitUntil(
-  predicate: () => boolean,
-  timeoutMs: number,
-  what = 'condition',
-  everyMs = 20,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
 }
 
 /** Opens a producer and waits for its `open` event. */

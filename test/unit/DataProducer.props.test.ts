@@ -1,20 +1,19 @@
+// A DataProducer's properties, on FakeHandler.
 import { EventEmitter } from 'eventemitter3';
 import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import { once } from '../support/events.js';
+import { channelOf, closeFakeApps, fakeApp, type FakeApp } from '../support/fakeSession.js';
 
-let session: Session;
+let app: FakeApp;
 let transport: Transport;
 
 beforeEach(async () => {
-  session = await startSession();
-  transport = await createTransport(session);
+  app = await fakeApp();
+  transport = app.transport;
 });
 
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await session.close();
-});
+afterEach(closeFakeApps);
 
 async function openProducer(
   options: Parameters<Transport['produceData']>[0] = {},
@@ -24,27 +23,12 @@ async function openProducer(
   return dataProducer;
 }
 
-test('dataProducer.id equals the id the router gave in the producedata callback', async () => {
-  const produceData = jest.spyOn(session.router, 'produceData');
-
+test('dataProducer.id equals the id the app gave in the producedata callback', async () => {
   const first = await transport.produceData();
   const second = await transport.produceData();
 
-  const routerIds = await Promise.all(
-    produceData.mock.results.map((r) => r.value as Promise<{ id: string }>),
-  );
-  expect(routerIds).toEqual([{ id: first.id }, { id: second.id }]);
+  expect([first.id, second.id]).toEqual(app.produced.map((p) => p.id));
   expect(first.id).not.toBe(second.id);
-  expect(session.router.hasDataProducer(first.id)).toBe(true);
-});
-
-test('dataProducer.id messages sent on it arrive at the router under that id', async () => {
-  const dataProducer = await openProducer();
-  dataProducer.send('mine');
-
-  const [message] = await session.router.waitForMessages(1);
-
-  expect(message?.dataProducerId).toBe(dataProducer.id);
 });
 
 test('dataProducer.sctpStreamParameters ordered by default is ordered without partial reliability', async () => {
@@ -53,7 +37,7 @@ test('dataProducer.sctpStreamParameters ordered by default is ordered without pa
   expect(dataProducer.sctpStreamParameters).toEqual({ streamId: 0, ordered: true });
 });
 
-test('dataProducer.sctpStreamParameters with maxPacketLifeTime and maxRetransmits reports them as given and sends them to the router', async () => {
+test('dataProducer.sctpStreamParameters with maxPacketLifeTime and maxRetransmits reports them as given and sends them in producedata', async () => {
   const sent: types.SctpStreamParameters[] = [];
   transport.on('producedata', ({ sctpStreamParameters }) => {
     sent.push(sctpStreamParameters);
@@ -108,7 +92,7 @@ test('dataProducer.closed is false until close() and true after', async () => {
   expect(dataProducer.closed).toBe(true);
 });
 
-test('dataProducer.label and protocol are as given and reach the router', async () => {
+test('dataProducer.label and protocol are as given and go in producedata', async () => {
   const sent: { label: string; protocol: string }[] = [];
   transport.on('producedata', ({ label, protocol }) => {
     sent.push({ label, protocol });
@@ -131,14 +115,17 @@ test('dataProducer.bufferedAmount is 0 on an open producer with nothing sent', a
   expect(dataProducer.bufferedAmount).toBe(0);
 });
 
-test('dataProducer.bufferedAmountLowThreshold is 0 by default and returns what was set', async () => {
+test('dataProducer.bufferedAmountLowThreshold is 0 by default, returns what was set and sets it on the native channel', async () => {
   const dataProducer = await openProducer();
+  const channel = channelOf(transport, dataProducer);
 
   expect(dataProducer.bufferedAmountLowThreshold).toBe(0);
   dataProducer.bufferedAmountLowThreshold = 65536;
   expect(dataProducer.bufferedAmountLowThreshold).toBe(65536);
+  expect(channel.bufferedAmountLowThreshold).toBe(65536);
   dataProducer.bufferedAmountLowThreshold = 0;
   expect(dataProducer.bufferedAmountLowThreshold).toBe(0);
+  expect(channel.bufferedAmountLowThreshold).toBe(0);
 });
 
 test('dataProducer.bufferedAmountLowThreshold set to anything but an integer >= 0 throws TypeError and keeps the old value', async () => {
@@ -165,7 +152,7 @@ test('dataProducer.appData is {} by default, the given object otherwise, and can
   expect(withData.appData).toEqual({ replaced: true });
 });
 
-test('dataProducer.appData is sent to the router in producedata', async () => {
+test('dataProducer.appData goes in producedata', async () => {
   const sent: types.AppData[] = [];
   transport.on('producedata', ({ appData }) => {
     sent.push(appData);
