@@ -78,3 +78,19 @@ test('dataProducer.send() of a typed-array view hands over only the view bytes, 
     'text',
   ]);
 });
+
+test('dataProducer.send() after open calls the native channel the handler created, with the data as given: no wrapper, no copy', async () => {
+  const { transport, dataProducer } = await openProducer();
+  const channel = channelOf(transport, dataProducer);
+  const sendMessage = jest.spyOn(channel, 'sendMessage');
+  const sendMessageBinary = jest.spyOn(channel, 'sendMessageBinary');
+  const bytes = new Uint8Array([1, 2, 3]);
+
+  dataProducer.send('direct');
+  dataProducer.send(bytes);
+
+  expect(sendMessage.mock.calls).toEqual([['direct']]);
+  expect(sendMessage.mock.contexts[0]).toBe(channel);
+  expect(sendMessageBinary.mock.calls[0]?.[0]).toBe(bytes);
+  expect(sendMessageBinary.mock.contexts[0]).toBe(channel);
+});

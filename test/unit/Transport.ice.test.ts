@@ -100,6 +100,17 @@ describe('transport.updateIceServers()', () => {
     },
   );
 
+  test('transport.updateIceServers() with bad servers after the first produceData() rejects with TypeError: the arguments are checked before the handler', async () => {
+    const { transport } = await fakeApp();
+    await transport.produceData();
+
+    const error = await rejectionOf(
+      transport.updateIceServers({ iceServers: [{ urls: 'http://127.0.0.1' }] }),
+    );
+
+    expect(error).toBeInstanceOf(TypeError);
+  });
+
   test('transport.updateIceServers() after close() rejects with InvalidStateError', async () => {
     const { transport } = await fakeApp();
     transport.close();
