@@ -9,6 +9,8 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
+export { rejectionOf } from './outcomes.js';
+
 /** What device.load() takes; this device only checks that it is an object. */
 export const ROUTER_RTP_CAPABILITIES = { codecs: [], headerExtensions: [] };
 
@@ -130,16 +132,6 @@ export function recordProducerEvents(dataProducer: DataProducer): string[] {
 /** Lets every callback the fake (and node-datachannel) defers to setImmediate run. */
 export async function turns(count = 3): Promise<void> {
   for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** The error `promise` rejects with; fails if it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 /** Text of what a fake channel was sent, binary decoded as UTF-8. */
