@@ -382,6 +382,10 @@ export class DataProducer<
   private handleNativeBufferedAmountLow(): void {
     // While this layer still holds messages, flush() decides when the total is low.
     if (this._closed || this._queuedBytes > 0) return;
+    // The native report reaches this thread late: sends made meanwhile may have raised the
+    // amount above the threshold again. Then it is not low, and the native stack reports
+    // again when it next drains to the threshold.
+    if (this.bufferedAmount > this._threshold) return;
     this.safeEmit('bufferedamountlow');
   }
 

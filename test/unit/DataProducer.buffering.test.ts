@@ -194,6 +194,31 @@ test('dataProducer.bufferedamountlow fires when a native queue above the thresho
   expect(amountAtLow).toBe(threshold);
 });
 
+test('dataProducer.bufferedamountlow whose native report arrives after sends raised bufferedAmount above the threshold again is held back until it drains again', async () => {
+  const dataProducer = await openProducer();
+  const channel = channelOf(transport, dataProducer);
+  const threshold = 64 * 1024;
+  dataProducer.bufferedAmountLowThreshold = threshold;
+  channel.stall();
+  for (let seq = 0; seq < 8; seq++) dataProducer.send(numbered(seq, 16 * 1024));
+  const amounts: number[] = [];
+  dataProducer.on('bufferedamountlow', () => {
+    amounts.push(dataProducer.bufferedAmount);
+  });
+
+  // The native queue drains to the threshold, and before its report reaches this thread the
+  // app sends a burst that takes the amount far above it again.
+  channel.drain(8 * 16 * 1024 - threshold);
+  for (let seq = 8; seq < 20; seq++) dataProducer.send(numbered(seq, 16 * 1024));
+  await turns();
+  const afterStaleReport = [...amounts];
+  channel.drain(Infinity);
+  await once(dataProducer, 'bufferedamountlow');
+
+  expect(afterStaleReport).toEqual([]);
+  expect(amounts).toEqual([0]);
+});
+
 test('dataProducer.bufferedamountlow does not fire when bufferedAmount never rose above the threshold', async () => {
   const dataProducer = await transport.produceData();
   dataProducer.bufferedAmountLowThreshold = 10000;
