@@ -94,7 +94,11 @@ export class DataProducer<
   private _messagesSent = 0;
   private _bytesSent = 0;
 
-  /** @internal Created by `Transport.produceData()` once the router has answered. */
+  /**
+   * Not for apps: `transport.produceData()` creates it once the router has answered (as in
+   * mediasoup-client, the constructor keeps its signature in the published types, so that
+   * `new DataProducer()` stays a type error).
+   */
   constructor(internal: DataProducerInternal) {
     super();
     this._id = internal.id;

@@ -105,7 +105,10 @@ export class Transport<
   private readonly _pendingSignals = new Set<PendingSignal>();
   private _queue: Promise<unknown> = Promise.resolve();
 
-  /** @internal Use `device.createSendTransport()`. */
+  /**
+   * Not for apps: use `device.createSendTransport()` (as in mediasoup-client, the constructor
+   * keeps its signature in the published types, so that `new Transport()` stays a type error).
+   */
   constructor(options: TransportOptions<TransportAppData>, handlerFactory: HandlerFactory) {
     super();
     if (!isPlainObject(options))

@@ -138,7 +138,11 @@ export async function sendOnce(
   await transport.produceData({ maxRetransmits: '3' });
   // @ts-expect-error send() takes no numbers
   dataProducer.send(42);
-  seen.push(recv, wrong, policy);
+  // @ts-expect-error a Transport comes from device.createSendTransport(), with its options
+  const bare = new Transport();
+  // @ts-expect-error a DataProducer comes from transport.produceData()
+  const bareProducer = new DataProducer();
+  seen.push(recv, wrong, policy, bare, bareProducer);
 
   return dataProducer;
 }

@@ -3,7 +3,15 @@
 // "exports" (node16, bundler) or "types" and "typesVersions" (node10, which knows no
 // "exports"), with every library .d.ts checked (skipLibCheck off). Run `npm run build` first.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -87,3 +95,70 @@ test.each(resolutions)(
     expect(result.stdout).not.toMatch(/resolved to '[^']*\/src\//);
   },
 );
+
+// What the Transport calls on its DataProducers is tagged @internal in src/ and stripped from
+// dist/types: a consumer who calls it gets "does not exist" from tsc, one error a line.
+// (Written to a temporary project, not to consumer.ts: `npm run typecheck` checks the tests
+// against src/, where these members are there.)
+const INTERNAL_USES = [
+  'dataProducer.transportClosed();',
+  'dataProducer.channelClosed();',
+  'dataProducer.transportFailed();',
+  'seen.push(dataProducer.stats);',
+];
+
+test('tsc of a consumer calling the members tagged @internal fails: they are not in dist/types', async () => {
+  expect(existsSync(path.join(ROOT, 'dist', 'types', 'index.d.ts'))).toBe(true); // npm run build
+  const dir = mkdtempSync(path.join(tmpdir(), 'mdp-internal-'));
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(ROOT, path.join(dir, 'node_modules', 'mediasoup-data-producer'), 'dir');
+  const consumer = path.join(dir, 'internal.ts');
+  const header = [
+    "import type { DataProducer } from 'mediasoup-data-producer';",
+    'export const seen: unknown[] = [];',
+    'export function useInternals(dataProducer: DataProducer): void {',
+  ];
+  writeFileSync(
+    consumer,
+    [...header, ...INTERNAL_USES.map((use) => `  ${use}`), '}', ''].join('\n'),
+  );
+
+  const result = await run(
+    process.execPath,
+    [
+      TSC,
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      'false',
+      '--target',
+      'es2022',
+      '--typeRoots',
+      path.join(ROOT, 'node_modules', '@types'),
+      '--types',
+      'node',
+      '--module',
+      'esnext',
+      '--moduleResolution',
+      'bundler',
+      consumer,
+    ],
+    { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
+  )
+    .then(() => ({ stdout: '' }))
+    .catch((error: unknown) => ({ stdout: (error as { stdout?: string }).stdout ?? '' }))
+    .finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+  const errors = result.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
+  expect(errors).toEqual(
+    ['transportClosed', 'channelClosed', 'transportFailed', 'stats'].map((member, index): unknown =>
+      expect.stringMatching(
+        new RegExp(
+          `^internal\\.ts\\(${header.length + index + 1},\\d+\\): error TS2339: Property '${member}' does not exist on type 'DataProducer<`,
+        ),
+      ),
+    ),
+  );
+});
