@@ -1,6 +1,12 @@
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import {
+  createTransport,
+  once,
+  openProducer,
+  startSession,
+  type Session,
+} from '../support/session.js';
 
 const MiB = 1024 * 1024;
 
@@ -15,14 +21,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await session.close();
 });
-
-async function openProducer(
-  options: Parameters<Transport['produceData']>[0] = {},
-): Promise<DataProducer> {
-  const dataProducer = await transport.produceData(options);
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
 
 /** A binary message of `size` bytes that starts with its sequence number. */
 function numbered(seq: number, size: number): Buffer {
@@ -66,7 +64,7 @@ test('dataProducer.send() before open with the default maxBufferedAmount accepts
 });
 
 test('dataProducer.send() on an open producer past maxBufferedAmount throws OperationError and everything accepted arrives in order', async () => {
-  const dataProducer = await openProducer({ maxBufferedAmount: MiB });
+  const dataProducer = await openProducer(transport, { maxBufferedAmount: MiB });
 
   const accepted = sendUntilFull(dataProducer, 16 * 1024, 5000);
 
@@ -81,7 +79,7 @@ test('dataProducer.send() on an open producer past maxBufferedAmount throws Oper
 });
 
 test('dataProducer.send() after OperationError and bufferedamountlow accepts messages again', async () => {
-  const dataProducer = await openProducer({ maxBufferedAmount: MiB });
+  const dataProducer = await openProducer(transport, { maxBufferedAmount: MiB });
   dataProducer.bufferedAmountLowThreshold = 0;
 
   const accepted = sendUntilFull(dataProducer, 16 * 1024, 5000);
@@ -95,7 +93,7 @@ test('dataProducer.send() after OperationError and bufferedamountlow accepts mes
 });
 
 test('dataProducer.bufferedAmount returns to 0 once a burst has been sent', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   for (let seq = 0; seq < 200; seq++) dataProducer.send(numbered(seq, 32 * 1024));
   expect(dataProducer.bufferedAmount).toBeGreaterThan(0);
 
@@ -105,7 +103,7 @@ test('dataProducer.bufferedAmount returns to 0 once a burst has been sent', asyn
 });
 
 test('dataProducer.bufferedamountlow fires when a burst that filled the native queue drains to the threshold', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const threshold = 64 * 1024;
   dataProducer.bufferedAmountLowThreshold = threshold;
   let seq = 0;
@@ -127,7 +125,7 @@ test('dataProducer.bufferedamountlow fires when a burst that filled the native q
 
 test('dataProducer.send() 20,000 ordered messages arrive complete and in order', async () => {
   const count = 20000;
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   dataProducer.bufferedAmountLowThreshold = 256 * 1024;
 
   for (let seq = 0; seq < count; seq++) {

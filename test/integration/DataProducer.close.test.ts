@@ -1,6 +1,13 @@
 import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session, sleep } from '../support/session.js';
+import {
+  createTransport,
+  once,
+  openProducer,
+  startSession,
+  type Session,
+  sleep,
+} from '../support/session.js';
 
 let session: Session;
 let transport: Transport;
@@ -14,12 +21,6 @@ afterEach(async () => {
   await session.close();
 });
 
-async function openProducer(): Promise<DataProducer> {
-  const dataProducer = await transport.produceData();
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
-
 /** Every event the producer and its observer emit, in order. */
 function recordEvents(dataProducer: DataProducer): string[] {
   const log: string[] = [];
@@ -31,7 +32,7 @@ function recordEvents(dataProducer: DataProducer): string[] {
 }
 
 test('router.closeDataProducer() emits close then observer close, each once', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const log = recordEvents(dataProducer);
 
   session.router.closeDataProducer(dataProducer.id);
@@ -47,7 +48,7 @@ test('router.closeDataProducer() emits close then observer close, each once', as
 });
 
 test('router.closeDataProducer() then send() before the close event throws InvalidStateError', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   dataProducer.send('first');
   await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
 
@@ -68,8 +69,8 @@ test('router.closeDataProducer() then send() before the close event throws Inval
 });
 
 test('router.closeDataProducer() leaves the other producers of the transport open', async () => {
-  const closing = await openProducer();
-  const staying = await openProducer();
+  const closing = await openProducer(transport);
+  const staying = await openProducer(transport);
   const stayingLog = recordEvents(staying);
 
   session.router.closeDataProducer(closing.id);

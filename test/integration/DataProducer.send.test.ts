@@ -1,7 +1,7 @@
-import { type DataProducer, type Transport } from 'mediasoup-data-producer';
+import { type Transport } from 'mediasoup-data-producer';
 import { DataChannel } from 'node-datachannel';
 
-import { createTransport, once, startSession, type Session } from '../support/session.js';
+import { createTransport, openProducer, startSession, type Session } from '../support/session.js';
 
 let session: Session;
 let transport: Transport;
@@ -15,18 +15,12 @@ afterEach(async () => {
   await session.close();
 });
 
-async function openProducer(on: Transport = transport): Promise<DataProducer> {
-  const dataProducer = await on.produceData({ label: 'chat' });
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
-
 function bytes(data: Buffer | undefined): number[] {
   return [...(data ?? [])];
 }
 
 test("dataProducer on node-datachannel's handler sends on node-datachannel's own DataChannel: no wrapper sits on the send path", async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   // A look inside: the object send() calls is the native channel the handler created.
   const channel = (dataProducer as unknown as { _channel: unknown })._channel;
 
@@ -37,7 +31,7 @@ test("dataProducer on node-datachannel's handler sends on node-datachannel's own
 });
 
 test('dataProducer.send() messages arrive at the router under the DataProducer id', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   dataProducer.send('mine');
 
   const [message] = await session.router.waitForMessages(1);
@@ -46,7 +40,7 @@ test('dataProducer.send() messages arrive at the router under the DataProducer i
 });
 
 test('dataProducer.send() a string, binary, empty string and empty binary arrive with PPIDs 51, 53, 56, 57', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   dataProducer.send('hello');
   dataProducer.send(Buffer.from([1, 2, 3]));
   dataProducer.send('');
@@ -60,7 +54,7 @@ test('dataProducer.send() a string, binary, empty string and empty binary arrive
 });
 
 test('dataProducer.send() a non-ASCII string arrives as its UTF-8 bytes with PPID 51', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   const text = 'héllo wörld ✓ 🚀';
   dataProducer.send(text);
 
@@ -71,7 +65,7 @@ test('dataProducer.send() a non-ASCII string arrives as its UTF-8 bytes with PPI
 });
 
 test('dataProducer.send() an ArrayBuffer arrives as its bytes with PPID 53', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   const buffer = new Uint8Array([9, 8, 7, 6, 5]).buffer;
   dataProducer.send(buffer);
   dataProducer.send(new ArrayBuffer(0));
@@ -84,7 +78,7 @@ test('dataProducer.send() an ArrayBuffer arrives as its bytes with PPID 53', asy
 });
 
 test('dataProducer.send() a Uint16Array that is a window into a larger buffer sends only the view bytes', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   const backing = new ArrayBuffer(16);
   new Uint8Array(backing).forEach((_, i, all) => (all[i] = 0xf0 + i));
   const view = new Uint16Array(backing, 4, 3); // bytes 4..9
@@ -97,7 +91,7 @@ test('dataProducer.send() a Uint16Array that is a window into a larger buffer se
 });
 
 test('dataProducer.send() a DataView that is a window into a larger buffer sends only the view bytes', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   const backing = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   dataProducer.send(new DataView(backing.buffer, 3, 4));
 
@@ -108,7 +102,7 @@ test('dataProducer.send() a DataView that is a window into a larger buffer sends
 });
 
 test('dataProducer.send() a Buffer sliced from a pooled allocation sends only its own bytes', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   // Small Buffers share Node's 8 KiB pool: byteOffset is not 0.
   const pooled = Buffer.from('pooled-bytes');
   expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
@@ -120,7 +114,7 @@ test('dataProducer.send() a Buffer sliced from a pooled allocation sends only it
 });
 
 test('dataProducer.send() a Blob arrives as its bytes with PPID 53, an empty Blob with PPID 57', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   dataProducer.send(new Blob(['blob ', Buffer.from([0xff, 0x00])]));
   dataProducer.send(new Blob([]));
 
@@ -134,7 +128,7 @@ test('dataProducer.send() a Blob arrives as its bytes with PPID 53, an empty Blo
 });
 
 test('dataProducer.send() string, Blob, string arrive in the order sent although the Blob is read asynchronously', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport, { label: 'chat' });
   dataProducer.send('first');
   dataProducer.send(new Blob(['second']));
   dataProducer.send('third');
@@ -157,7 +151,7 @@ test('dataProducer.send() string, Blob, string arrive in the order sent although
 
 test('dataProducer.send() a message larger than the router max message size throws TypeError and sends nothing', async () => {
   const small = await createTransport(session, { router: { maxSctpMessageSize: 1000 } });
-  const dataProducer = await openProducer(small);
+  const dataProducer = await openProducer(small, { label: 'chat' });
 
   dataProducer.send(Buffer.alloc(1000, 1)); // exactly the limit: accepted
   expect(() => {

@@ -3,11 +3,11 @@ import { type Transport, type types } from 'mediasoup-data-producer';
 
 import {
   createTransport,
-  once,
   type Session,
   useSessionPerFile,
   openProducer,
   signalThroughLocalRouter,
+  waitForState,
 } from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
@@ -30,10 +30,6 @@ function record<T>(emitter: object, event: string): T[] {
     seen.push(arg);
   });
   return seen;
-}
-
-async function waitForState(transport: Transport, state: types.ConnectionState): Promise<void> {
-  while (transport.connectionState !== state) await once(transport, 'connectionstatechange');
 }
 
 const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;

@@ -1,16 +1,15 @@
-import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
+import { type types } from 'mediasoup-data-producer';
 
-import { createTransport, once, type Session, useSessionPerFile } from '../support/session.js';
+import {
+  createTransport,
+  openProducer,
+  type Session,
+  useSessionPerFile,
+} from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;
 useSessionPerFile((started) => (session = started));
-
-async function openProducer(transport: Transport, label: string): Promise<DataProducer> {
-  const dataProducer = await transport.produceData({ label });
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
 
 function byType(report: Map<string, types.TransportStat>, type: string): types.TransportStat[] {
   return [...report.values()].filter((stat) => stat.type === type);
@@ -18,7 +17,7 @@ function byType(report: Map<string, types.TransportStat>, type: string): types.T
 
 test("transport.getStats() after sending gives a Map with a 'transport' entry whose bytesSent > 0", async () => {
   const transport = await createTransport(session);
-  const dataProducer = await openProducer(transport, 'bytes');
+  const dataProducer = await openProducer(transport, { label: 'bytes' });
   dataProducer.send('x'.repeat(1000));
   await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
 
@@ -34,7 +33,7 @@ test("transport.getStats() after sending gives a Map with a 'transport' entry wh
 
 test("transport.getStats() of a connected transport gives a 'candidate-pair' entry with a round-trip time and its local and remote candidates", async () => {
   const transport = await createTransport(session);
-  const dataProducer = await openProducer(transport, 'rtt');
+  const dataProducer = await openProducer(transport, { label: 'rtt' });
   dataProducer.send('ping');
   await session.router.waitForMessages(1, { dataProducerId: dataProducer.id });
 

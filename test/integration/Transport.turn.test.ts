@@ -10,7 +10,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 
 import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import { once, startSession, type Session } from '../support/session.js';
+import { once, openProducer, startSession, type Session } from '../support/session.js';
 import { startTurnServer, type TurnServer } from '../support/turnServer.js';
 
 let session: Session;
@@ -139,12 +139,6 @@ async function createGatedTransport(client: Partial<types.TransportOptions>): Pr
   return transport;
 }
 
-async function openProducer(transport: Transport, timeoutMs = 10000): Promise<DataProducer> {
-  const dataProducer = await transport.produceData({ label: 'turn' });
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open', timeoutMs);
-  return dataProducer;
-}
-
 async function localCandidateType(transport: Transport): Promise<unknown> {
   const report = await transport.getStats();
   const pair = [...report.values()].find((stat) => stat.type === 'candidate-pair');
@@ -164,7 +158,7 @@ test("transport.produceData() with a TURN server and iceTransportPolicy 'relay' 
     iceTransportPolicy: 'relay',
   });
 
-  const dataProducer = await openProducer(transport);
+  const dataProducer = await openProducer(transport, { label: 'turn' }, 10000);
 
   expect(await sendAndReceive(dataProducer, 'through turn')).toBe('through turn');
   expect(await localCandidateType(transport)).toBe('relay');
@@ -177,7 +171,7 @@ test('transport.updateIceServers() with a TURN server before the first produceDa
   const transport = await createGatedTransport({ iceTransportPolicy: 'relay' });
 
   await transport.updateIceServers({ iceServers: [turnServer()] });
-  const dataProducer = await openProducer(transport);
+  const dataProducer = await openProducer(transport, { label: 'turn' }, 10000);
 
   expect(await sendAndReceive(dataProducer, 'updated servers')).toBe('updated servers');
   expect(await localCandidateType(transport)).toBe('relay');
@@ -193,7 +187,7 @@ test('transport.updateIceServers() with bad iceServers rejects with TypeError an
   await expect(transport.updateIceServers({ iceServers: [{ urls: 'ftp://x' }] })).rejects.toThrow(
     TypeError,
   );
-  const dataProducer = await openProducer(transport);
+  const dataProducer = await openProducer(transport, { label: 'turn' }, 10000);
 
   expect(await sendAndReceive(dataProducer, 'kept')).toBe('kept');
   expect(await localCandidateType(transport)).toBe('relay');
@@ -225,7 +219,7 @@ test("transport.produceData() with iceTransportPolicy 'relay' and a direct path 
     router.produceData(transport.id, parameters).then(callback, errback);
   });
 
-  const dataProducer = await openProducer(transport);
+  const dataProducer = await openProducer(transport, { label: 'turn' }, 10000);
 
   expect(await sendAndReceive(dataProducer, 'direct')).toBe('direct');
   expect(await localCandidateType(transport)).not.toBe('relay');

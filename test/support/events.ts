@@ -1,4 +1,5 @@
 // Waiting on events and conditions, for tests with or without a router.
+import type { DataProducer, Transport, types } from 'mediasoup-data-producer';
 
 /** Resolves with the arguments of the next `event` of `emitter`, or rejects after `timeoutMs`. */
 export function once<T extends unknown[] = unknown[]>(
@@ -37,5 +38,27 @@ export async function waitUntil(
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
     await sleep(everyMs);
+  }
+}
+
+/** Opens a producer on `transport` (on a router or on FakeHandler) and waits for its `open`. */
+export async function openProducer(
+  transport: Transport,
+  options: types.DataProducerOptions = {},
+  timeoutMs = 20000,
+): Promise<DataProducer> {
+  const dataProducer = await transport.produceData(options);
+  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open', timeoutMs);
+  return dataProducer;
+}
+
+/** Resolves once `transport.connectionState` is `state`, however many changes that takes. */
+export async function waitForState(
+  transport: Transport,
+  state: types.ConnectionState,
+  timeoutMs = 10000,
+): Promise<void> {
+  while (transport.connectionState !== state) {
+    await once(transport, 'connectionstatechange', timeoutMs);
   }
 }

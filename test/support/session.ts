@@ -8,9 +8,8 @@ import {
   locateMediasoup,
   versionAtLeast,
 } from '../../src/local-router/loadMediasoup.js';
-import { once } from './events.js';
 
-export { once, sleep, waitUntil } from './events.js';
+export { once, openProducer, sleep, waitForState, waitUntil } from './events.js';
 
 export interface Session {
   router: LocalRouter;
@@ -107,15 +106,4 @@ export function useSessionPerFile(setSession: (session: Session) => void): void 
   afterEach(() => {
     for (const transport of current?.transports.splice(0) ?? []) transport.close();
   });
-}
-
-/** Opens a producer and waits for its `open` event. */
-export async function openProducer(
-  transport: Transport,
-  options: types.DataProducerOptions = {},
-  timeoutMs = 20000,
-): Promise<DataProducer> {
-  const dataProducer = await transport.produceData(options);
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open', timeoutMs);
-  return dataProducer;
 }

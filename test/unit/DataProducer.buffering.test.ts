@@ -2,7 +2,7 @@
 // fake native channel holds what is sent while stalled, until drained.
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once } from '../support/events.js';
+import { once, openProducer } from '../support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -23,14 +23,6 @@ beforeEach(async () => {
 });
 
 afterEach(closeFakeApps);
-
-async function openProducer(
-  options: Parameters<Transport['produceData']>[0] = {},
-): Promise<DataProducer> {
-  const dataProducer = await transport.produceData(options);
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
 
 /** A binary message of `size` bytes that starts with its sequence number. */
 function numbered(seq: number, size: number): Buffer {
@@ -98,7 +90,7 @@ test('dataProducer.send() before open with the default maxBufferedAmount accepts
 });
 
 test('dataProducer.send() on an open producer whose native queue is full to maxBufferedAmount throws OperationError and hands over nothing more', async () => {
-  const dataProducer = await openProducer({ maxBufferedAmount: MiB });
+  const dataProducer = await openProducer(transport, { maxBufferedAmount: MiB });
   const channel = channelOf(transport, dataProducer);
   channel.stall();
 
@@ -110,7 +102,7 @@ test('dataProducer.send() on an open producer whose native queue is full to maxB
 });
 
 test('dataProducer.send() after OperationError and bufferedamountlow accepts messages again', async () => {
-  const dataProducer = await openProducer({ maxBufferedAmount: MiB });
+  const dataProducer = await openProducer(transport, { maxBufferedAmount: MiB });
   const channel = channelOf(transport, dataProducer);
   channel.stall();
   const accepted = sendUntilFull(dataProducer, 16 * 1024, 5000);
@@ -125,7 +117,7 @@ test('dataProducer.send() after OperationError and bufferedamountlow accepts mes
 });
 
 test('dataProducer.bufferedAmount is what the native channel holds plus what this layer holds', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const channel = channelOf(transport, dataProducer);
   channel.stall();
   dataProducer.send(Buffer.alloc(3000));
@@ -177,7 +169,7 @@ test('dataProducer.bufferedamountlow with threshold 0 fires once when a single m
 });
 
 test('dataProducer.bufferedamountlow fires when a native queue above the threshold drains to it, with bufferedAmount at or below it', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const channel = channelOf(transport, dataProducer);
   const threshold = 64 * 1024;
   dataProducer.bufferedAmountLowThreshold = threshold;
@@ -233,7 +225,7 @@ test('dataProducer.bufferedamountlow does not fire when bufferedAmount never ros
 });
 
 test('dataProducer.bufferedamountlow is not emitted for a low native queue while this layer still holds a message', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const channel = channelOf(transport, dataProducer);
   channel.stall();
   dataProducer.send(Buffer.alloc(100));

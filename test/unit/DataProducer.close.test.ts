@@ -4,7 +4,7 @@
 // once in every path.
 import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once } from '../support/events.js';
+import { once, openProducer } from '../support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -24,12 +24,6 @@ beforeEach(async () => {
 
 afterEach(closeFakeApps);
 
-async function openProducer(): Promise<DataProducer> {
-  const dataProducer = await transport.produceData();
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
-
 /** The router closes its DataProducer: the stream is reset, node-datachannel closes the channel. */
 async function remoteClose(dataProducer: DataProducer): Promise<void> {
   const closed = once(dataProducer.observer, 'close');
@@ -39,7 +33,7 @@ async function remoteClose(dataProducer: DataProducer): Promise<void> {
 
 describe('dataProducer.close()', () => {
   test('dataProducer.close() emits observer close once, no close event, sets readyState closed and closes its channel', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
     const log = recordProducerEvents(dataProducer);
 
     dataProducer.close();
@@ -53,7 +47,7 @@ describe('dataProducer.close()', () => {
   });
 
   test('dataProducer.close() then send() throws InvalidStateError for every kind of data and sends nothing', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
 
     dataProducer.close();
 
@@ -67,7 +61,7 @@ describe('dataProducer.close()', () => {
   });
 
   test('dataProducer.close() twice is harmless and emits observer close once', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
     const log = recordProducerEvents(dataProducer);
 
     dataProducer.close();
@@ -97,7 +91,7 @@ describe('dataProducer.close()', () => {
   });
 
   test('dataProducer.close() then transport.close() and a remote close emit nothing more', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
     const log = recordProducerEvents(dataProducer);
 
     dataProducer.close();
@@ -111,7 +105,7 @@ describe('dataProducer.close()', () => {
 
 describe('remote close', () => {
   test('dataProducer whose stream the router resets after open emits close then observer close, each once, and send() then throws InvalidStateError', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
     const log = recordProducerEvents(dataProducer);
 
     await remoteClose(dataProducer);
@@ -160,7 +154,7 @@ describe('remote close', () => {
   });
 
   test('dataProducer whose stream the router reset then close() and transport.close() emit nothing more', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
     const log = recordProducerEvents(dataProducer);
 
     await remoteClose(dataProducer);
@@ -172,8 +166,8 @@ describe('remote close', () => {
   });
 
   test('dataProducer whose stream the router reset leaves the other producers of the transport open and sending', async () => {
-    const closing = await openProducer();
-    const staying = await openProducer();
+    const closing = await openProducer(transport);
+    const staying = await openProducer(transport);
     const stayingLog = recordProducerEvents(staying);
 
     await remoteClose(closing);
@@ -185,7 +179,7 @@ describe('remote close', () => {
   });
 
   test('dataProducer.send() after the native channel closed but before its close callback ran throws InvalidStateError "closing", and close follows', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
     const log = recordProducerEvents(dataProducer);
 
     channelOf(transport, dataProducer).simulateClose();
@@ -200,7 +194,7 @@ describe('remote close', () => {
 
 describe('transport.close()', () => {
   test('transport.close() emits transportclose then observer close on every producer, open or not, and no close event', async () => {
-    const producers = [await openProducer(), await openProducer()];
+    const producers = [await openProducer(transport), await openProducer(transport)];
     producers.push(await transport.produceData()); // not open yet
     const logs = producers.map((p) => recordProducerEvents(p));
 
@@ -228,7 +222,7 @@ describe('transport.close()', () => {
   });
 
   test('transport.close() then dataProducer.close() and send() throw nothing but InvalidStateError and emit nothing more', async () => {
-    const dataProducer = await openProducer();
+    const dataProducer = await openProducer(transport);
     const log = recordProducerEvents(dataProducer);
 
     transport.close();
@@ -242,8 +236,8 @@ describe('transport.close()', () => {
   });
 
   test('transport.close() skips producers already closed', async () => {
-    const closed = await openProducer();
-    const open = await openProducer();
+    const closed = await openProducer(transport);
+    const open = await openProducer(transport);
     const closedLog = recordProducerEvents(closed);
     const openLog = recordProducerEvents(open);
 

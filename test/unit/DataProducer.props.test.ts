@@ -1,8 +1,8 @@
 // A DataProducer's properties, on FakeHandler.
 import { EventEmitter } from 'eventemitter3';
-import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
+import { type Transport, type types } from 'mediasoup-data-producer';
 
-import { once } from '../support/events.js';
+import { once, openProducer } from '../support/events.js';
 import { channelOf, closeFakeApps, fakeApp, type FakeApp } from '../support/fakeSession.js';
 
 let app: FakeApp;
@@ -14,14 +14,6 @@ beforeEach(async () => {
 });
 
 afterEach(closeFakeApps);
-
-async function openProducer(
-  options: Parameters<Transport['produceData']>[0] = {},
-): Promise<DataProducer> {
-  const dataProducer = await transport.produceData(options);
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
 
 test('dataProducer.id equals the id the app gave in the producedata callback', async () => {
   const first = await transport.produceData();
@@ -85,7 +77,7 @@ test('dataProducer.readyState goes from connecting to open to closed', async () 
 });
 
 test('dataProducer.closed is false until close() and true after', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
 
   expect(dataProducer.closed).toBe(false);
   dataProducer.close();
@@ -110,13 +102,13 @@ test('dataProducer.label and protocol are as given and go in producedata', async
 });
 
 test('dataProducer.bufferedAmount is 0 on an open producer with nothing sent', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
 
   expect(dataProducer.bufferedAmount).toBe(0);
 });
 
 test('dataProducer.bufferedAmountLowThreshold is 0 by default, returns what was set and sets it on the native channel', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const channel = channelOf(transport, dataProducer);
 
   expect(dataProducer.bufferedAmountLowThreshold).toBe(0);
@@ -164,7 +156,7 @@ test('dataProducer.appData goes in producedata', async () => {
 });
 
 test('dataProducer.observer is an event emitter of its own that emits close on close()', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const { observer } = dataProducer;
   const closed = once(observer, 'close');
 

@@ -13,7 +13,8 @@ import {
 
 afterEach(closeFakeApps);
 
-async function openProducer(maxMessageSize = 262144): Promise<{
+/** A transport on FakeHandler whose router accepts `maxMessageSize`, and an open producer on it. */
+async function openOnRouterLimit(maxMessageSize = 262144): Promise<{
   transport: Transport;
   dataProducer: DataProducer;
 }> {
@@ -27,7 +28,7 @@ async function openProducer(maxMessageSize = 262144): Promise<{
 }
 
 test('dataProducer.send() a number, object, null, undefined, boolean, array or symbol throws TypeError and hands nothing over', async () => {
-  const { transport, dataProducer } = await openProducer();
+  const { transport, dataProducer } = await openOnRouterLimit();
 
   for (const value of [42, { text: 'hi' }, null, undefined, true, [1, 2], Symbol('s')]) {
     expect(() => {
@@ -42,7 +43,7 @@ test('dataProducer.send() a number, object, null, undefined, boolean, array or s
 });
 
 test('dataProducer.send() a message larger than the router max message size throws TypeError, counting UTF-8 bytes, and hands nothing over', async () => {
-  const { transport, dataProducer } = await openProducer(1000);
+  const { transport, dataProducer } = await openOnRouterLimit(1000);
 
   dataProducer.send(Buffer.alloc(1000, 1)); // exactly the limit: accepted
   for (const tooLarge of [
@@ -62,7 +63,7 @@ test('dataProducer.send() a message larger than the router max message size thro
 });
 
 test('dataProducer.send() of a typed-array view hands over only the view bytes, and a string as a string', async () => {
-  const { transport, dataProducer } = await openProducer();
+  const { transport, dataProducer } = await openOnRouterLimit();
   const backing = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]);
 
   dataProducer.send(new DataView(backing.buffer, 2, 3));
@@ -80,7 +81,7 @@ test('dataProducer.send() of a typed-array view hands over only the view bytes, 
 });
 
 test('dataProducer.send() after open calls the native channel the handler created, with the data as given: no wrapper, no copy', async () => {
-  const { transport, dataProducer } = await openProducer();
+  const { transport, dataProducer } = await openOnRouterLimit();
   const channel = channelOf(transport, dataProducer);
   const sendMessage = jest.spyOn(channel, 'sendMessage');
   const sendMessageBinary = jest.spyOn(channel, 'sendMessageBinary');

@@ -1,22 +1,11 @@
 // getStats() on FakeHandler: the entries the transport builds from the handler's numbers and
 // from its DataProducers' counters.
-import {
-  InvalidStateError,
-  type DataProducer,
-  type Transport,
-  type types,
-} from 'mediasoup-data-producer';
+import { InvalidStateError, type DataProducer, type types } from 'mediasoup-data-producer';
 
-import { once } from '../support/events.js';
+import { openProducer } from '../support/events.js';
 import { closeFakeApps, fakeApp, rejectionOf, turns } from '../support/fakeSession.js';
 
 afterEach(closeFakeApps);
-
-async function openProducer(transport: Transport, label: string): Promise<DataProducer> {
-  const dataProducer = await transport.produceData({ label });
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
-  return dataProducer;
-}
 
 function byType(report: Map<string, types.TransportStat>, type: string): types.TransportStat[] {
   return [...report.values()].filter((stat) => stat.type === type);
@@ -40,7 +29,7 @@ test("transport.getStats() before the first produceData() gives only a 'transpor
 
 test("transport.getStats() of a connected transport gives 'transport', 'candidate-pair' and both candidate entries from the handler's numbers", async () => {
   const { transport } = await fakeApp();
-  const dataProducer = await openProducer(transport, 'x');
+  const dataProducer = await openProducer(transport, { label: 'x' });
   dataProducer.send('12345');
 
   const report = await transport.getStats();
@@ -77,9 +66,9 @@ test("transport.getStats() of a connected transport gives 'transport', 'candidat
 
 test("transport.getStats() gives one 'data-channel' entry per data producer with messagesSent and bytesSent of what it handed over", async () => {
   const { transport } = await fakeApp();
-  const chat = await openProducer(transport, 'chat');
-  const bulk = await openProducer(transport, 'bulk');
-  const idle = await openProducer(transport, 'idle');
+  const chat = await openProducer(transport, { label: 'chat' });
+  const bulk = await openProducer(transport, { label: 'bulk' });
+  const idle = await openProducer(transport, { label: 'idle' });
   const texts = ['hello', 'héllo', ''];
   for (const text of texts) chat.send(text);
   bulk.send(new Uint8Array(3000));
@@ -117,8 +106,8 @@ test('transport.getStats() leaves out a producer whose produceData() has not res
       };
     } else callback({ id: label });
   });
-  const kept = await openProducer(app.transport, 'kept');
-  const closed = await openProducer(app.transport, 'closed');
+  const kept = await openProducer(app.transport, { label: 'kept' });
+  const closed = await openProducer(app.transport, { label: 'closed' });
   closed.close();
   const pending = app.transport.produceData({ label: 'pending' });
   await turns();
