@@ -22,6 +22,8 @@ const IDLE_DETECTION_BOUND_MS = 45000;
 let session: Session;
 const relays: UdpRelay[] = [];
 
+// A fresh router per test: a blackholed test leaves router-side transports whose client went silent
+// mid-transfer, which must not share the router with the next test's measurements.
 beforeEach(async () => {
   session = await startSession();
 });

@@ -4,7 +4,7 @@ import type { DataProducer, Transport } from 'mediasoup-data-producer';
 
 import {
   createTransport,
-  startSession,
+  useSessionPerFile,
   type Session,
   openProducer,
   waitUntil,
@@ -13,15 +13,9 @@ import {
 
 jest.setTimeout(60000);
 
-let session: Session;
-
-beforeEach(async () => {
-  session = await startSession();
-});
-
-afterEach(async () => {
-  await session.close();
-});
+// One real router for the file; each test's transports are closed after it.
+let session!: Session;
+useSessionPerFile((started) => (session = started));
 
 /** A transport whose signaling does NOT close the router's DataProducer when ours closes. */
 async function transportKeepingRouterProducers(): Promise<Transport> {

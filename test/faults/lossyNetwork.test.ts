@@ -20,6 +20,8 @@ const LOSSY: DirectionFaults = {
 let session: Session;
 let relay: UdpRelay | undefined;
 
+// A fresh router per test: a lossy test leaves router-side transports whose client went silent
+// mid-transfer, which must not share the router with the next test's measurements.
 beforeEach(async () => {
   session = await startSession();
 });

@@ -12,24 +12,24 @@ import {
 
 import { captureLog, type CapturedLog } from '../support/log.js';
 import { rejectionOf } from '../support/outcomes.js';
-import { once, startSession, type Session } from '../support/session.js';
+import { once, type Session, useSessionPerFile } from '../support/session.js';
 
 jest.setTimeout(60000);
 
 const WARN_TRANSPORT = 'mediasoup-data-producer:WARN:Transport';
 
-let session: Session;
+// One real router for the file; each test's transports are closed after it.
+let session!: Session;
 let log: CapturedLog;
+useSessionPerFile((started) => (session = started));
 
-beforeEach(async () => {
+beforeEach(() => {
   log = captureLog(WARN_TRANSPORT);
-  session = await startSession();
 });
 
-afterEach(async () => {
+afterEach(() => {
   jest.useRealTimers();
   log.restore();
-  await session.close();
 });
 
 type ConnectArgs = types.TransportEvents['connect'];

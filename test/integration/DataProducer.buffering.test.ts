@@ -4,22 +4,19 @@ import {
   createTransport,
   once,
   openProducer,
-  startSession,
+  useSessionPerFile,
   type Session,
 } from '../support/session.js';
 
 const MiB = 1024 * 1024;
 
-let session: Session;
+// One real router for the file; each test's transports are closed after it.
+let session!: Session;
 let transport: Transport;
+useSessionPerFile((started) => (session = started));
 
 beforeEach(async () => {
-  session = await startSession();
   transport = await createTransport(session);
-});
-
-afterEach(async () => {
-  await session.close();
 });
 
 /** A binary message of `size` bytes that starts with its sequence number. */

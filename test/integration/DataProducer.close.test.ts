@@ -4,21 +4,18 @@ import {
   createTransport,
   once,
   openProducer,
-  startSession,
+  useSessionPerFile,
   type Session,
   sleep,
 } from '../support/session.js';
 
-let session: Session;
+// One real router for the file; each test's transports are closed after it.
+let session!: Session;
 let transport: Transport;
+useSessionPerFile((started) => (session = started));
 
 beforeEach(async () => {
-  session = await startSession();
   transport = await createTransport(session);
-});
-
-afterEach(async () => {
-  await session.close();
 });
 
 /** Every event the producer and its observer emit, in order. */

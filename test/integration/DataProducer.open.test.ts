@@ -1,18 +1,24 @@
 import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { createTransport, once, startSession, type Session, sleep } from '../support/session.js';
+import {
+  createTransport,
+  once,
+  useSessionPerFile,
+  type Session,
+  sleep,
+} from '../support/session.js';
 
-let session: Session;
+// One real router for the file; each test's transports are closed after it.
+let session!: Session;
 let transport: Transport;
+useSessionPerFile((started) => (session = started));
 
 beforeEach(async () => {
-  session = await startSession();
   transport = await createTransport(session);
 });
 
-afterEach(async () => {
+afterEach(() => {
   jest.restoreAllMocks();
-  await session.close();
 });
 
 /** Makes the router answer `producedata` late, so that the SCTP stream is open before it does. */

@@ -6,6 +6,8 @@ import { createTransport, openProducer, startSession, type Session } from '../su
 let session: Session;
 let transport: Transport;
 
+// A fresh router per test: some tests wait for the router's first messages (waitForMessages(1)
+// without a producer), which an earlier test's messages would satisfy.
 beforeEach(async () => {
   session = await startSession();
   transport = await createTransport(session);

@@ -14,6 +14,8 @@ import {
 let session: Session;
 let transport: Transport;
 
+// A fresh router per test: some tests wait for N messages on the whole router
+// (waitForMessages(8), (50)), which an earlier test's messages would satisfy.
 beforeEach(async () => {
   session = await startSession();
   transport = await createTransport(session);

@@ -8,23 +8,20 @@ import {
   createTransport,
   openProducer,
   sleep,
-  startSession,
+  useSessionPerFile,
   type Session,
 } from '../support/session.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-let session: Session;
+// One real router for the file; each test's transports are closed after it.
+let session!: Session;
 let appPeer: RawPeer | undefined;
+useSessionPerFile((started) => (session = started));
 
-beforeEach(async () => {
-  session = await startSession();
-});
-
-afterEach(async () => {
+afterEach(() => {
   appPeer?.close();
   appPeer = undefined;
-  await session.close();
 });
 
 test("transport.close() of the library's last transport leaves the app's own node-datachannel peer connected and sending", async () => {
