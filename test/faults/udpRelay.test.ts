@@ -2,6 +2,7 @@
 // told, and on close() leaving nothing behind.
 import { createSocket, type Socket } from 'node:dgram';
 
+import { sleep } from '../support/events.js';
 import { seededRandom, UdpRelay, type DirectionFaults } from '../support/udpRelay.js';
 
 interface Endpoint {
@@ -24,10 +25,6 @@ function closeSocket(socket: Socket): Promise<void> {
       resolve();
     }),
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 let router: Endpoint;

@@ -5,7 +5,13 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { once, type Session, useSessionPerFile } from '../support/session.js';
+import {
+  once,
+  openProducer,
+  type Session,
+  useSessionPerFile,
+  waitForState,
+} from '../support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;
@@ -121,17 +127,14 @@ test("transport.connectionState when the router closes its transport becomes 'fa
   const params = await session.router.createWebRtcTransport();
   const transport = createSendTransport(params);
   signalToRouter(transport);
-  const dataProducer = await transport.produceData({ label: 'orphan' });
-  if (dataProducer.readyState !== 'open') await once(dataProducer, 'open');
+  const dataProducer = await openProducer(transport, { label: 'orphan' }, 10000);
   const states: types.ConnectionState[] = [];
   transport.on('connectionstatechange', (state) => states.push(state));
   const producerClosed = once(dataProducer, 'close');
 
   const started = performance.now();
   session.router.closeTransport(transport.id);
-  while (transport.connectionState !== 'failed') {
-    await once(transport, 'connectionstatechange', 20000);
-  }
+  await waitForState(transport, 'failed', 20000);
   const failedAfter = performance.now() - started;
   await producerClosed;
 
