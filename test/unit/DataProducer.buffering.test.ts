@@ -187,7 +187,7 @@ test('dataProducer.bufferedamountlow fires when a native queue above the thresho
 });
 
 test('dataProducer.bufferedamountlow whose native report arrives after sends raised bufferedAmount above the threshold again is held back until it drains again', async () => {
-  const dataProducer = await openProducer();
+  const dataProducer = await openProducer(transport);
   const channel = channelOf(transport, dataProducer);
   const threshold = 64 * 1024;
   dataProducer.bufferedAmountLowThreshold = threshold;
