@@ -10,13 +10,18 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
+import {
+  expectError,
+  ignored,
+  record,
+  WARN_TRANSPORT,
+  type Recorded,
+} from '../support/recording.js';
 import { captureLog, type CapturedLog } from '../support/log.js';
 import { rejectionOf } from '../support/outcomes.js';
 import { once, type Session, useSessionPerFile } from '../support/session.js';
 
 jest.setTimeout(60000);
-
-const WARN_TRANSPORT = 'mediasoup-data-producer:WARN:Transport';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;
@@ -34,52 +39,6 @@ afterEach(() => {
 
 type ConnectArgs = types.TransportEvents['connect'];
 type ProduceDataArgs = types.TransportEvents['producedata'];
-type ErrorClass = new (message: string) => Error;
-
-/** The warning the library logs for each ignored late or repeated callback/errback call. */
-function ignored(event: 'connect' | 'producedata'): string {
-  return `"${event}" callback or errback called again or too late; ignored`;
-}
-
-interface Recorded {
-  /**
-   * Every event the transport emitted, in order: its own (`connectionstatechange` with the
-   * state) and its observer's (prefixed `observer:`).
-   */
-  events: string[];
-  /** The DataProducers of the observer's `newdataproducer` events. */
-  newDataProducers: DataProducer[];
-}
-
-/** Records what `transport` emits from now on, without adding listeners to it. */
-function record(transport: Transport): Recorded {
-  const recorded: Recorded = { events: [], newDataProducers: [] };
-  tapEmit(transport, (event, args) => {
-    recorded.events.push(event === 'connectionstatechange' ? `${event}:${String(args[0])}` : event);
-  });
-  tapEmit(transport.observer, (event, args) => {
-    recorded.events.push(`observer:${event}`);
-    if (event === 'newdataproducer') recorded.newDataProducers.push(args[0] as DataProducer);
-  });
-  return recorded;
-}
-
-/** Calls `onEmit` for each event `emitter` emits, before its listeners run. */
-function tapEmit(emitter: object, onEmit: (event: string, args: unknown[]) => void): void {
-  const target = emitter as { emit: (event: string, ...args: unknown[]) => boolean };
-  const emit = target.emit.bind(target);
-  jest.spyOn(target, 'emit').mockImplementation((event, ...args) => {
-    onEmit(event, args);
-    return emit(event, ...args);
-  });
-}
-
-/** `error` is exactly an instance of `errorClass` (not a subclass) with that message. */
-function expectError(error: unknown, errorClass: ErrorClass, message: string): void {
-  expect(error).toBeInstanceOf(errorClass);
-  expect((error as Error).constructor).toBe(errorClass);
-  expect((error as Error).message).toBe(message);
-}
 
 /**
  * Lets whatever a late call could have set off run: every promise reaction queued by it runs

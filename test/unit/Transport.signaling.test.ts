@@ -12,6 +12,7 @@ import {
 } from 'mediasoup-data-producer';
 
 import { FAKE_FINGERPRINT } from '../../src/handlers/FakeHandler.js';
+import { expectError, ignored, record, WARN_TRANSPORT } from '../support/recording.js';
 import { captureLog, type CapturedLog } from '../support/log.js';
 import {
   closeFakeApps,
@@ -21,8 +22,6 @@ import {
   turns,
   type FakeApp,
 } from '../support/fakeSession.js';
-
-const WARN_TRANSPORT = 'mediasoup-data-producer:WARN:Transport';
 
 let log: CapturedLog;
 
@@ -38,52 +37,9 @@ afterEach(() => {
 
 type ConnectArgs = types.TransportEvents['connect'];
 type ProduceDataArgs = types.TransportEvents['producedata'];
-type ErrorClass = new (message: string) => Error;
-
-/** The warning the library logs for each ignored late or repeated callback/errback call. */
-function ignored(event: 'connect' | 'producedata'): string {
-  return `"${event}" callback or errback called again or too late; ignored`;
-}
 
 function useFakeTimers(): void {
   jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
-}
-
-interface Recorded {
-  /** Every event the transport and its observer emitted (the observer's prefixed `observer:`). */
-  events: string[];
-  /** The DataProducers of the observer's `newdataproducer` events. */
-  newDataProducers: DataProducer[];
-}
-
-/** Records what `transport` emits from now on, without adding listeners to it. */
-function record(transport: Transport): Recorded {
-  const recorded: Recorded = { events: [], newDataProducers: [] };
-  tapEmit(transport, (event, args) => {
-    recorded.events.push(event === 'connectionstatechange' ? `${event}:${String(args[0])}` : event);
-  });
-  tapEmit(transport.observer, (event, args) => {
-    recorded.events.push(`observer:${event}`);
-    if (event === 'newdataproducer') recorded.newDataProducers.push(args[0] as DataProducer);
-  });
-  return recorded;
-}
-
-/** Calls `onEmit` for each event `emitter` emits, before its listeners run. */
-function tapEmit(emitter: object, onEmit: (event: string, args: unknown[]) => void): void {
-  const target = emitter as { emit: (event: string, ...args: unknown[]) => boolean };
-  const emit = target.emit.bind(target);
-  jest.spyOn(target, 'emit').mockImplementation((event, ...args) => {
-    onEmit(event, args);
-    return emit(event, ...args);
-  });
-}
-
-/** `error` is exactly an instance of `errorClass` (not a subclass) with that message. */
-function expectError(error: unknown, errorClass: ErrorClass, message: string): void {
-  expect(error).toBeInstanceOf(errorClass);
-  expect((error as Error).constructor).toBe(errorClass);
-  expect((error as Error).message).toBe(message);
 }
 
 function count(events: string[], event: string): number {
