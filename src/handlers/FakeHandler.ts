@@ -341,31 +341,13 @@ export class FakeHandler extends HandlerInterface {
     const streams = (this._streams ??= new SendStreams(
       Math.min(run.sctpParameters.maxStreams, this._maxStreams),
     ));
-    const { streamId, stream } = await streams.take(
-      (onClosed) => this.createChannel({ ...options, streamId }, onClosed),
-      () => this._closed,
-    );
-    try {
-      if (!this._connected) {
-        // As on node-datachannel: the first channel exists before the offer.
-        stream.channel();
-        await this.connect(run);
-      }
-    } catch (error) {
-      stream.release();
-      throw error;
-    }
-    return {
-      dataChannel: stream,
-      sctpStreamParameters: {
-        streamId,
-        ordered: options.ordered,
-        ...(options.maxPacketLifeTime !== undefined && {
-          maxPacketLifeTime: options.maxPacketLifeTime,
-        }),
-        ...(options.maxRetransmits !== undefined && { maxRetransmits: options.maxRetransmits }),
-      },
-    };
+    return streams.send(options, {
+      makeChannel: (streamId, onClosed) => this.createChannel({ ...options, streamId }, onClosed),
+      isClosed: () => this._closed,
+      isConnected: () => this._connected,
+      // As on node-datachannel: the first channel exists before the offer.
+      connect: () => this.connect(run),
+    });
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await

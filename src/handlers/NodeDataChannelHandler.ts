@@ -115,31 +115,13 @@ export class NodeDataChannelHandler extends HandlerInterface {
     if (!run.sctpParameters) throw new UnsupportedError('SCTP is not enabled on this transport');
     const sctp = run.sctpParameters;
     const peer = this.ensurePeer(sctp);
-    const { streamId, stream } = await peer.streams.take(
-      (onClosed) => createChannel(peer.pc, { ...options, streamId }, onClosed),
-      () => this._closed,
-    );
-    try {
-      if (!this._connected) {
-        // The offer needs a channel to carry the SCTP m-line.
-        stream.channel();
-        await this.connect(peer, sctp);
-      }
-    } catch (error) {
-      stream.release();
-      throw error;
-    }
-    return {
-      dataChannel: stream,
-      sctpStreamParameters: {
-        streamId,
-        ordered: options.ordered,
-        ...(options.maxPacketLifeTime !== undefined && {
-          maxPacketLifeTime: options.maxPacketLifeTime,
-        }),
-        ...(options.maxRetransmits !== undefined && { maxRetransmits: options.maxRetransmits }),
-      },
-    };
+    return peer.streams.send(options, {
+      makeChannel: (streamId, onClosed) =>
+        createChannel(peer.pc, { ...options, streamId }, onClosed),
+      isClosed: () => this._closed,
+      isConnected: () => this._connected,
+      connect: () => this.connect(peer, sctp),
+    });
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await

@@ -5,12 +5,17 @@
 import { InvalidStateError, messageOf, OperationError } from '../errors.js';
 import { Logger } from '../Logger.js';
 import { StreamIds } from '../StreamIds.js';
-import type { HandlerDataChannel, NativeChannel } from './HandlerInterface.js';
+import type {
+  HandlerDataChannel,
+  HandlerSendDataChannelOptions,
+  HandlerSendDataChannelResult,
+  NativeChannel,
+} from './HandlerInterface.js';
 
 const logger = new Logger('SendStreams');
 
 /** Makes the native channel of a stream; `onClosed` runs once when it is closed natively. */
-export type ChannelMaker = (onClosed: () => void) => NativeChannel;
+export type ChannelMaker = (streamId: number, onClosed: () => void) => NativeChannel;
 
 export class SendStreams {
   private readonly _ids: StreamIds;
@@ -35,7 +40,7 @@ export class SendStreams {
    * with InvalidStateError `transport closed` if `isClosed()` after a wait, and with
    * OperationError when every id is in use.
    */
-  async take(
+  private async take(
     make: ChannelMaker,
     isClosed: () => boolean,
   ): Promise<{ streamId: number; stream: SendStream }> {
@@ -47,6 +52,43 @@ export class SendStreams {
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       if (isClosed()) throw new InvalidStateError('transport closed');
     }
+  }
+
+  /**
+   * `sendDataChannel()` of every handler: takes the next stream; until the transport is
+   * connected, makes its channel (the offer needs one to carry SCTP) and connects, giving the
+   * stream back if that fails.
+   */
+  async send(
+    options: HandlerSendDataChannelOptions,
+    handler: {
+      makeChannel: ChannelMaker;
+      isClosed: () => boolean;
+      isConnected: () => boolean;
+      connect: () => Promise<void>;
+    },
+  ): Promise<HandlerSendDataChannelResult> {
+    const { streamId, stream } = await this.take(handler.makeChannel, handler.isClosed);
+    try {
+      if (!handler.isConnected()) {
+        stream.channel();
+        await handler.connect();
+      }
+    } catch (error) {
+      stream.release();
+      throw error;
+    }
+    return {
+      dataChannel: stream,
+      sctpStreamParameters: {
+        streamId,
+        ordered: options.ordered,
+        ...(options.maxPacketLifeTime !== undefined && {
+          maxPacketLifeTime: options.maxPacketLifeTime,
+        }),
+        ...(options.maxRetransmits !== undefined && { maxRetransmits: options.maxRetransmits }),
+      },
+    };
   }
 
   /**
@@ -83,7 +125,7 @@ export class SendStream implements HandlerDataChannel {
   channel(): NativeChannel {
     if (this._channel) return this._channel;
     try {
-      this._channel = this._make(() => {
+      this._channel = this._make(this._streamId, () => {
         this._closed = true;
         this.onclose?.();
       });
