@@ -1,5 +1,6 @@
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
+import { numbered, sequenceOf } from '../support/messages.js';
 import {
   createTransport,
   once,
@@ -18,17 +19,6 @@ useSessionPerFile((started) => (session = started));
 beforeEach(async () => {
   transport = await createTransport(session);
 });
-
-/** A binary message of `size` bytes that starts with its sequence number. */
-function numbered(seq: number, size: number): Buffer {
-  const message = Buffer.alloc(size, seq % 256);
-  message.writeUInt32BE(seq, 0);
-  return message;
-}
-
-function sequenceOf(data: Buffer): number {
-  return data.readUInt32BE(0);
-}
 
 /** Sends until send() throws OperationError; returns how many it accepted. */
 function sendUntilFull(dataProducer: DataProducer, size: number, limit: number): number {

@@ -47,16 +47,7 @@ export async function createRelayedTransport(
   return { transport, relay };
 }
 
-/** A binary message of `size` bytes (at least 4) that starts with its sequence number. */
-export function numbered(seq: number, size: number): Buffer {
-  const message = Buffer.alloc(Math.max(4, size), seq % 251);
-  message.writeUInt32BE(seq, 0);
-  return message;
-}
-
-export function sequenceOf(data: Buffer): number {
-  return data.readUInt32BE(0);
-}
+export { numbered, sequenceOf } from './messages.js';
 
 /** The names of the errors a public call may throw or reject with. */
 export const TYPED_ERRORS = [

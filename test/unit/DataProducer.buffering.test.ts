@@ -2,6 +2,7 @@
 // fake native channel holds what is sent while stalled, until drained.
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
+import { numbered } from '../support/messages.js';
 import { once, openProducer } from '../support/events.js';
 import {
   channelOf,
@@ -23,13 +24,6 @@ beforeEach(async () => {
 });
 
 afterEach(closeFakeApps);
-
-/** A binary message of `size` bytes that starts with its sequence number. */
-function numbered(seq: number, size: number): Buffer {
-  const message = Buffer.alloc(size, seq % 256);
-  message.writeUInt32BE(seq, 0);
-  return message;
-}
 
 function sequences(dataProducer: DataProducer): number[] {
   return channelOf(transport, dataProducer).sent.map((m) =>
