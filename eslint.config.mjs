@@ -4,7 +4,7 @@ import jest from 'eslint-plugin-jest';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', 'reports/**'] },
+  { ignores: ['**/dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', 'reports/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'packages/*/test/**/*.ts'],
     plugins: { jest },
     languageOptions: { globals: jest.environments.globals.globals },
     rules: {

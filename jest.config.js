@@ -1,13 +1,14 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
+  roots: ['<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  // Tests import the package by its own name, as users do.
+  // Tests import the packages by their names, as users do, and get their sources.
   moduleNameMapper: {
-    '^mediasoup-data-producer$': '<rootDir>/src/index.ts',
-    '^mediasoup-data-producer/(local-router|cli)$': '<rootDir>/src/$1/index.ts',
+    '^(mediasoup-data-producer|mediasoup-local-router|mediasoup-data-producer-cli)$':
+      '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,

@@ -2,8 +2,14 @@
 // worker mediasoup would spawn for that package (MEDIASOUP_WORKER_BIN, or the package's own)
 // is an executable of the package's version, as LocalRouter.start() does, and prints the
 // reason on one line of stderr (exit 1) when it is not.
-import { mediasoupCacheRoot, packageVersion } from '../src/local-router/loadMediasoup.js';
-import { checkWorkerPairing, workerBinary } from '../src/local-router/workerPairing.js';
+import {
+  mediasoupCacheRoot,
+  packageVersion,
+} from '../packages/mediasoup-local-router/src/loadMediasoup.js';
+import {
+  checkWorkerPairing,
+  workerBinary,
+} from '../packages/mediasoup-local-router/src/workerPairing.js';
 
 const dir = process.argv[2];
 try {

@@ -37,7 +37,7 @@ check_worker() {
   local reason
   reason="$("$ROOT/node_modules/.bin/tsx" "$ROOT/scripts/check-worker.ts" "$1" 2>&1)" || fail "$reason"
 }
-# Like src/local-router/loadMediasoup.ts projectMediasoupDir(): node_modules/mediasoup in the
+# Like packages/mediasoup-local-router/src/loadMediasoup.ts projectMediasoupDir(): node_modules/mediasoup in the
 # working directory or a parent, as require() finds it from there.
 project_mediasoup() {
   local dir="$PWD"

@@ -1,5 +1,5 @@
 // Ours: mediasoup-data-producer's Device (mediasoup-client's API on node-datachannel).
-import { Device } from '../../src/index.js';
+import { Device } from '../../packages/mediasoup-data-producer/src/index.js';
 
 import { msLikeClient } from './msLike.js';
 import type { BenchClient } from './types.js';
@@ -7,7 +7,7 @@ import type { BenchClient } from './types.js';
 export function createClient(): BenchClient {
   return msLikeClient({
     name: 'ours',
-    stack: 'mediasoup-data-producer (src/) on node-datachannel',
+    stack: 'mediasoup-data-producer (packages/mediasoup-data-producer/src) on node-datachannel',
     loadDevice: async (router) => {
       const device = new Device();
       await device.load({ routerRtpCapabilities: router.rtpCapabilities });

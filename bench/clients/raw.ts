@@ -3,7 +3,11 @@
 // failure reporting and no layer in between). The ceiling of our stack.
 import { PeerConnection, type DataChannel } from 'node-datachannel';
 
-import { buildAnswerSdp, localFingerprint, sdpAttribute } from '../../src/sdp/answerSdp.js';
+import {
+  buildAnswerSdp,
+  localFingerprint,
+  sdpAttribute,
+} from '../../packages/mediasoup-data-producer/src/sdp/answerSdp.js';
 import { abortable } from '../lib/util.js';
 import type { BenchChannel, BenchClient, SignalingRouter } from './types.js';
 

@@ -1,5 +1,8 @@
 // The one interface every benchmarked client is driven through.
-import type { LocalTransportOptions, ProduceDataParams } from '../../src/local-router/index.js';
+import type {
+  LocalTransportOptions,
+  ProduceDataParams,
+} from '../../packages/mediasoup-local-router/src/index.js';
 
 /** What `createWebRtcTransport()` gives: mediasoup's transport parameters. */
 export interface TransportParams {

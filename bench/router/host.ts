@@ -5,8 +5,8 @@ import {
   LocalRouter,
   type LocalTransportOptions,
   type ReceivedMessage,
-} from '../../src/local-router/index.js';
-import { versionAtLeast } from '../../src/local-router/loadMediasoup.js';
+} from '../../packages/mediasoup-local-router/src/index.js';
+import { versionAtLeast } from '../../packages/mediasoup-local-router/src/loadMediasoup.js';
 import { errorMessage } from '../lib/util.js';
 import type {
   HostEvent,

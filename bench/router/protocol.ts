@@ -1,5 +1,8 @@
 // The messages between the benchmark (parent) and the router host (child process).
-import type { LocalTransportOptions, ProduceDataParams } from '../../src/local-router/index.js';
+import type {
+  LocalTransportOptions,
+  ProduceDataParams,
+} from '../../packages/mediasoup-local-router/src/index.js';
 import type { TransportParams } from '../clients/types.js';
 
 /** What the router host counted for one DataProducer since `track()`. */

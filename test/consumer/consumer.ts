@@ -18,12 +18,12 @@ import {
   type ReceiverReport,
   type SignalingAdapter,
   type SignalingAdapterFactory,
-} from 'mediasoup-data-producer/cli';
+} from 'mediasoup-data-producer-cli';
 import {
   LocalRouter,
   type LocalTransportParameters,
   type ReceivedMessage,
-} from 'mediasoup-data-producer/local-router';
+} from 'mediasoup-local-router';
 
 interface RoomAppData extends types.AppData {
   room: string;

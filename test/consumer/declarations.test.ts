@@ -7,8 +7,15 @@ import path from 'node:path';
 import ts from 'typescript';
 
 const ROOT = path.join(__dirname, '..', '..');
-const SRC = path.join(ROOT, 'src');
-const TYPES = path.join(ROOT, 'dist', 'types');
+const LIBRARY = path.join(ROOT, 'packages', 'mediasoup-data-producer');
+const SRC = path.join(LIBRARY, 'src');
+const TYPES = path.join(LIBRARY, 'dist', 'types');
+/** Every package's published declarations. */
+const ALL_TYPES = [
+  'mediasoup-data-producer',
+  'mediasoup-local-router',
+  'mediasoup-data-producer-cli',
+].map((name) => path.join(ROOT, 'packages', name, 'dist', 'types'));
 
 function filesUnder(dir: string, suffix: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -96,25 +103,25 @@ test('no member tagged @internal in src/ is declared in dist/types', () => {
   expect(leaked).toEqual([]);
 });
 
-test('no declaration in dist/types carries an @internal tag', () => {
+test("no declaration in any package's dist/types carries an @internal tag", () => {
   const tagged: string[] = [];
-  for (const file of filesUnder(TYPES, '.d.ts')) {
+  for (const file of ALL_TYPES.flatMap((dir) => filesUnder(dir, '.d.ts'))) {
     for (const name of declaredNames(parse(file), isInternal))
-      tagged.push(`${path.relative(TYPES, file)}: ${name}`);
+      tagged.push(`${path.relative(ROOT, file)}: ${name}`);
   }
   expect(tagged).toEqual([]);
 });
 
-test('no `any` type in dist/types', () => {
-  const files = filesUnder(TYPES, '.d.ts');
-  expect(files).toContain(path.join(TYPES, 'index.d.ts'));
+test("no `any` type in any package's dist/types", () => {
+  const files = ALL_TYPES.flatMap((dir) => filesUnder(dir, '.d.ts'));
+  for (const dir of ALL_TYPES) expect(files).toContain(path.join(dir, 'index.d.ts'));
   const anys: string[] = [];
   for (const file of files) {
     const source = parse(file);
     visit(source, (node) => {
       if (node.kind !== ts.SyntaxKind.AnyKeyword) return;
       const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
-      anys.push(`${path.relative(TYPES, file)}:${line + 1}: ${node.parent.getText(source)}`);
+      anys.push(`${path.relative(ROOT, file)}:${line + 1}: ${node.parent.getText(source)}`);
     });
   }
   expect(anys).toEqual([]);

@@ -1,4 +1,4 @@
-// The built package as a consumer's `node` loads it: require() gets dist/cjs and import
+// The built packages as a consumer's `node` loads them: require() gets dist/cjs and import
 // gets dist/esm, through package.json "exports". Run `npm run build` first.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 const packageVersion = (
-  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  JSON.parse(
+    readFileSync(path.join(ROOT, 'packages', 'mediasoup-data-producer', 'package.json'), 'utf8'),
+  ) as { version: string }
 ).version;
 
 const run = promisify(execFile);
@@ -59,19 +61,19 @@ test.each([
   [
     'require()',
     'require-package.cjs',
-    /\/dist\/cjs\/index\.js$/,
-    /\/dist\/cjs\/local-router\/index\.js$/,
-    /\/dist\/cjs\/cli\/index\.js$/,
+    /\/mediasoup-data-producer\/dist\/cjs\/index\.js$/,
+    /\/mediasoup-local-router\/dist\/cjs\/index\.js$/,
+    /\/mediasoup-data-producer-cli\/dist\/cjs\/index\.js$/,
   ],
   [
     'import',
     'import-package.mjs',
-    /\/dist\/esm\/index\.js$/,
-    /\/dist\/esm\/local-router\/index\.js$/,
-    /\/dist\/esm\/cli\/index\.js$/,
+    /\/mediasoup-data-producer\/dist\/esm\/index\.js$/,
+    /\/mediasoup-local-router\/dist\/esm\/index\.js$/,
+    /\/mediasoup-data-producer-cli\/dist\/esm\/index\.js$/,
   ],
 ])(
-  "%s of 'mediasoup-data-producer' in a child node process loads the built package with its public API",
+  "%s of 'mediasoup-data-producer', 'mediasoup-local-router' and 'mediasoup-data-producer-cli' in a child node process loads the built packages with their public API",
   async (_how, fixture, main, localRouter, cli) => {
     const loaded = await load(fixture);
 

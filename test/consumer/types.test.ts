@@ -1,7 +1,6 @@
 // test/consumer/consumer.ts is a consumer's code: it must compile under `--strict` against
 // the built declarations (dist/types), found by the package name through package.json
-// "exports" (node16, bundler) or "types" and "typesVersions" (node10, which knows no
-// "exports"), with every library .d.ts checked (skipLibCheck off). Run `npm run build` first.
+// "exports" (node16, bundler) or "types" (node10, which knows no "exports"), with every library .d.ts checked (skipLibCheck off). Run `npm run build` first.
 import { execFile } from 'node:child_process';
 import {
   copyFileSync,
@@ -17,6 +16,26 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = path.join(__dirname, '..', '..');
+const PACKAGES = [
+  'mediasoup-data-producer',
+  'mediasoup-local-router',
+  'mediasoup-data-producer-cli',
+];
+const LIBRARY_TYPES = path.join(
+  ROOT,
+  'packages',
+  'mediasoup-data-producer',
+  'dist',
+  'types',
+  'index.d.ts',
+);
+
+/** A temporary project's node_modules linking to each package of this repository. */
+function linkPackages(dir: string): void {
+  mkdirSync(path.join(dir, 'node_modules'));
+  for (const name of PACKAGES)
+    symlinkSync(path.join(ROOT, 'packages', name), path.join(dir, 'node_modules', name), 'dir');
+}
 const TSC = require.resolve('typescript/bin/tsc');
 const CONSUMER = path.join(__dirname, 'consumer.ts');
 
@@ -29,14 +48,13 @@ const resolutions: [string, string[]][] = [
 ];
 
 /**
- * node10 finds a package only in a node_modules folder (no self-reference by name): the
- * consumer is compiled from a temporary project whose node_modules links to this one.
+ * node10 is also tried from a temporary project whose node_modules links to the packages,
+ * as an installed app has them (the repository's own node_modules links them too).
  */
 function consumerProject(name: string): { dir: string; consumer: string; cleanUp(): void } {
   if (name !== 'node10') return { dir: ROOT, consumer: CONSUMER, cleanUp: () => undefined };
   const dir = mkdtempSync(path.join(tmpdir(), 'mdp-consumer-'));
-  mkdirSync(path.join(dir, 'node_modules'));
-  symlinkSync(ROOT, path.join(dir, 'node_modules', 'mediasoup-data-producer'), 'dir');
+  linkPackages(dir);
   const consumer = path.join(dir, 'consumer.ts');
   copyFileSync(CONSUMER, consumer);
   const cleanUp = (): void => {
@@ -46,9 +64,9 @@ function consumerProject(name: string): { dir: string; consumer: string; cleanUp
 }
 
 test.each(resolutions)(
-  "tsc --noEmit --strict of a consumer importing 'mediasoup-data-producer', its local-router and cli from dist/types with moduleResolution %s reports no error",
+  "tsc --noEmit --strict of a consumer importing 'mediasoup-data-producer', 'mediasoup-local-router' and 'mediasoup-data-producer-cli' from their dist/types with moduleResolution %s reports no error",
   async (name, moduleOptions) => {
-    expect(existsSync(path.join(ROOT, 'dist', 'types', 'index.d.ts'))).toBe(true); // npm run build
+    expect(existsSync(LIBRARY_TYPES)).toBe(true); // npm run build
     const project = consumerProject(name);
 
     const result = await run(
@@ -84,13 +102,13 @@ test.each(resolutions)(
     expect(result.stderr).toBe('');
     // The types came from the build, through the package name, not from src/.
     expect(result.stdout).toMatch(
-      /Module name 'mediasoup-data-producer' was successfully resolved to '[^']*\/dist\/types\/index\.d\.ts'/,
+      /Module name 'mediasoup-data-producer' was successfully resolved to '[^']*\/mediasoup-data-producer\/dist\/types\/index\.d\.ts'/,
     );
     expect(result.stdout).toMatch(
-      /Module name 'mediasoup-data-producer\/local-router' was successfully resolved to '[^']*\/dist\/types\/local-router\/index\.d\.ts'/,
+      /Module name 'mediasoup-local-router' was successfully resolved to '[^']*\/mediasoup-local-router\/dist\/types\/index\.d\.ts'/,
     );
     expect(result.stdout).toMatch(
-      /Module name 'mediasoup-data-producer\/cli' was successfully resolved to '[^']*\/dist\/types\/cli\/index\.d\.ts'/,
+      /Module name 'mediasoup-data-producer-cli' was successfully resolved to '[^']*\/mediasoup-data-producer-cli\/dist\/types\/index\.d\.ts'/,
     );
     expect(result.stdout).not.toMatch(/resolved to '[^']*\/src\//);
   },
@@ -108,10 +126,9 @@ const INTERNAL_USES = [
 ];
 
 test('tsc of a consumer calling the members tagged @internal fails: they are not in dist/types', async () => {
-  expect(existsSync(path.join(ROOT, 'dist', 'types', 'index.d.ts'))).toBe(true); // npm run build
+  expect(existsSync(LIBRARY_TYPES)).toBe(true); // npm run build
   const dir = mkdtempSync(path.join(tmpdir(), 'mdp-internal-'));
-  mkdirSync(path.join(dir, 'node_modules'));
-  symlinkSync(ROOT, path.join(dir, 'node_modules', 'mediasoup-data-producer'), 'dir');
+  linkPackages(dir);
   const consumer = path.join(dir, 'internal.ts');
   const header = [
     "import type { DataProducer } from 'mediasoup-data-producer';",

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 import type { Transport, types } from 'mediasoup-data-producer';
 
-import type { LocalTransportOptions } from '../../src/local-router/index.js';
+import type { LocalTransportOptions } from 'mediasoup-local-router';
+import { LIBRARY_DIR } from './paths.js';
 import { signalThroughLocalRouter, type Session } from './session.js';
 import { relayedCandidates, UdpRelay, type UdpRelayOptions } from './udpRelay.js';
 
@@ -85,8 +86,6 @@ export function raceTimeout<T, U>(
   });
 }
 
-export const REPO_ROOT = join(__dirname, '..', '..');
-
 export interface FixtureRun {
   /** Exit code, or null when killed. */
   code: number | null;
@@ -101,8 +100,8 @@ export interface FixtureRun {
 }
 
 /**
- * Runs `test/faults/fixtures/<name>` in a child `node` (with `nodeArgs`, e.g. --expose-gc)
- * against the BUILT package in ./dist (or MDP_FIXTURE_DIST), and resolves once it exits by
+ * Runs the library's `test/faults/fixtures/<name>` in a child `node` (with `nodeArgs`, e.g. --expose-gc)
+ * against the BUILT library in its dist/ (or MDP_FIXTURE_DIST), and resolves once it exits by
  * itself. A child still running after `timeoutMs` is SIGKILLed and reported as timed out.
  */
 export function runFixture(
@@ -117,7 +116,7 @@ export function runFixture(
     timeoutMs?: number;
   } = {},
 ): Promise<FixtureRun> {
-  if (!process.env.MDP_FIXTURE_DIST && !existsSync(join(REPO_ROOT, 'dist', 'cjs', 'index.js'))) {
+  if (!process.env.MDP_FIXTURE_DIST && !existsSync(join(LIBRARY_DIR, 'dist', 'cjs', 'index.js'))) {
     return Promise.reject(
       new Error('the fault fixtures run against the built package: run `npm run build` first'),
     );
@@ -126,8 +125,8 @@ export function runFixture(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...nodeArgs, join(REPO_ROOT, 'test', 'faults', 'fixtures', name)],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [...nodeArgs, join(LIBRARY_DIR, 'test', 'faults', 'fixtures', name)],
+      { cwd: LIBRARY_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';
@@ -179,8 +178,8 @@ function warnIfDistIsStale(): void {
         return entry.isDirectory() ? newest(path) : statSync(path).mtimeMs;
       }),
     );
-  const built = statSync(join(REPO_ROOT, 'dist', 'cjs', 'index.js')).mtimeMs;
-  if (newest(join(REPO_ROOT, 'src')) > built) {
+  const built = statSync(join(LIBRARY_DIR, 'dist', 'cjs', 'index.js')).mtimeMs;
+  if (newest(join(LIBRARY_DIR, 'src')) > built) {
     console.warn(
       'test/faults fixtures run against dist/, which is older than src/: `npm run build`',
     );

@@ -3,8 +3,12 @@
 // benchmark uses it as the ceiling of our stack.
 import { PeerConnection, type DataChannel, type RtcConfig } from 'node-datachannel';
 
-import type { LocalRouter } from '../../src/local-router/index.js';
-import { buildAnswerSdp, localFingerprint, sdpAttribute } from '../../src/sdp/answerSdp.js';
+import type { LocalRouter } from 'mediasoup-local-router';
+import {
+  buildAnswerSdp,
+  localFingerprint,
+  sdpAttribute,
+} from '../../packages/mediasoup-data-producer/src/sdp/answerSdp.js';
 
 export interface RawPeer {
   pc: PeerConnection;

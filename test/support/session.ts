@@ -2,12 +2,12 @@
 // integration test can focus on one behaviour.
 import { Device, type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import { LocalRouter, type LocalTransportOptions } from '../../src/local-router/index.js';
+import { LocalRouter, type LocalTransportOptions } from 'mediasoup-local-router';
 import {
   checkMediasoupPackage,
   locateMediasoup,
   versionAtLeast,
-} from '../../src/local-router/loadMediasoup.js';
+} from '../../packages/mediasoup-local-router/src/loadMediasoup.js';
 
 export { once, openProducer, sleep, waitForState, waitUntil } from './events.js';
 

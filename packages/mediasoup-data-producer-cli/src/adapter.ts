@@ -1,0 +1,187 @@
+// The signaling adapter: the four requests the load engine needs from a mediasoup app,
+// whatever its own signaling is. `load --signaling <module>` loads one from a module.
+
+import { existsSync } from 'node:fs';
+import { extname, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import type {
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  SctpCapabilities,
+  SctpParameters,
+  SctpStreamParameters,
+} from './libraryTypes.js';
+import { errorMessage, UsageError } from './errors.js';
+import { importModule } from './importModule.js';
+import type { ReceiverReport } from './receiver.js';
+
+/** What the app's `router.createWebRtcTransport()` returned: `device.createSendTransport()` takes it. */
+export interface WebRtcTransportParameters {
+  id: string;
+  iceParameters: IceParameters;
+  iceCandidates: IceCandidate[];
+  dtlsParameters: DtlsParameters;
+  sctpParameters: SctpParameters;
+}
+
+export interface ProduceDataRequest {
+  transportId: string;
+  sctpStreamParameters: SctpStreamParameters;
+  label: string;
+  protocol: string;
+  /** Includes `mdpRunId` (the run's id), `transport` and `producer` (their indexes). */
+  appData: Record<string, unknown>;
+}
+
+/**
+ * The signaling adapter interface. The first four methods are required; the others are
+ * optional and only make the report richer.
+ */
+export interface SignalingAdapter {
+  /** `router.rtpCapabilities`. */
+  getRouterRtpCapabilities(): Promise<object>;
+  /** `router.createWebRtcTransport({ ..., enableSctp: true, numSctpStreams: sctpCapabilities.numStreams })`. */
+  createWebRtcTransport(options: {
+    sctpCapabilities: SctpCapabilities;
+  }): Promise<WebRtcTransportParameters>;
+  /** `transport.connect({ dtlsParameters })` on the server side. */
+  connectWebRtcTransport(options: {
+    transportId: string;
+    dtlsParameters: DtlsParameters;
+  }): Promise<void>;
+  /** `transport.produceData({ sctpStreamParameters, label, protocol, appData })`; resolves with its id. */
+  produceData(options: ProduceDataRequest): Promise<{ id: string }>;
+  /** Called once at the end: release whatever the adapter holds (sockets, ...). */
+  close?(): Promise<void>;
+  /** Optional: close the server's transport once the client has closed its own. */
+  closeTransport?(options: { transportId: string }): Promise<void>;
+  /**
+   * Optional: what the receiving side saw of the run (see ReceiverChecker). With it the
+   * summary has received, lost, out-of-order and latency figures.
+   */
+  getReceiverStats?(options: { runId: string }): Promise<ReceiverReport | undefined>;
+  /** Optional: CPU seconds the mediasoup worker has used so far. */
+  workerCpuSeconds?(): Promise<number>;
+}
+
+/** The environment variable that stands in for --signaling-url. */
+export const SIGNALING_URL_ENV = 'MDP_SIGNALING_URL';
+
+/** What an adapter factory receives. */
+export interface SignalingAdapterContext {
+  /** --signaling-url, or the MDP_SIGNALING_URL environment variable. */
+  url: string | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+export type SignalingAdapterFactory = (
+  context: SignalingAdapterContext,
+) => SignalingAdapter | Promise<SignalingAdapter>;
+
+const REQUIRED_METHODS = [
+  'getRouterRtpCapabilities',
+  'createWebRtcTransport',
+  'connectWebRtcTransport',
+  'produceData',
+] as const;
+
+/** Names that --signaling takes for the adapters shipped with the CLI. */
+export const BUILT_IN_ADAPTERS = ['local', 'websocket'] as const;
+
+export function isAdapter(value: unknown): value is SignalingAdapter {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return REQUIRED_METHODS.every((m) => typeof record[m] === 'function');
+}
+
+function missingMethods(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [...REQUIRED_METHODS];
+  const record = value as Record<string, unknown>;
+  return REQUIRED_METHODS.filter((m) => typeof record[m] !== 'function');
+}
+
+/**
+ * Finds the factory or adapter a module exports: `createAdapter` (a function), a default
+ * export that is a function or an adapter object, or the module's own named methods.
+ */
+export function pickAdapterExport(
+  mod: unknown,
+): SignalingAdapterFactory | SignalingAdapter | undefined {
+  const candidates: unknown[] = [];
+  const push = (value: unknown): void => {
+    if (value !== undefined && value !== null) candidates.push(value);
+  };
+  const record = (typeof mod === 'object' && mod !== null ? mod : {}) as Record<string, unknown>;
+  const def = record.default as Record<string, unknown> | undefined;
+  push(record.createAdapter);
+  if (def && typeof def === 'object') {
+    push(def.createAdapter);
+    push(def.default);
+  }
+  push(def);
+  push(mod);
+  for (const candidate of candidates) {
+    if (typeof candidate === 'function') return candidate as SignalingAdapterFactory;
+    if (isAdapter(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Resolves --signaling to a file path, or a built-in adapter name. Throws UsageError. */
+export function resolveAdapterSpecifier(
+  specifier: string,
+  cwd: string = process.cwd(),
+): { builtIn: (typeof BUILT_IN_ADAPTERS)[number] } | { path: string } {
+  if ((BUILT_IN_ADAPTERS as readonly string[]).includes(specifier)) {
+    return { builtIn: specifier as (typeof BUILT_IN_ADAPTERS)[number] };
+  }
+  const path = isAbsolute(specifier) ? specifier : resolve(cwd, specifier);
+  if (!existsSync(path)) {
+    throw new UsageError(
+      `--signaling: no such file: ${path} (give a .js, .mjs or .cjs module, or one of: ${BUILT_IN_ADAPTERS.join(', ')})`,
+    );
+  }
+  return { path };
+}
+
+/** Imports an adapter module and returns its adapter (or factory). Throws UsageError. */
+export async function importAdapterModule(
+  path: string,
+): Promise<SignalingAdapterFactory | SignalingAdapter> {
+  let mod: unknown;
+  try {
+    mod = await importModule(pathToFileURL(path).href);
+  } catch (error) {
+    const ext = extname(path);
+    const hint =
+      ext === '.ts' || ext === '.mts' || ext === '.cts'
+        ? ' (a TypeScript module needs a loader: run the CLI as `node --import tsx <cli> load ...` or `npx tsx <cli> load ...`)'
+        : '';
+    throw new UsageError(`--signaling: could not load ${path}: ${errorMessage(error)}${hint}`);
+  }
+  const picked = pickAdapterExport(mod);
+  if (!picked) {
+    throw new UsageError(
+      `--signaling: ${path} exports no signaling adapter: export a function createAdapter(context) ` +
+        `(or a default export) returning an object with ${REQUIRED_METHODS.join('(), ')}()`,
+    );
+  }
+  return picked;
+}
+
+/** Calls the factory (if it is one) and checks that the result is an adapter. */
+export async function instantiateAdapter(
+  picked: SignalingAdapterFactory | SignalingAdapter,
+  context: SignalingAdapterContext,
+  source: string,
+): Promise<SignalingAdapter> {
+  const adapter = typeof picked === 'function' ? await picked(context) : picked;
+  if (!isAdapter(adapter)) {
+    throw new UsageError(
+      `--signaling: the adapter from ${source} lacks ${missingMethods(adapter).join('(), ')}()`,
+    );
+  }
+  return adapter;
+}

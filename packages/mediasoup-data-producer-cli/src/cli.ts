@@ -1,0 +1,292 @@
+// mediasoup-data-producer: the command line. `demo` runs the load engine against the local
+// router; `load --signaling <module>` runs it against any mediasoup app. main.ts runs it.
+
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { Command, CommanderError, Option } from 'commander';
+
+import { version } from 'mediasoup-data-producer';
+import {
+  importAdapterModule,
+  instantiateAdapter,
+  resolveAdapterSpecifier,
+  SIGNALING_URL_ENV,
+  type SignalingAdapter,
+  type SignalingAdapterContext,
+} from './adapter.js';
+import { startLocalAdapter } from './adapters/local.js';
+import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
+import { LoadEngine } from './engine.js';
+import { errorMessage, UsageError } from './errors.js';
+import { addLoadOptions, parseInteger, toLoadConfig, type RawLoadOptions } from './options.js';
+import { startProgress, type ProgressDisplay } from './progress.js';
+import { runRouterHost } from './routerHost.js';
+import { buildReport, defaultReportDir, writeJson, writeReport } from './report.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, formatSummary, summarize } from './summary.js';
+
+type CommandName = 'demo' | 'load';
+
+interface Io {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WritableStream;
+}
+
+/** What emits SIGINT and SIGTERM: `process`, or a stand-in in tests. */
+export type SignalSource = Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+
+export interface MainOptions {
+  /** Default: process. */
+  signals?: SignalSource;
+  /**
+   * Called on a second SIGINT or SIGTERM during a run, while the first one is still closing
+   * everything: the caller may end the process at once (main.ts does). Without it the run
+   * goes on closing.
+   */
+  onSecondSignal?: (signal: NodeJS.Signals) => void;
+}
+
+/** Runs the CLI; resolves with the exit code. Never calls process.exit(). */
+export async function main(
+  argv: string[],
+  io: Io = { out: process.stdout, err: process.stderr },
+  options: MainOptions = {},
+): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('mediasoup-data-producer')
+    .description(
+      'Load-test mediasoup DataProducers over real WebRTC: the local router (demo) or your own app (load).',
+    )
+    .version(version)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+    })
+    .showHelpAfterError('(add --help for usage)');
+
+  addLoadOptions(
+    program
+      .command('demo')
+      .description(
+        'start the local mediasoup router, send to it and check every message (order, completeness, latency)',
+      ),
+  ).action(async (raw: RawLoadOptions) => {
+    exitCode = await runCommand('demo', raw, io, options);
+  });
+
+  addLoadOptions(
+    program
+      .command('load')
+      .description('send to your own mediasoup app through a signaling adapter module'),
+  )
+    .requiredOption(
+      '--signaling <module>',
+      'adapter module (.js/.mjs/.cjs path), or a built-in adapter: local, websocket',
+    )
+    .option(
+      '--signaling-url <url>',
+      'URL given to the adapter (the websocket adapter needs one; default $MDP_SIGNALING_URL)',
+    )
+    .action(async (raw: RawLoadOptions) => {
+      exitCode = await runCommand('load', raw, io, options);
+    });
+
+  program
+    .command('local-router')
+    .description(
+      'run the local mediasoup router behind the websocket signaling protocol (for load --signaling websocket)',
+    )
+    .option('--host <ip>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: any free port)', parseInteger(0, 65535), 0)
+    .addOption(new Option('--child', 'run for a parent process (stop when stdin ends)').hideHelp())
+    .action(async (raw: { host: string; port: number; child?: boolean }) => {
+      exitCode = await runRouterHost(
+        { host: raw.host, port: raw.port, child: raw.child === true },
+        io,
+      );
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message; help and --version exit 0.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+async function createAdapter(
+  command: CommandName,
+  raw: RawLoadOptions,
+): Promise<{ adapter: SignalingAdapter; name: string }> {
+  const context: SignalingAdapterContext = {
+    url: raw.signalingUrl ?? (process.env[SIGNALING_URL_ENV] || undefined),
+    env: process.env,
+  };
+  const specifier = command === 'demo' ? 'local' : (raw.signaling ?? '');
+  const target = resolveAdapterSpecifier(specifier);
+  if ('builtIn' in target) {
+    if (target.builtIn === 'local') {
+      const { adapter, router } = await startLocalAdapter();
+      return { adapter, name: `the local router (${router})` };
+    }
+    return { adapter: createWebSocketAdapterFromContext(context), name: 'websocket' };
+  }
+  const picked = await importAdapterModule(target.path);
+  return { adapter: await instantiateAdapter(picked, context, target.path), name: target.path };
+}
+
+async function runCommand(
+  command: CommandName,
+  raw: RawLoadOptions,
+  io: Io,
+  { signals: source = process, onSecondSignal }: MainOptions,
+): Promise<number> {
+  // An object, not a variable: the signal handler changes it across awaits.
+  const signals = { interrupted: false };
+  const wasInterrupted = (): boolean => signals.interrupted;
+  let engine: LoadEngine | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signals.interrupted) {
+      if (onSecondSignal) onSecondSignal(signal);
+      else io.err.write(`\n${signal} again: still closing\n`);
+      return;
+    }
+    signals.interrupted = true;
+    io.err.write(
+      `\n${signal}: stopping, closing every transport${onSecondSignal ? ' (again to exit at once)' : ''}\n`,
+    );
+    engine?.interrupt();
+  };
+  source.on('SIGINT', onSignal);
+  source.on('SIGTERM', onSignal);
+  let adapter: SignalingAdapter | undefined;
+  let progress: ProgressDisplay | undefined;
+  try {
+    // Every option is checked, the adapter loaded and the report folder made before any
+    // transport connects.
+    const local = command === 'demo' || raw.signaling === 'local';
+    const config = toLoadConfig(raw, { local });
+    const reportDir = raw.report
+      ? raw.reportDir
+        ? resolve(raw.reportDir)
+        : defaultReportDir()
+      : undefined;
+    const jsonPath = raw.json ? resolve(raw.json) : undefined;
+    if (jsonPath && existsSync(jsonPath) && statSync(jsonPath).isDirectory()) {
+      throw new UsageError(`--json: ${jsonPath} is a directory; give a file path`);
+    }
+
+    let adapterName: string;
+    try {
+      ({ adapter, name: adapterName } = await createAdapter(command, raw));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new Error(`could not start the signaling adapter: ${errorMessage(error)}`);
+    }
+    if (wasInterrupted()) return EXIT_INTERRUPTED;
+    if (reportDir) prepareDir(reportDir, '--report-dir');
+
+    const runId = randomUUID();
+    engine = new LoadEngine(adapter, config, runId);
+    io.out.write(
+      `mediasoup-data-producer ${command} via ${adapterName}: ${config.transports} transports × ` +
+        `${config.producers} producer${config.producers === 1 ? '' : 's'}, ${config.size} B, ` +
+        `${config.rate > 0 ? `${config.rate} msg/s per producer` : 'unlimited rate'}, ` +
+        `${config.durationMs / 1000} s (run ${runId})\n`,
+    );
+    if (wasInterrupted()) engine.interrupt();
+    if (raw.progress) progress = startProgress(engine, io.out);
+    const result = await engine.run();
+    progress?.stop();
+    progress = undefined;
+    await closeAdapter(adapter, io);
+    adapter = undefined;
+
+    const summary = summarize(command, config, result);
+    const report = buildReport(command, config, result, summary);
+    const notes: string[] = [];
+    let reportShown: string | undefined;
+    if (reportDir) {
+      try {
+        const written = await writeReport(reportDir, report);
+        notes.push(...written.notes);
+        reportShown = `${written.dir} (report.json, ${written.chart?.split(/[\\/]/).pop() ?? ''})`;
+      } catch (error) {
+        notes.push(`could not write the report to ${reportDir}: ${errorMessage(error)}`);
+      }
+    }
+    if (jsonPath) {
+      try {
+        writeJson(jsonPath, report);
+      } catch (error) {
+        notes.push(`could not write ${jsonPath}: ${errorMessage(error)}`);
+      }
+    }
+    notes.push(...result.warnings.map((w) => `warning: ${w}`));
+    for (const e of result.errors.slice(0, 5)) {
+      const where =
+        e.transport === undefined
+          ? ''
+          : ` transport ${e.transport}${e.producer === undefined ? '' : ` producer ${e.producer}`}`;
+      notes.push(`error at ${(e.atMs / 1000).toFixed(1)} s${where}: ${e.message}`);
+    }
+    if (result.errorCount > 5)
+      notes.push(`... ${result.errorCount - 5} more errors in report.json`);
+    io.out.write(
+      '\n' +
+        formatSummary(summary, config, {
+          ...(reportShown && { reportDir: reportShown }),
+          ...(jsonPath && { jsonPath }),
+          notes,
+        }),
+    );
+    return wasInterrupted() ? EXIT_INTERRUPTED : summary.exitCode;
+  } catch (error) {
+    progress?.stop();
+    if (error instanceof UsageError) {
+      io.err.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.err.write(`error: ${errorMessage(error)}\n`);
+    return wasInterrupted() ? EXIT_INTERRUPTED : EXIT_FAILED;
+  } finally {
+    if (adapter) await closeAdapter(adapter, io);
+    source.off('SIGINT', onSignal);
+    source.off('SIGTERM', onSignal);
+  }
+}
+
+function prepareDir(dir: string, option: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`${option}: cannot create ${dir}: ${errorMessage(error)}`);
+  }
+}
+
+async function closeAdapter(adapter: SignalingAdapter, io: Io): Promise<void> {
+  if (!adapter.close) return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      adapter.close(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          io.err.write('warning: the signaling adapter did not close within 10 s\n');
+          resolve();
+        }, 10000);
+      }),
+    ]);
+  } catch (error) {
+    io.err.write(`warning: closing the signaling adapter failed: ${errorMessage(error)}\n`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

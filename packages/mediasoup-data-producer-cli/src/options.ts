@@ -1,0 +1,219 @@
+// Option parsing and checks: every bad value is a clear error before anything connects.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import type { LoadConfig } from './engine.js';
+import { UsageError } from './errors.js';
+import { HEADER_SIZE } from './message.js';
+
+/** The local router's SCTP receive limit (mediasoup's default maxSctpMessageSize). */
+export const LOCAL_MAX_MESSAGE_SIZE = 262144;
+export const MAX_MESSAGE_SIZE = 1024 * 1024;
+/** As many streams as the device asks the router for (device.sctpCapabilities). */
+export const MAX_PRODUCERS = 1024;
+export const MAX_TRANSPORTS = 10000;
+
+export interface RawLoadOptions {
+  transports: number;
+  producers: number;
+  size: number;
+  rate: number;
+  duration: number;
+  rampUp: number;
+  unordered?: boolean;
+  maxRetransmits?: number;
+  maxPacketLifeTime?: number;
+  highWaterMark: number;
+  connectTimeout: number;
+  drainTimeout: number;
+  reportDir?: string;
+  report: boolean;
+  json?: string;
+  progress: boolean;
+  signaling?: string;
+  signalingUrl?: string;
+}
+
+export function parseInteger(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+export function parseSeconds(min: number, { inclusive }: { inclusive: boolean }) {
+  return (value: string): number => {
+    const n = Number(value.trim().replace(/s$/, ''));
+    if (value.trim() === '' || !Number.isFinite(n) || (inclusive ? n < min : n <= min)) {
+      throw new InvalidArgumentError(
+        `expected a number of seconds ${inclusive ? '>=' : '>'} ${min} (decimals allowed).`,
+      );
+    }
+    if (n > 24 * 3600) throw new InvalidArgumentError('expected at most 86400 seconds.');
+    return n;
+  };
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 * 1024,
+  mb: 1000 * 1000,
+  mib: 1024 * 1024,
+};
+
+/** Bytes: 1024, 1k, 1KiB (1024), 1kB (1000), 1M, 1MiB, 1MB. */
+export function parseBytes(min: number, max: number) {
+  return (value: string): number => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
+    const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
+    const n = match && unit !== undefined ? Number(match[1]) * unit : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `expected a whole number of bytes from ${min} to ${max} (units: k/KiB = 1024, kB = 1000, M/MiB, MB).`,
+      );
+    }
+    return n;
+  };
+}
+
+/** Messages per second per producer: a positive number, or 0 / "unlimited". */
+export function parseRate(value: string): number {
+  const v = value.trim().toLowerCase();
+  if (v === 'unlimited' || v === 'max') return 0;
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n) || n < 0 || n > 1e6) {
+    throw new InvalidArgumentError('expected messages per second (0 to 1000000) or "unlimited".');
+  }
+  return n;
+}
+
+/** The options that `demo` and `load` share. */
+export function addLoadOptions(command: Command): Command {
+  return command
+    .option('-t, --transports <n>', 'send transports to open', parseInteger(1, MAX_TRANSPORTS), 20)
+    .option('-p, --producers <n>', 'DataProducers per transport', parseInteger(1, MAX_PRODUCERS), 1)
+    .option(
+      '-s, --size <bytes>',
+      `message size in bytes (${HEADER_SIZE} or more; 1k = 1KiB = 1024)`,
+      parseBytes(HEADER_SIZE, MAX_MESSAGE_SIZE),
+      1024,
+    )
+    .addOption(
+      new Option(
+        '-r, --rate <n>',
+        'messages per second per producer, or "unlimited" (as fast as backpressure allows)',
+      )
+        .argParser(parseRate)
+        .default(0, 'unlimited'),
+    )
+    .option(
+      '-d, --duration <seconds>',
+      'how long the run lasts, connecting included',
+      parseSeconds(0, { inclusive: false }),
+      10,
+    )
+    .option(
+      '--ramp-up <seconds>',
+      'open the transports evenly over this time instead of all at once (less than --duration)',
+      parseSeconds(0, { inclusive: true }),
+      0,
+    )
+    .option('--unordered', 'unordered delivery (ordered by default)')
+    .addOption(
+      new Option(
+        '--max-retransmits <n>',
+        'partial reliability: retransmit a message at most n times (implies --unordered)',
+      )
+        .argParser(parseInteger(0, 65535))
+        .conflicts('maxPacketLifeTime'),
+    )
+    .addOption(
+      new Option(
+        '--max-packet-life-time <ms>',
+        'partial reliability: retransmit a message for at most this long (implies --unordered)',
+      )
+        .argParser(parseInteger(0, 65535))
+        .conflicts('maxRetransmits'),
+    )
+    .addOption(
+      new Option(
+        '--high-water-mark <bytes>',
+        'a producer sends while its bufferedAmount is below this, then waits for bufferedamountlow (at half of it)',
+      )
+        .argParser(parseBytes(1, 64 * 1024 * 1024))
+        .default(256 * 1024, '256KiB'),
+    )
+    .option(
+      '--connect-timeout <seconds>',
+      'time a transport may take to open all its producers',
+      parseSeconds(0, { inclusive: false }),
+      15,
+    )
+    .option(
+      '--drain-timeout <seconds>',
+      'time the end may wait for buffers to empty and messages to arrive',
+      parseSeconds(0, { inclusive: true }),
+      10,
+    )
+    .option(
+      '--report-dir <dir>',
+      'where to write report.json and chart.svg (default reports/<time>/)',
+    )
+    .option('--no-report', 'write no report folder')
+    .option('--json <path>', 'also write the report JSON to this path')
+    .option('--no-progress', 'no live progress display');
+}
+
+/** Checks that span several options and builds the engine's config. Throws UsageError. */
+export function toLoadConfig(raw: RawLoadOptions, { local }: { local: boolean }): LoadConfig {
+  if (raw.rampUp > 0 && raw.rampUp >= raw.duration) {
+    throw new UsageError(
+      `--ramp-up (${raw.rampUp} s) must be less than --duration (${raw.duration} s)`,
+    );
+  }
+  if (local && raw.size > LOCAL_MAX_MESSAGE_SIZE) {
+    throw new UsageError(
+      `--size ${raw.size} is larger than the local router accepts (${LOCAL_MAX_MESSAGE_SIZE} bytes)`,
+    );
+  }
+  return {
+    transports: raw.transports,
+    producers: raw.producers,
+    size: raw.size,
+    rate: raw.rate,
+    durationMs: Math.round(raw.duration * 1000),
+    rampUpMs: Math.round(raw.rampUp * 1000),
+    ordered: raw.unordered ? false : undefined,
+    maxRetransmits: raw.maxRetransmits,
+    maxPacketLifeTime: raw.maxPacketLifeTime,
+    highWaterMark: raw.highWaterMark,
+    connectTimeoutMs: Math.round(raw.connectTimeout * 1000),
+    drainTimeoutMs: Math.round(raw.drainTimeout * 1000),
+  };
+}
+
+/**
+ * Why messages of `size` bytes cannot be sent on a transport with these router
+ * sctpParameters (either mediasoup shape), or undefined when they can. Malformed
+ * parameters are left to createSendTransport(), which says what is wrong with them.
+ */
+export function sizeLimitError(size: number, sctpParameters: unknown): string | undefined {
+  const limit = routerMessageLimit(sctpParameters);
+  if (limit === undefined || size <= limit) return undefined;
+  return `--size ${size} is larger than the router accepts (at most ${limit} bytes per message)`;
+}
+
+/** The largest message the router accepts: maxReceiveMessageSize (>= 3.20) or maxMessageSize. */
+function routerMessageLimit(sctpParameters: unknown): number | undefined {
+  if (typeof sctpParameters !== 'object' || sctpParameters === null) return undefined;
+  const { maxReceiveMessageSize, maxMessageSize } = sctpParameters as Record<string, unknown>;
+  const limit = maxReceiveMessageSize ?? maxMessageSize;
+  return Number.isInteger(limit) && (limit as number) > 0 ? (limit as number) : undefined;
+}

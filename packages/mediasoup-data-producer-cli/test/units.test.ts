@@ -1,0 +1,202 @@
+// The CLI's pure parts, without processes or a router.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import { InvalidArgumentError } from 'commander';
+
+import { isAdapter, pickAdapterExport } from '../src/adapter.js';
+import { Histogram, percentilesOf } from '../src/histogram.js';
+import { decodeMessage, encodeMessage, HEADER_SIZE } from '../src/message.js';
+import { parseBytes, parseRate, parseSeconds, sizeLimitError } from '../src/options.js';
+import { ReceiverChecker } from '../src/receiver.js';
+import { chartSpec, vegaLiteSchemaUrl, type Report } from '../src/report.js';
+
+describe('message format', () => {
+  test('sequence number and send time round-trip, padded to the size', () => {
+    const message = encodeMessage(100, 2 ** 40 + 7, 1234.5);
+    expect(message.byteLength).toBe(100);
+    expect(decodeMessage(message)).toEqual({ seq: 2 ** 40 + 7, sentAt: 1234.5 });
+    expect(message.subarray(HEADER_SIZE).every((b) => b === 0)).toBe(true);
+    expect(decodeMessage(new Uint8Array(15))).toBeUndefined();
+  });
+
+  test('decodes from a view at an offset', () => {
+    const backing = Buffer.alloc(64);
+    encodeMessage(32, 5, 99).copy(backing, 7);
+    expect(decodeMessage(backing.subarray(7, 39))).toEqual({ seq: 5, sentAt: 99 });
+  });
+});
+
+describe('Histogram', () => {
+  test('percentiles within 1 %, exact max and mean', () => {
+    const h = new Histogram();
+    for (let i = 1; i <= 10000; i++) h.record(i / 10);
+    const s = h.summary();
+    expect(s?.count).toBe(10000);
+    expect(s?.max).toBe(1000);
+    expect(s?.mean).toBeCloseTo(500.05, 6);
+    for (const [p, exact] of [
+      [50, 500],
+      [95, 950],
+      [99, 990],
+    ] as const) {
+      expect(Math.abs(h.percentile(p) - exact) / exact).toBeLessThanOrEqual(0.01);
+    }
+  });
+
+  test('negative and zero values count as 0; empty has no summary', () => {
+    const h = new Histogram();
+    expect(h.summary()).toBeUndefined();
+    h.record(-3);
+    h.record(0);
+    expect(h.percentile(99)).toBe(0);
+  });
+
+  test('percentilesOf is exact', () => {
+    expect(percentilesOf([5, 1, 3, 2, 4])).toMatchObject({ p50: 3, p99: 5, max: 5, count: 5 });
+    expect(percentilesOf([])).toBeUndefined();
+  });
+});
+
+describe('ReceiverChecker', () => {
+  test('counts per run, finds out-of-order and malformed messages, measures latency', () => {
+    const checker = new ReceiverChecker();
+    checker.registerFromAppData('a', { mdpRunId: 'run1' });
+    checker.registerFromAppData('b', { mdpRunId: 'run1' });
+    checker.registerFromAppData('c', { mdpRunId: 'run2' });
+    checker.registerFromAppData('d', {});
+    const t = 1_700_000_000_000;
+    checker.record('a', encodeMessage(32, 0, t), t + 2);
+    checker.record('a', encodeMessage(32, 2, t), t + 2);
+    checker.record('a', encodeMessage(32, 1, t), t + 4); // late: out of order
+    checker.record('b', encodeMessage(16, 0, t), t + 1000);
+    checker.record('b', new Uint8Array(3), t + 1000); // malformed
+    checker.record('c', encodeMessage(16, 0, t), t + 1);
+    checker.record('d', encodeMessage(16, 0, t), t + 1); // no run: ignored
+    checker.record('unknown', encodeMessage(16, 0, t), t + 1);
+
+    const report = checker.report('run1');
+    expect(report).toMatchObject({
+      messages: 4,
+      bytes: 3 * 32 + 16,
+      outOfOrder: 1,
+      malformed: 1,
+      producers: {
+        a: { messages: 3, bytes: 96, outOfOrder: 1 },
+        b: { messages: 1, bytes: 16, outOfOrder: 0 },
+      },
+      firstAt: t + 2,
+      lastAt: t + 1000,
+    });
+    expect(report?.latencyMs?.max).toBe(1000);
+    expect(report?.timeline?.map((s) => s.messages)).toEqual([3, 1]);
+    expect(checker.report('run2')?.messages).toBe(1);
+    expect(checker.report('nope')).toBeUndefined();
+    checker.forget('run1');
+    expect(checker.report('run1')).toBeUndefined();
+  });
+});
+
+describe('option parsers', () => {
+  test('bytes with units', () => {
+    const parse = parseBytes(16, 1024 * 1024);
+    expect(parse('1024')).toBe(1024);
+    expect(parse('1k')).toBe(1024);
+    expect(parse('1KiB')).toBe(1024);
+    expect(parse('2kB')).toBe(2000);
+    expect(parse('1MiB')).toBe(1024 * 1024);
+    for (const bad of ['8', '2MiB', 'abc', '1.5', '', '-1k', '1 parsec']) {
+      expect(() => parse(bad)).toThrow(InvalidArgumentError);
+    }
+  });
+
+  test('rate and seconds', () => {
+    expect(parseRate('unlimited')).toBe(0);
+    expect(parseRate('0')).toBe(0);
+    expect(parseRate('12.5')).toBe(12.5);
+    expect(() => parseRate('-1')).toThrow(InvalidArgumentError);
+    expect(() => parseRate('fast')).toThrow(InvalidArgumentError);
+    const positive = parseSeconds(0, { inclusive: false });
+    expect(positive('1.5')).toBe(1.5);
+    expect(positive('3s')).toBe(3);
+    expect(() => positive('0')).toThrow(InvalidArgumentError);
+    expect(parseSeconds(0, { inclusive: true })('0')).toBe(0);
+  });
+});
+
+describe('adapter modules', () => {
+  const adapter = {
+    getRouterRtpCapabilities: () => Promise.resolve({}),
+    createWebRtcTransport: () => Promise.reject(new Error('x')),
+    connectWebRtcTransport: () => Promise.resolve(),
+    produceData: () => Promise.resolve({ id: 'p' }),
+  };
+  const factory = (): typeof adapter => adapter;
+
+  test('finds createAdapter, a default function or object, or named methods', () => {
+    expect(pickAdapterExport({ createAdapter: factory })).toBe(factory);
+    expect(pickAdapterExport({ default: factory })).toBe(factory);
+    expect(pickAdapterExport({ default: adapter })).toBe(adapter);
+    // CommonJS compiled from `export default` and seen through import().
+    expect(pickAdapterExport({ default: { default: factory } })).toBe(factory);
+    expect(pickAdapterExport({ ...adapter })).toMatchObject(adapter);
+    expect(pickAdapterExport({ hello: 1 })).toBeUndefined();
+    expect(isAdapter(adapter)).toBe(true);
+    expect(isAdapter({ ...adapter, produceData: 1 })).toBe(false);
+  });
+});
+
+describe('sizeLimitError()', () => {
+  test('with mediasoup <= 3.19 sctpParameters checks the size against maxMessageSize', () => {
+    const sctp = { port: 5000, OS: 1024, MIS: 1024, maxMessageSize: 262144 };
+    expect(sizeLimitError(262144, sctp)).toBeUndefined();
+    expect(sizeLimitError(262145, sctp)).toMatch(/--size 262145 .*at most 262144 bytes/);
+  });
+
+  test('with mediasoup >= 3.20 sctpParameters checks the size against maxReceiveMessageSize', () => {
+    const sctp = { port: 5000, maxSendMessageSize: 1048576, maxReceiveMessageSize: 65536 };
+    expect(sizeLimitError(65536, sctp)).toBeUndefined();
+    expect(sizeLimitError(65537, sctp)).toMatch(/at most 65536 bytes/);
+  });
+
+  test('with malformed sctpParameters leaves the error to createSendTransport()', () => {
+    expect(sizeLimitError(1 << 30, { port: 5000 })).toBeUndefined();
+    expect(sizeLimitError(1 << 30, undefined)).toBeUndefined();
+  });
+});
+
+describe('chart spec', () => {
+  const installed = (
+    JSON.parse(
+      readFileSync(join(dirname(require.resolve('vega-lite')), '..', 'package.json'), 'utf8'),
+    ) as {
+      version: string;
+    }
+  ).version;
+  const installedMajor = installed.split('.')[0];
+  // chartSpec() reads only these parts of a report.
+  const report = {
+    command: 'demo',
+    options: { size: 1024 },
+    summary: { transports: { total: 1 }, producers: { total: 1 }, startedAt: 'now' },
+    timeline: [{ t: 0, sentMessages: 1, sentBytes: 1024, bufferedAmount: 0, openTransports: 1 }],
+  } as unknown as Report;
+
+  test('vegaLiteSchemaUrl() with the installed vega-lite version names its major version', () => {
+    expect(vegaLiteSchemaUrl(installed)).toBe(
+      `https://vega.github.io/schema/vega-lite/v${installedMajor}.json`,
+    );
+    expect(() => vegaLiteSchemaUrl('next')).toThrow(/expected a vega-lite version such as 6\.4\.3/);
+  });
+
+  test('chartSpec() given the loaded vega-lite version names that version schema', () => {
+    expect(chartSpec(report, '6.4.3').$schema).toBe(
+      'https://vega.github.io/schema/vega-lite/v6.json',
+    );
+  });
+
+  test('chartSpec() without a version names the installed vega-lite major version', () => {
+    expect(chartSpec(report).$schema).toBe(vegaLiteSchemaUrl(installed));
+  });
+});

@@ -1,0 +1,92 @@
+// What happens to messages accepted by send() when the producer is closed right after: a bot
+// that sends its last messages and closes must not lose them silently.
+import type { DataProducer, Transport } from 'mediasoup-data-producer';
+
+import {
+  createTransport,
+  useSessionPerFile,
+  type Session,
+  openProducer,
+  waitUntil,
+  signalThroughLocalRouter,
+} from '../../../../test/support/session.js';
+
+jest.setTimeout(60000);
+
+// One real router for the file; each test's transports are closed after it.
+let session!: Session;
+useSessionPerFile((started) => (session = started));
+
+/** A transport whose signaling does NOT close the router's DataProducer when ours closes. */
+async function transportKeepingRouterProducers(): Promise<Transport> {
+  const { router, device } = session;
+  const transport = device.createSendTransport(await router.createWebRtcTransport());
+  signalThroughLocalRouter(session, transport, { closeRouterProducers: false });
+  return transport;
+}
+
+function sendBurst(dataProducer: DataProducer, count: number): number {
+  for (let i = 0; i < count; i++) dataProducer.send(Buffer.alloc(1000, i % 256));
+  return dataProducer.bufferedAmount;
+}
+
+test('close() right after send(): every accepted message still arrives, a multi-MiB backlog included, when the router closes its DataProducer after the stream reset', async () => {
+  const transport = await transportKeepingRouterProducers();
+  for (const count of [10, 6000]) {
+    const dataProducer = await openProducer(transport);
+    const backlog = sendBurst(dataProducer, count);
+    dataProducer.close();
+    expect(dataProducer.bufferedAmount).toBe(0);
+
+    const messages = await session.router.waitForMessages(count, {
+      dataProducerId: dataProducer.id,
+      timeoutMs: 30000,
+    });
+    expect(messages).toHaveLength(count);
+    if (count > 1000) expect(backlog).toBeGreaterThan(1024 * 1024);
+    session.router.closeDataProducer(dataProducer.id);
+  }
+});
+
+test('dataProducer.close() right after a burst, with the router side closed a second later as docs/api.md does, delivers every message', async () => {
+  const transport = await transportKeepingRouterProducers();
+  const routerClosed: string[] = [];
+  // The wiring of docs/api.md's quick example.
+  transport.observer.on('newdataproducer', (produced: DataProducer) => {
+    produced.observer.on('close', () => {
+      setTimeout(() => {
+        session.router.closeDataProducer(produced.id);
+        routerClosed.push(produced.id);
+      }, 1000);
+    });
+  });
+  const dataProducer = await openProducer(transport);
+  const events: string[] = [];
+  dataProducer.on('error', () => events.push('error'));
+  dataProducer.on('close', () => events.push('close'));
+  sendBurst(dataProducer, 2000);
+  dataProducer.close();
+  await waitUntil(() => routerClosed.length === 1, 5000, 'router side closed');
+
+  expect({ arrived: session.router.messagesOf(dataProducer.id).length, events }).toEqual({
+    arrived: 2000,
+    events: [],
+  });
+});
+
+test('a DataProducer closed by the router (stream reset) mid-burst emits close, and send() then throws InvalidStateError', async () => {
+  const transport = await createTransport(session);
+  const dataProducer = await openProducer(transport);
+  const events: string[] = [];
+  dataProducer.on('close', () => events.push('close'));
+  dataProducer.on('error', () => events.push('error'));
+  sendBurst(dataProducer, 500);
+  session.router.closeDataProducer(dataProducer.id);
+  await waitUntil(() => dataProducer.closed, 10000, 'closed by the router');
+
+  expect(events).toEqual(['close']);
+  expect(() => {
+    dataProducer.send('late');
+  }).toThrow(expect.objectContaining({ name: 'InvalidStateError' }) as Error);
+  expect(transport.connectionState).toBe('connected');
+});

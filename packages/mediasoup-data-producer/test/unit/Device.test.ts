@@ -1,0 +1,224 @@
+// The Device: no router is needed, only capabilities and transport parameters shaped like a
+// router's. Transports run on FakeHandler.
+import {
+  Device,
+  FakeHandler,
+  InvalidStateError,
+  type Transport,
+  type types,
+} from 'mediasoup-data-producer';
+
+import { once } from '../../../../test/support/events.js';
+import {
+  ROUTER_RTP_CAPABILITIES,
+  routerTransportParameters,
+} from '../../../../test/support/fakeSession.js';
+
+const router = {
+  rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+  createWebRtcTransport: (): Promise<types.TransportOptions> =>
+    Promise.resolve(routerTransportParameters()),
+};
+let device: Device;
+const transports: Transport[] = [];
+
+beforeEach(() => {
+  device = new Device({ handlerFactory: FakeHandler.createFactory() });
+});
+
+afterEach(() => {
+  for (const transport of transports.splice(0)) transport.close();
+});
+
+test('device.load() with the router rtpCapabilities resolves and sets loaded', async () => {
+  expect(device.loaded).toBe(false);
+
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+
+  expect(device.loaded).toBe(true);
+});
+
+test.each([
+  ['undefined', undefined],
+  ['null', null],
+  ['a string', 'caps'],
+  ['an array', []],
+  ['a number', 1],
+])(
+  'device.load() with routerRtpCapabilities %s rejects with TypeError and stays unloaded',
+  async (_name, routerRtpCapabilities) => {
+    await expect(
+      device.load({ routerRtpCapabilities } as unknown as types.DeviceLoadOptions),
+    ).rejects.toThrow(TypeError);
+    await expect(
+      device.load({ routerRtpCapabilities } as unknown as types.DeviceLoadOptions),
+    ).rejects.toThrow(/routerRtpCapabilities/);
+    expect(device.loaded).toBe(false);
+  },
+);
+
+test('device.load() without options rejects with TypeError', async () => {
+  await expect(device.load(undefined as unknown as types.DeviceLoadOptions)).rejects.toThrow(
+    TypeError,
+  );
+});
+
+test('device.load() twice rejects with InvalidStateError', async () => {
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+
+  await expect(device.load({ routerRtpCapabilities: router.rtpCapabilities })).rejects.toThrow(
+    InvalidStateError,
+  );
+  expect(device.loaded).toBe(true);
+});
+
+test("device.sctpCapabilities is { numStreams: { OS: 1024, MIS: 1024 } } and a caller's change does not stick", async () => {
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+  const capabilities = device.sctpCapabilities;
+  expect(capabilities).toEqual({ numStreams: { OS: 1024, MIS: 1024 } });
+
+  capabilities.numStreams.OS = 1;
+
+  expect(device.sctpCapabilities).toEqual({ numStreams: { OS: 1024, MIS: 1024 } });
+});
+
+test('device.createSendTransport() before load() throws InvalidStateError', async () => {
+  const params = await router.createWebRtcTransport();
+
+  expect(() => device.createSendTransport(params)).toThrow(InvalidStateError);
+});
+
+test('device.observer emits newtransport with the transport that createSendTransport() returns', async () => {
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+  const params = await router.createWebRtcTransport();
+  const newTransport = once<[Transport]>(device.observer, 'newtransport');
+
+  const transport = device.createSendTransport(params);
+  transports.push(transport);
+
+  const [emitted] = await newTransport;
+  expect(emitted).toBe(transport);
+  expect(transport.id).toBe(params.id);
+});
+
+test('device.createSendTransport() with bad options throws TypeError and emits no newtransport', async () => {
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+  const params = await router.createWebRtcTransport();
+  const emitted: Transport[] = [];
+  device.observer.on('newtransport', (transport: Transport) => emitted.push(transport));
+
+  expect(() => device.createSendTransport({ ...params, id: '' })).toThrow(TypeError);
+  await new Promise((resolve) => setImmediate(resolve));
+
+  expect(emitted).toEqual([]);
+});
+
+test('device.canProduce() is false for audio and video', async () => {
+  expect(() => device.canProduce('audio')).toThrow(InvalidStateError);
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+
+  expect(device.canProduce('audio')).toBe(false);
+  expect(device.canProduce('video')).toBe(false);
+});
+
+test('device.sctpCapabilities before load() throws InvalidStateError, as in mediasoup-client', () => {
+  expect(() => new Device().sctpCapabilities).toThrow(InvalidStateError);
+});
+
+test('device.canProduce() with a kind other than audio or video throws TypeError', async () => {
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+  expect(() => device.canProduce('data' as 'audio')).toThrow(/invalid kind "data"/);
+});
+
+describe('new Device(options)', () => {
+  test("new Device() without options has handlerName 'node-datachannel' and creates no native peer", () => {
+    const plain = new Device();
+    const empty = new Device({});
+    const undefinedFactory = new Device({ handlerFactory: undefined });
+
+    expect([plain, empty, undefinedFactory].map((d) => d.handlerName)).toEqual([
+      'node-datachannel',
+      'node-datachannel',
+      'node-datachannel',
+    ]);
+  });
+
+  test('new Device({ handlerFactory }) takes its handlerName from the handler, and each transport gets a handler of its own from the factory', async () => {
+    const made: FakeHandler[] = [];
+    const counting = new Device({
+      handlerFactory: () => {
+        const handler = new FakeHandler();
+        made.push(handler);
+        return handler;
+      },
+    });
+    await counting.load({ routerRtpCapabilities: router.rtpCapabilities });
+
+    const a = counting.createSendTransport(await router.createWebRtcTransport());
+    const b = counting.createSendTransport(await router.createWebRtcTransport());
+    transports.push(a, b);
+
+    expect(counting.handlerName).toBe('FakeHandler');
+    // One made by the constructor to learn the name (and closed at once), one per transport.
+    expect(made).toHaveLength(3);
+    expect(made[0]?.closed).toBe(true);
+    expect([a.handler, b.handler]).toEqual([made[1], made[2]]);
+    expect(made[1]?.runOptions?.id).toBe(a.id);
+  });
+
+  test.each([
+    ['a string', 'FakeHandler'],
+    ['an object', {}],
+    ['null', null],
+    ['a handler instead of a factory', new FakeHandler()],
+  ])('new Device({ handlerFactory: %s }) throws TypeError', (_label, handlerFactory) => {
+    expect(() => new Device({ handlerFactory } as unknown as types.DeviceOptions)).toThrow(
+      new TypeError('handlerFactory must be a function that returns a handler'),
+    );
+  });
+
+  test.each([
+    ['undefined', () => undefined],
+    ['an object without a name', () => ({ close: () => undefined })],
+    ['a string', () => 'FakeHandler'],
+  ])(
+    'new Device({ handlerFactory }) whose factory returns %s throws TypeError',
+    (_label, factory) => {
+      expect(
+        () => new Device({ handlerFactory: factory } as unknown as types.DeviceOptions),
+      ).toThrow(TypeError);
+      expect(
+        () => new Device({ handlerFactory: factory } as unknown as types.DeviceOptions),
+      ).toThrow(/^handlerFactory must return a handler/);
+    },
+  );
+
+  test.each([
+    ['a string', 'options'],
+    ['an array', []],
+    ['null', null],
+  ])('new Device() with options %s throws TypeError', (_label, options) => {
+    expect(() => new Device(options as unknown as types.DeviceOptions)).toThrow(
+      new TypeError('new Device() options must be a plain object'),
+    );
+  });
+
+  test('new Device({ handlerFactory }) whose factory throws throws that error', () => {
+    const failure = new Error('no handler today');
+
+    expect(
+      () =>
+        new Device({
+          handlerFactory: () => {
+            throw failure;
+          },
+        }),
+    ).toThrow(failure);
+  });
+
+  test('new Device() ignores options it does not know, such as handlerName', () => {
+    const options = { handlerName: 'Chrome111' } as unknown as types.DeviceOptions;
+
+    expect(new Device(options).handlerName).toBe('node-datachannel');
+  });
+});
