@@ -13,6 +13,8 @@ import {
 export interface RawPeer {
   pc: PeerConnection;
   dc: DataChannel;
+  /** The router's transport of this peer. */
+  transportId: string;
   dataProducerId: string;
   close(): void;
 }
@@ -35,6 +37,8 @@ export interface RawPeerOptions {
   bindAddress?: string;
   /** Give up (closing the peer) if the channel has not opened by then. Default: wait forever. */
   openTimeoutMs?: number;
+  /** The SCTP stream of the peer's channel. Default 0. */
+  streamId?: number;
 }
 
 export async function openRawPeer(
@@ -49,7 +53,8 @@ export async function openRawPeer(
     ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
     ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
   });
-  const dc = pc.createDataChannel(label, { negotiated: true, id: 0 });
+  const streamId = options.streamId ?? 0;
+  const dc = pc.createDataChannel(label, { negotiated: true, id: streamId });
   // node-datachannel lets the process exit only once it has reported the peer 'closed' and
   // the channel closed to JS, through these callbacks (no cleanup() is needed then).
   pc.onStateChange(() => undefined);
@@ -96,7 +101,7 @@ export async function openRawPeer(
     'answer',
   );
   const { id } = await router.produceData(params.id, {
-    sctpStreamParameters: { streamId: 0, ordered: true },
+    sctpStreamParameters: { streamId, ordered: true },
     label,
   });
   try {
@@ -107,6 +112,7 @@ export async function openRawPeer(
   return {
     pc,
     dc,
+    transportId: params.id,
     dataProducerId: id,
     close: () => {
       dc.close();

@@ -92,6 +92,38 @@ export interface ProduceDataParams {
   appData?: Record<string, unknown>;
 }
 
+/** A DataProducer on the router, as `dataProducers` lists it. */
+export interface LocalDataProducerInfo {
+  id: string;
+  /** The client's transport it came through; undefined for the app's own (createDirectDataProducer()). */
+  transportId: string | undefined;
+  label: string;
+  protocol: string;
+  appData: Record<string, unknown>;
+}
+
+/**
+ * The router's DataConsumer on a client's transport: what the client's
+ * `transport.consumeData()` takes, as an app's signaling passes it on.
+ */
+export interface ConsumeDataParams {
+  id: string;
+  dataProducerId: string;
+  sctpStreamParameters: Record<string, unknown> & { streamId: number };
+  label: string;
+  protocol: string;
+  appData: Record<string, unknown>;
+}
+
+/** A DataProducer of the app's own Node process (on the router's DirectTransport). */
+export interface LocalDirectDataProducer {
+  readonly id: string;
+  /** Sends to every consumer: a string as PPID 51 (56 when empty), binary as 53 (57). */
+  send(message: string | Buffer): void;
+  /** Closes it: the router closes its DataConsumers, and the clients see their streams reset. */
+  close(): void;
+}
+
 export interface LocalRouterEvents {
   message: [ReceivedMessage];
 }
@@ -105,6 +137,13 @@ export interface MediasoupOrigin extends MediasoupLocation {
 
 interface DataProducerEntry {
   producer: MsDataProducer;
+  /** The DirectTransport's consumer that records what a client sends; none for direct ones. */
+  consumer: MsDataConsumer | undefined;
+  transportId: string | undefined;
+  appData: Record<string, unknown>;
+}
+
+interface DataConsumerEntry {
   consumer: MsDataConsumer;
   transportId: string;
 }
@@ -119,6 +158,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   readonly mediasoupOrigin: Readonly<MediasoupOrigin>;
   private readonly transports = new Map<string, MsWebRtcTransport>();
   private readonly dataProducers = new Map<string, DataProducerEntry>();
+  private readonly dataConsumers = new Map<string, DataConsumerEntry>();
   private closed = false;
   // Recorded messages are recorded[head..]: dropping the oldest only advances `head`, and the
   // array is compacted once that half of it is dropped, so each message costs O(1).
@@ -275,8 +315,92 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
       this.record(message);
       this.emit('message', message);
     });
-    this.dataProducers.set(producer.id, { producer, consumer, transportId });
+    this.dataProducers.set(producer.id, {
+      producer,
+      consumer,
+      transportId,
+      appData: { ...params.appData },
+    });
     return { id: producer.id };
+  }
+
+  /**
+   * A DataProducer of the app's own process, on the DirectTransport: clients consume it with
+   * `consumeData()` and receive what `send()` sends.
+   */
+  async createDirectDataProducer(
+    options: { label?: string; protocol?: string; appData?: Record<string, unknown> } = {},
+  ): Promise<LocalDirectDataProducer> {
+    const producer = await this.direct.produceData(options);
+    this.dataProducers.set(producer.id, {
+      producer,
+      consumer: undefined,
+      transportId: undefined,
+      appData: { ...options.appData },
+    });
+    return {
+      id: producer.id,
+      // mediasoup picks the PPID (and sends an empty message as one byte with PPID 56 or 57).
+      send: (message) => {
+        producer.send(message);
+      },
+      close: () => {
+        this.closeDataProducer(producer.id);
+      },
+    };
+  }
+
+  /** The DataProducers on the router, the clients' and the app's own, oldest first. */
+  listDataProducers(): LocalDataProducerInfo[] {
+    return [...this.dataProducers.entries()].map(([id, entry]) => ({
+      id,
+      transportId: entry.transportId,
+      label: entry.producer.label,
+      protocol: entry.producer.protocol,
+      appData: { ...entry.appData },
+    }));
+  }
+
+  /**
+   * Creates the router's DataConsumer of `dataProducerId` on a client's transport and
+   * returns what the client's `transport.consumeData()` takes. The router picks the stream.
+   */
+  async consumeData(
+    transportId: string,
+    params: { dataProducerId: string; appData?: Record<string, unknown> },
+  ): Promise<ConsumeDataParams> {
+    const consumer = await this.transport(transportId).consumeData({
+      dataProducerId: params.dataProducerId,
+    });
+    this.dataConsumers.set(consumer.id, { consumer, transportId });
+    const forget = (): void => {
+      this.dataConsumers.delete(consumer.id);
+    };
+    consumer.on('dataproducerclose', forget);
+    consumer.on('transportclose', forget);
+    if (!consumer.sctpStreamParameters) {
+      throw new Error(`the router gave DataConsumer ${consumer.id} no sctpStreamParameters`);
+    }
+    return {
+      id: consumer.id,
+      dataProducerId: consumer.dataProducerId,
+      sctpStreamParameters: { ...consumer.sctpStreamParameters },
+      label: consumer.label,
+      protocol: consumer.protocol,
+      appData: { ...params.appData },
+    };
+  }
+
+  hasDataConsumer(dataConsumerId: string): boolean {
+    return this.dataConsumers.has(dataConsumerId);
+  }
+
+  /** Closes the router's DataConsumer: the client sees its stream reset. */
+  closeDataConsumer(dataConsumerId: string): void {
+    const entry = this.dataConsumers.get(dataConsumerId);
+    if (!entry) throw new Error(`no data consumer ${dataConsumerId} on the local router`);
+    entry.consumer.close();
+    this.dataConsumers.delete(dataConsumerId);
   }
 
   hasDataProducer(dataProducerId: string): boolean {
@@ -344,7 +468,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   closeDataProducer(dataProducerId: string): void {
     const entry = this.dataProducers.get(dataProducerId);
     if (!entry) throw new Error(`no data producer ${dataProducerId} on the local router`);
-    entry.consumer.close();
+    entry.consumer?.close();
     entry.producer.close();
     this.dataProducers.delete(dataProducerId);
   }
@@ -354,6 +478,9 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     this.transports.delete(transportId);
     for (const [id, entry] of this.dataProducers) {
       if (entry.transportId === transportId) this.dataProducers.delete(id);
+    }
+    for (const [id, entry] of this.dataConsumers) {
+      if (entry.transportId === transportId) this.dataConsumers.delete(id);
     }
   }
 
@@ -371,6 +498,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     this.closed = true;
     this.transports.clear();
     this.dataProducers.clear();
+    this.dataConsumers.clear();
     this.removeAllListeners();
     const pid = this.worker.pid;
     this.worker.close();

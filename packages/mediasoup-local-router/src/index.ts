@@ -1,5 +1,8 @@
 export { LocalRouter, DEFAULT_MESSAGE_RECORDING } from './LocalRouter.js';
 export type {
+  ConsumeDataParams,
+  LocalDataProducerInfo,
+  LocalDirectDataProducer,
   LocalRouterOptions,
   LocalTransportOptions,
   MediasoupOrigin,

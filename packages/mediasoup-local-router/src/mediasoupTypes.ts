@@ -25,13 +25,25 @@ export interface MsTransportCreated {
 
 export interface MsDataConsumer {
   id: string;
+  dataProducerId: string;
+  sctpStreamParameters?: Record<string, unknown> & { streamId: number };
+  label: string;
+  protocol: string;
   close(): void;
   on(event: 'message', listener: (message: Buffer, ppid: number) => void): this;
+  on(event: 'dataproducerclose' | 'transportclose', listener: () => void): this;
 }
 
 export interface MsDataProducer {
   id: string;
+  label: string;
+  protocol: string;
   close(): void;
+}
+
+/** A DataProducer on a DirectTransport: the app's Node process sends through it. */
+export interface MsDirectDataProducer extends MsDataProducer {
+  send(message: string | Buffer, ppid?: number): void;
 }
 
 export interface MsWebRtcTransport extends MsTransportCreated {
@@ -44,6 +56,7 @@ export interface MsWebRtcTransport extends MsTransportCreated {
     protocol?: string;
     appData?: Record<string, unknown>;
   }): Promise<MsDataProducer>;
+  consumeData(options: { dataProducerId: string }): Promise<MsDataConsumer>;
   getStats(): Promise<unknown[]>;
   on(event: string, listener: (...args: unknown[]) => void): this;
 }
@@ -51,6 +64,11 @@ export interface MsWebRtcTransport extends MsTransportCreated {
 export interface MsDirectTransport {
   close(): void;
   consumeData(options: { dataProducerId: string }): Promise<MsDataConsumer>;
+  produceData(options: {
+    label?: string;
+    protocol?: string;
+    appData?: Record<string, unknown>;
+  }): Promise<MsDirectDataProducer>;
 }
 
 export interface MsRouter {
