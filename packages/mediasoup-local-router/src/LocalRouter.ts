@@ -57,6 +57,13 @@ export interface LocalRouterOptions {
    * process.env, as mediasoup itself does.
    */
   env?: NodeJS.ProcessEnv;
+  /**
+   * mediasoup workers to start, each with its own router and DirectTransport. A worker is
+   * one single-threaded process: past a few hundred busy transports it, not the clients, is
+   * the limit. Transports go to the worker with the fewest; a DataProducer consumed on
+   * another worker's transport is piped there first (`router.pipeToRouter()`). Default 1.
+   */
+  workers?: number;
 }
 
 export interface LocalTransportOptions {
@@ -135,8 +142,19 @@ export interface MediasoupOrigin extends MediasoupLocation {
   workerFrom: 'MEDIASOUP_WORKER_BIN' | 'package';
 }
 
+/** One worker with its router and the DirectTransport that records and sends. */
+interface Host {
+  worker: MsWorker;
+  router: MsRouter;
+  direct: MsDirectTransport;
+  transports: number;
+  /** DataProducers of other hosts piped (or being piped) into this one's router. */
+  piped: Map<string, Promise<void>>;
+}
+
 interface DataProducerEntry {
   producer: MsDataProducer;
+  host: Host;
   /** The DirectTransport's consumer that records what a client sends; none for direct ones. */
   consumer: MsDataConsumer | undefined;
   transportId: string | undefined;
@@ -148,6 +166,11 @@ interface DataConsumerEntry {
   transportId: string;
 }
 
+interface TransportEntry {
+  transport: MsWebRtcTransport;
+  host: Host;
+}
+
 /**
  * A real mediasoup worker, router and DirectTransport on 127.0.0.1: the tests, the demo and
  * the benchmark send to it, and it reports every message that arrived with its PPID.
@@ -156,7 +179,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   /** The loaded mediasoup's `version`. */
   readonly mediasoupVersion: string;
   readonly mediasoupOrigin: Readonly<MediasoupOrigin>;
-  private readonly transports = new Map<string, MsWebRtcTransport>();
+  private readonly transports = new Map<string, TransportEntry>();
   private readonly dataProducers = new Map<string, DataProducerEntry>();
   private readonly dataConsumers = new Map<string, DataConsumerEntry>();
   private closed = false;
@@ -168,9 +191,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   private dropped = 0;
 
   private constructor(
-    private readonly worker: MsWorker,
-    private readonly router: MsRouter,
-    private readonly direct: MsDirectTransport,
+    private readonly hosts: Host[],
     private readonly recording: Required<MessageRecording> | undefined,
     mediasoup: MsModule,
     origin: MediasoupOrigin,
@@ -188,6 +209,14 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   static async start(options: LocalRouterOptions = {}): Promise<LocalRouter> {
     // Checked before anything starts.
     const recording = recordingBound(options.recordMessages);
+    if (
+      options.workers !== undefined &&
+      !(Number.isInteger(options.workers) && options.workers >= 1 && options.workers <= 64)
+    ) {
+      throw new TypeError(
+        `workers must be an integer from 1 to 64, got ${String(options.workers)}`,
+      );
+    }
     const env = options.env ?? process.env;
     const location = locateMediasoup(env);
     const version = checkMediasoupPackage(location);
@@ -200,25 +229,17 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
       workerBin: workerBin.path,
       workerFrom: workerBin.from,
     };
-    // workerBin: the binary just checked, even if mediasoup computed its default earlier
-    // (mediasoup < 3.19.11 has no such option and uses the same rule).
-    const worker = await mediasoup.createWorker({
-      logLevel: options.logLevel ?? 'warn',
-      workerBin: workerBin.path,
-    });
+    const workers = options.workers ?? 1;
+    const hosts: Host[] = [];
     try {
-      const router = await worker.createRouter({ mediaCodecs: [] });
-      const maxMessageSize = 1024 * 1024;
-      const direct = await router.createDirectTransport(
-        versionAtLeast(mediasoup.version, OWN_SCTP_STACK_SINCE)
-          ? { maxSendMessageSize: maxMessageSize, maxReceiveMessageSize: maxMessageSize }
-          : { maxMessageSize },
-      );
-      return new LocalRouter(worker, router, direct, recording, mediasoup, origin);
+      for (let i = 0; i < workers; i++) {
+        hosts.push(await startHost(mediasoup, workerBin.path, options.logLevel ?? 'warn'));
+      }
     } catch (error) {
-      worker.close();
+      for (const host of hosts) host.worker.close();
       throw error;
     }
+    return new LocalRouter(hosts, recording, mediasoup, origin);
   }
 
   /**
@@ -248,17 +269,28 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   }
 
   get rtpCapabilities(): Record<string, unknown> {
-    return this.router.rtpCapabilities;
+    return this.firstHost.router.rtpCapabilities;
   }
 
+  /** The first worker's process id. */
   get workerPid(): number {
-    return this.worker.pid;
+    return this.firstHost.worker.pid;
   }
 
-  /** CPU seconds (user + system) the worker process has used so far. */
+  /** Every worker's process id, in start order. */
+  get workerPids(): number[] {
+    return this.hosts.map((host) => host.worker.pid);
+  }
+
+  /** The process id of the worker that hosts a transport. */
+  transportWorkerPid(transportId: string): number {
+    return this.transport(transportId).host.worker.pid;
+  }
+
+  /** CPU seconds (user + system) the worker processes have used so far, together. */
   async workerCpuSeconds(): Promise<number> {
-    const usage = await this.worker.getResourceUsage();
-    return (usage.ru_utime + usage.ru_stime) / 1000;
+    const usages = await Promise.all(this.hosts.map((host) => host.worker.getResourceUsage()));
+    return usages.reduce((sum, usage) => sum + (usage.ru_utime + usage.ru_stime) / 1000, 0);
   }
 
   /** Creates a WebRtcTransport with SCTP and returns what `createSendTransport()` takes. */
@@ -291,8 +323,20 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
         maxSctpMessageSize: maxMessageSize,
       };
     }
-    const transport = await this.router.createWebRtcTransport(transportOptions);
-    this.transports.set(transport.id, transport);
+    // The worker with the fewest transports; counted before the await, so that concurrent
+    // calls spread too.
+    const host = this.hosts.reduce((least, next) =>
+      next.transports < least.transports ? next : least,
+    );
+    host.transports++;
+    let transport: MsWebRtcTransport;
+    try {
+      transport = await host.router.createWebRtcTransport(transportOptions);
+    } catch (error) {
+      host.transports--;
+      throw error;
+    }
+    this.transports.set(transport.id, { transport, host });
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -303,13 +347,14 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   }
 
   async connect(transportId: string, params: { dtlsParameters: unknown }): Promise<void> {
-    await this.transport(transportId).connect(params);
+    await this.transport(transportId).transport.connect(params);
   }
 
   /** Creates the router's DataProducer and consumes it on the DirectTransport. */
   async produceData(transportId: string, params: ProduceDataParams): Promise<{ id: string }> {
-    const producer = await this.transport(transportId).produceData(params);
-    const consumer = await this.direct.consumeData({ dataProducerId: producer.id });
+    const { transport, host } = this.transport(transportId);
+    const producer = await transport.produceData(params);
+    const consumer = await host.direct.consumeData({ dataProducerId: producer.id });
     consumer.on('message', (data: Buffer, ppid: number) => {
       const message = { dataProducerId: producer.id, ppid, data, receivedAt: performance.now() };
       this.record(message);
@@ -317,6 +362,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     });
     this.dataProducers.set(producer.id, {
       producer,
+      host,
       consumer,
       transportId,
       appData: { ...params.appData },
@@ -331,9 +377,11 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   async createDirectDataProducer(
     options: { label?: string; protocol?: string; appData?: Record<string, unknown> } = {},
   ): Promise<LocalDirectDataProducer> {
-    const producer = await this.direct.produceData(options);
+    const host = this.firstHost;
+    const producer = await host.direct.produceData(options);
     this.dataProducers.set(producer.id, {
       producer,
+      host,
       consumer: undefined,
       transportId: undefined,
       appData: { ...options.appData },
@@ -369,9 +417,9 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     transportId: string,
     params: { dataProducerId: string; appData?: Record<string, unknown> },
   ): Promise<ConsumeDataParams> {
-    const consumer = await this.transport(transportId).consumeData({
-      dataProducerId: params.dataProducerId,
-    });
+    const { transport, host } = this.transport(transportId);
+    await this.pipe(params.dataProducerId, host);
+    const consumer = await transport.consumeData({ dataProducerId: params.dataProducerId });
     this.dataConsumers.set(consumer.id, { consumer, transportId });
     const forget = (): void => {
       this.dataConsumers.delete(consumer.id);
@@ -474,7 +522,9 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   }
 
   closeTransport(transportId: string): void {
-    this.transport(transportId).close();
+    const { transport, host } = this.transport(transportId);
+    transport.close();
+    host.transports--;
     this.transports.delete(transportId);
     for (const [id, entry] of this.dataProducers) {
       if (entry.transportId === transportId) this.dataProducers.delete(id);
@@ -485,7 +535,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   }
 
   async getTransportStats(transportId: string): Promise<unknown[]> {
-    return this.transport(transportId).getStats();
+    return this.transport(transportId).transport.getStats();
   }
 
   /**
@@ -500,10 +550,10 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     this.dataProducers.clear();
     this.dataConsumers.clear();
     this.removeAllListeners();
-    const pid = this.worker.pid;
-    this.worker.close();
+    const pids = this.workerPids;
+    for (const host of this.hosts) host.worker.close();
     const deadline = Date.now() + 5000;
-    while (isAlive(pid) && Date.now() < deadline) await sleep(20);
+    while (pids.some(isAlive) && Date.now() < deadline) await sleep(20);
     await sleep(250);
   }
 
@@ -532,7 +582,29 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     }
   }
 
-  private transport(id: string): MsWebRtcTransport {
+  private get firstHost(): Host {
+    const host = this.hosts[0];
+    if (!host) throw new Error('a LocalRouter has at least one worker');
+    return host;
+  }
+
+  /** Makes a DataProducer of another worker's router consumable on `host`'s router. */
+  private async pipe(dataProducerId: string, host: Host): Promise<void> {
+    const entry = this.dataProducers.get(dataProducerId);
+    if (!entry || entry.host === host) return;
+    let piping = host.piped.get(dataProducerId);
+    if (!piping) {
+      // Concurrent consumers of one DataProducer wait for the same pipe.
+      piping = entry.host.router
+        .pipeToRouter({ dataProducerId, router: host.router })
+        .then(() => undefined);
+      host.piped.set(dataProducerId, piping);
+      piping.catch(() => host.piped.delete(dataProducerId));
+    }
+    await piping;
+  }
+
+  private transport(id: string): TransportEntry {
     const transport = this.transports.get(id);
     if (!transport) throw new Error(`no transport ${id} on the local router`);
     return transport;
@@ -565,6 +637,26 @@ function describeBound(bound: Required<MessageRecording>): string {
   if (bound.maxMessages !== Infinity) parts.push(`at most ${bound.maxMessages} messages`);
   if (bound.maxBytes !== Infinity) parts.push(`at most ${bound.maxBytes} bytes`);
   return parts.join(' and ');
+}
+
+/** Starts a worker with a router (no media codecs) and a DirectTransport of 1 MiB messages. */
+async function startHost(mediasoup: MsModule, workerBin: string, logLevel: string): Promise<Host> {
+  // workerBin: the binary already checked, even if mediasoup computed its default earlier
+  // (mediasoup < 3.19.11 has no such option and uses the same rule).
+  const worker = await mediasoup.createWorker({ logLevel, workerBin });
+  try {
+    const router = await worker.createRouter({ mediaCodecs: [] });
+    const maxMessageSize = 1024 * 1024;
+    const direct = await router.createDirectTransport(
+      versionAtLeast(mediasoup.version, OWN_SCTP_STACK_SINCE)
+        ? { maxSendMessageSize: maxMessageSize, maxReceiveMessageSize: maxMessageSize }
+        : { maxMessageSize },
+    );
+    return { worker, router, direct, transports: 0, piped: new Map() };
+  } catch (error) {
+    worker.close();
+    throw error;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -76,6 +76,7 @@ export interface MsRouter {
   close(): void;
   createWebRtcTransport(options: Record<string, unknown>): Promise<MsWebRtcTransport>;
   createDirectTransport(options?: Record<string, unknown>): Promise<MsDirectTransport>;
+  pipeToRouter(options: { dataProducerId: string; router: MsRouter }): Promise<unknown>;
 }
 
 export interface MsWorker {
