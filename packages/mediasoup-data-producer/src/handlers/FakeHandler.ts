@@ -8,6 +8,7 @@ import type { ConnectionState, DtlsParameters, IceServer } from '../types.js';
 import {
   HandlerInterface,
   type HandlerFactory,
+  type HandlerReceiveDataChannelOptions,
   type HandlerReceiveDataChannelResult,
   type HandlerRunOptions,
   type HandlerSendDataChannelOptions,
@@ -15,7 +16,8 @@ import {
   type HandlerTransportStats,
   type NativeChannel,
 } from './HandlerInterface.js';
-import { SendStreams } from './SendStreams.js';
+import { RecvStreams } from './RecvStreams.js';
+import { SendStreams, type StreamHandler } from './SendStreams.js';
 
 const logger = new Logger('FakeHandler');
 
@@ -46,8 +48,9 @@ export interface FakeDataChannelInit extends HandlerSendDataChannelOptions {
 }
 
 /**
- * A scripted native channel: what a DataProducer sends is recorded in `sent`, and the test
- * opens, closes, stalls and drains it. Like node-datachannel's, its callbacks run on a later
+ * A scripted native channel: what a DataProducer sends is recorded in `sent`, what a
+ * DataConsumer receives is given by `simulateMessage()`, and the test opens, closes, stalls
+ * and drains it. Like node-datachannel's, its callbacks run on a later
  * turn of the event loop (setImmediate), while `isOpen()` and `bufferedAmount()` change at
  * once.
  */
@@ -72,6 +75,9 @@ export class FakeDataChannel implements NativeChannel {
   private _onOpen: (() => void) | undefined;
   private _onError: ((error: string) => void) | undefined;
   private _onBufferedAmountLow: (() => void) | undefined;
+  private _onMessage: ((message: string | Buffer | ArrayBuffer) => void) | undefined;
+  /** Delivered before a message callback was set: libdatachannel keeps them too. */
+  private _pendingMessages: (string | Buffer | ArrayBuffer)[] = [];
 
   constructor(init: FakeDataChannelInit, onClosed: () => void) {
     this.streamId = init.streamId;
@@ -134,6 +140,32 @@ export class FakeDataChannel implements NativeChannel {
 
   onBufferedAmountLow(cb: () => void): void {
     this._onBufferedAmountLow = cb;
+  }
+
+  onMessage(cb: (message: string | Buffer | ArrayBuffer) => void): void {
+    this._onMessage = cb;
+    const pending = this._pendingMessages;
+    this._pendingMessages = [];
+    for (const message of pending) {
+      later(() => {
+        cb(message);
+      });
+    }
+  }
+
+  /**
+   * A message arrives from the router, on a later turn of the event loop: a string as
+   * node-datachannel gives PPID 51 and 56, a Buffer (given as is, so a test can pass a view on
+   * a larger ArrayBuffer) or an ArrayBuffer for 53 and 57. Ignored once the channel is closed.
+   */
+  simulateMessage(message: string | Buffer | ArrayBuffer): void {
+    if (this._closed) return;
+    later(() => {
+      if (this._closed) return;
+      const onMessage = this._onMessage;
+      if (onMessage) onMessage(message);
+      else this._pendingMessages.push(message);
+    });
   }
 
   /** The SCTP stream opens. Done by the handler when the connection becomes 'connected'. */
@@ -212,7 +244,7 @@ export class FakeHandler extends HandlerInterface {
   private readonly _maxStreams: number;
   private _runOptions: HandlerRunOptions | undefined;
   private _iceServers: IceServer[] = [];
-  private _streams: SendStreams | undefined;
+  private _streams: SendStreams | RecvStreams | undefined;
   private readonly _dataChannels: FakeDataChannel[] = [];
   private _connectionState: ConnectionState = 'new';
   private _connected = false;
@@ -280,7 +312,7 @@ export class FakeHandler extends HandlerInterface {
     // As node-datachannel's handler: a connection closed by the native stack has failed.
     const state = connectionState === 'closed' ? 'failed' : connectionState;
     this._connectionState = state;
-    if (state === 'connected') this._streams?.associated();
+    if (state === 'connected' && this._streams instanceof SendStreams) this._streams.associated();
     this.safeEmit('@connectionstatechange', state);
     if (state !== 'connected') return;
     for (const channel of this._dataChannels) channel.simulateOpen();
@@ -336,23 +368,70 @@ export class FakeHandler extends HandlerInterface {
   async sendDataChannel(
     options: HandlerSendDataChannelOptions,
   ): Promise<HandlerSendDataChannelResult> {
+    const { run, streams } = this.prepare('send');
+    if (!(streams instanceof SendStreams)) throw new Error('unreachable: not a send transport');
+    return streams.send(
+      options,
+      this.streamHandler(run, (streamId, onClosed) =>
+        this.createChannel({ ...options, streamId }, onClosed),
+      ),
+    );
+  }
+
+  async receiveDataChannel(
+    options: HandlerReceiveDataChannelOptions,
+  ): Promise<HandlerReceiveDataChannelResult> {
+    const { run, streams } = this.prepare('recv');
+    if (!(streams instanceof RecvStreams)) throw new Error('unreachable: not a recv transport');
+    const { sctpStreamParameters: parameters, label, protocol } = options;
+    return streams.receive(
+      options,
+      this.streamHandler(run, (streamId, onClosed) =>
+        this.createChannel(
+          {
+            streamId,
+            label,
+            protocol,
+            ordered: parameters.ordered,
+            maxPacketLifeTime: parameters.maxPacketLifeTime,
+            maxRetransmits: parameters.maxRetransmits,
+          },
+          onClosed,
+        ),
+      ),
+    );
+  }
+
+  /** As node-datachannel's handler: the streams of the transport's direction, made the first time. */
+  private prepare(direction: 'send' | 'recv'): {
+    run: HandlerRunOptions;
+    streams: SendStreams | RecvStreams;
+  } {
     const run = this.assertRunning();
+    if (run.direction !== direction) {
+      throw new UnsupportedError(
+        `${direction === 'send' ? 'sendDataChannel' : 'receiveDataChannel'}() is not supported: ` +
+          `this is a ${run.direction} transport`,
+      );
+    }
     if (!run.sctpParameters) throw new UnsupportedError('SCTP is not enabled on this transport');
-    const streams = (this._streams ??= new SendStreams(
-      Math.min(run.sctpParameters.maxStreams, this._maxStreams),
-    ));
-    return streams.send(options, {
-      makeChannel: (streamId, onClosed) => this.createChannel({ ...options, streamId }, onClosed),
+    const count = Math.min(run.sctpParameters.maxStreams, this._maxStreams);
+    const streams = (this._streams ??=
+      direction === 'send' ? new SendStreams(count) : new RecvStreams(count));
+    return { run, streams };
+  }
+
+  private streamHandler(
+    run: HandlerRunOptions,
+    makeChannel: StreamHandler['makeChannel'],
+  ): StreamHandler {
+    return {
+      makeChannel,
       isClosed: () => this._closed,
       isConnected: () => this._connected,
       // As on node-datachannel: the first channel exists before the offer.
       connect: () => this.connect(run),
-    });
-  }
-
-  // eslint-disable-next-line @typescript-eslint/require-await
-  async receiveDataChannel(): Promise<HandlerReceiveDataChannelResult> {
-    throw new UnsupportedError('receiveDataChannel() is not supported: this is a send transport');
+    };
   }
 
   private assertRunning(): HandlerRunOptions {

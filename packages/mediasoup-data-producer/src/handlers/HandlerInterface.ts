@@ -29,6 +29,11 @@ export interface NativeChannel {
   onOpen(cb: () => void): void;
   onError(cb: (error: string) => void): void;
   onBufferedAmountLow(cb: () => void): void;
+  /**
+   * Each received message: a string for PPID 51 and 56, binary for 53 and 57 (node-datachannel
+   * gives a Buffer; its declarations also allow an ArrayBuffer).
+   */
+  onMessage(cb: (message: string | Buffer | ArrayBuffer) => void): void;
 }
 
 /** A handler for each transport: `new Device({ handlerFactory })` calls it. */
@@ -46,13 +51,14 @@ export interface HandlerSctpParameters {
 
 /** What `run()` gets: the router's WebRtcTransport parameters, validated and copied. */
 export interface HandlerRunOptions {
-  direction: 'send';
+  /** A send transport only calls sendDataChannel(), a recv transport only receiveDataChannel(). */
+  direction: 'send' | 'recv';
   /** The transport id (node-datachannel names its peer connection after it). */
   id: string;
   iceParameters: IceParameters;
   iceCandidates: IceCandidate[];
   dtlsParameters: DtlsParameters;
-  /** Undefined when the router has no SCTP: the transport then never calls sendDataChannel(). */
+  /** Undefined when the router has no SCTP: the transport then opens no channel. */
   sctpParameters: HandlerSctpParameters | undefined;
   iceServers: IceServer[];
   iceTransportPolicy: IceTransportPolicy;
@@ -67,10 +73,12 @@ export interface HandlerSendDataChannelOptions {
 }
 
 /**
- * One SCTP stream taken by `sendDataChannel()`. The channel on it is created by `create()`
- * unless it had to exist already (the first channel of a transport carries the SCTP m-line
- * of the offer): a stream id can come round again, and a reset of its previous channel that
- * is still in flight would close a new channel made too early.
+ * One SCTP stream taken by `sendDataChannel()` or `receiveDataChannel()`. On a send stream the
+ * channel is created by `create()` unless it had to exist already (the first channel of a
+ * transport carries the SCTP m-line of the offer): a stream id can come round again, and a
+ * reset of its previous channel that is still in flight would close a new channel made too
+ * early. A receive stream has its channel at once: the router already has its DataConsumer
+ * on that stream and may be sending.
  */
 export interface HandlerDataChannel {
   /** True once the native stack reported the channel closed (stream reset, association gone). */
@@ -79,13 +87,14 @@ export interface HandlerDataChannel {
   onclose: (() => void) | undefined;
   /**
    * The native channel, created now unless it exists: call it once the router has its
-   * DataProducer on the stream. From then on the caller closes the channel. Throws
-   * OperationError when the native stack refuses the channel.
+   * DataProducer (or DataConsumer) on the stream. From then on the caller closes the channel.
+   * Throws OperationError when the native stack refuses the channel.
    */
   create(): NativeChannel;
   /**
-   * Gives the stream id back, once done with it: when the DataProducer closed, or when
-   * `produceData()` failed. Closes the channel if `create()` never handed it out. Idempotent.
+   * Gives the stream id back, once done with it: when the DataProducer or DataConsumer closed,
+   * or when `produceData()` or `consumeData()` failed. Closes the channel if `create()` never
+   * handed it out. Idempotent.
    */
   release(): void;
 }
@@ -96,13 +105,16 @@ export interface HandlerSendDataChannelResult {
   sctpStreamParameters: SctpStreamParameters;
 }
 
+/** What `consumeData()` got from the router, validated and copied. */
 export interface HandlerReceiveDataChannelOptions {
+  /** The router's choice: `streamId` is the stream its DataConsumer sends on. */
   sctpStreamParameters: SctpStreamParameters;
-  label?: string;
-  protocol?: string;
+  label: string;
+  protocol: string;
 }
 
 export interface HandlerReceiveDataChannelResult {
+  /** The stream, with its channel already made: call `create()` to take it over. */
   dataChannel: HandlerDataChannel;
 }
 
@@ -160,7 +172,13 @@ export abstract class HandlerInterface extends EnhancedEventEmitter<HandlerEvent
     options: HandlerSendDataChannelOptions,
   ): Promise<HandlerSendDataChannelResult>;
 
-  /** For the receive side to come: a channel on a stream the router chose. */
+  /**
+   * Takes the stream the router chose for its DataConsumer, makes its channel and, as
+   * `sendDataChannel()` does, connects the first time. Rejects with OperationError when a
+   * channel of this transport is still on that stream or the channel cannot be made, with
+   * InvalidStateError `transport closed` when closed meanwhile, and with the error that
+   * `@connect`'s errback got.
+   */
   abstract receiveDataChannel(
     options: HandlerReceiveDataChannelOptions,
   ): Promise<HandlerReceiveDataChannelResult>;

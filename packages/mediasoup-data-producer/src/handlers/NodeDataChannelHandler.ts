@@ -1,5 +1,6 @@
 // The default handler, and the only module that imports node-datachannel. It hands each
-// DataProducer node-datachannel's own DataChannel: no wrapper sits on the send path.
+// DataProducer and DataConsumer node-datachannel's own DataChannel: no wrapper sits on the
+// send or the receive path.
 import { PeerConnection, type DataChannel } from 'node-datachannel';
 
 import { InvalidStateError, UnsupportedError } from '../errors.js';
@@ -11,6 +12,7 @@ import {
   HandlerInterface,
   type HandlerCandidateStats,
   type HandlerFactory,
+  type HandlerReceiveDataChannelOptions,
   type HandlerReceiveDataChannelResult,
   type HandlerRunOptions,
   type HandlerSctpParameters,
@@ -19,7 +21,8 @@ import {
   type HandlerTransportStats,
   type NativeChannel,
 } from './HandlerInterface.js';
-import { SendStreams } from './SendStreams.js';
+import { RecvStreams } from './RecvStreams.js';
+import { SendStreams, type StreamHandler } from './SendStreams.js';
 
 const logger = new Logger('NodeDataChannelHandler');
 
@@ -35,12 +38,13 @@ const NAME = 'node-datachannel';
 // release its callback, keeping the process alive.
 const liveChannels = new Set<DataChannel>();
 
-/** node-datachannel's peer connection, made by the first `sendDataChannel()`. */
+/** node-datachannel's peer connection, made by the first `sendDataChannel()` or `receiveDataChannel()`. */
 interface Peer {
   pc: PeerConnection;
   /** Set once every first channel existed: the one offer of this transport. */
   offerSdp: string | undefined;
-  streams: SendStreams;
+  /** The transport's direction decides which. */
+  streams: SendStreams | RecvStreams;
 }
 
 export class NodeDataChannelHandler extends HandlerInterface {
@@ -111,22 +115,66 @@ export class NodeDataChannelHandler extends HandlerInterface {
   async sendDataChannel(
     options: HandlerSendDataChannelOptions,
   ): Promise<HandlerSendDataChannelResult> {
+    const { peer, sctp } = this.prepare('send');
+    if (!(peer.streams instanceof SendStreams)) throw new Error('unreachable: not a send peer');
+    return peer.streams.send(
+      options,
+      this.streamHandler(peer, sctp, (streamId, onClosed) =>
+        createChannel(peer.pc, { ...options, streamId }, onClosed),
+      ),
+    );
+  }
+
+  async receiveDataChannel(
+    options: HandlerReceiveDataChannelOptions,
+  ): Promise<HandlerReceiveDataChannelResult> {
+    const { peer, sctp } = this.prepare('recv');
+    if (!(peer.streams instanceof RecvStreams)) throw new Error('unreachable: not a recv peer');
+    const { sctpStreamParameters: parameters, label, protocol } = options;
+    return peer.streams.receive(
+      options,
+      this.streamHandler(peer, sctp, (streamId, onClosed) =>
+        createChannel(
+          peer.pc,
+          {
+            streamId,
+            label,
+            protocol,
+            ordered: parameters.ordered,
+            maxPacketLifeTime: parameters.maxPacketLifeTime,
+            maxRetransmits: parameters.maxRetransmits,
+          },
+          onClosed,
+        ),
+      ),
+    );
+  }
+
+  /** The peer for a channel in `direction`, made the first time. */
+  private prepare(direction: 'send' | 'recv'): { peer: Peer; sctp: HandlerSctpParameters } {
     const run = this.assertRunning();
+    if (run.direction !== direction) {
+      throw new UnsupportedError(
+        `${direction === 'send' ? 'sendDataChannel' : 'receiveDataChannel'}() is not supported: ` +
+          `this is a ${run.direction} transport`,
+      );
+    }
     if (!run.sctpParameters) throw new UnsupportedError('SCTP is not enabled on this transport');
     const sctp = run.sctpParameters;
-    const peer = this.ensurePeer(sctp);
-    return peer.streams.send(options, {
-      makeChannel: (streamId, onClosed) =>
-        createChannel(peer.pc, { ...options, streamId }, onClosed),
+    return { peer: this.ensurePeer(sctp, direction), sctp };
+  }
+
+  private streamHandler(
+    peer: Peer,
+    sctp: HandlerSctpParameters,
+    makeChannel: StreamHandler['makeChannel'],
+  ): StreamHandler {
+    return {
+      makeChannel,
       isClosed: () => this._closed,
       isConnected: () => this._connected,
       connect: () => this.connect(peer, sctp),
-    });
-  }
-
-  // eslint-disable-next-line @typescript-eslint/require-await
-  async receiveDataChannel(): Promise<HandlerReceiveDataChannelResult> {
-    throw new UnsupportedError('receiveDataChannel() is not supported: this is a send transport');
+    };
   }
 
   private assertRunning(): HandlerRunOptions {
@@ -135,7 +183,7 @@ export class NodeDataChannelHandler extends HandlerInterface {
     return this._options;
   }
 
-  private ensurePeer(sctp: HandlerSctpParameters): Peer {
+  private ensurePeer(sctp: HandlerSctpParameters, direction: 'send' | 'recv'): Peer {
     if (this._peer) return this._peer;
     logger.debug('creating the peer connection [id:%s]', this._options?.id);
     const pc = new PeerConnection(this._options?.id ?? 'transport', {
@@ -151,10 +199,11 @@ export class NodeDataChannelHandler extends HandlerInterface {
     pc.onStateChange((state) => {
       this.handleNativeState(state);
     });
+    const count = Math.min(sctp.maxStreams, pc.maxDataChannelId() + 1);
     const peer: Peer = {
       pc,
       offerSdp: undefined,
-      streams: new SendStreams(Math.min(sctp.maxStreams, pc.maxDataChannelId() + 1)),
+      streams: direction === 'send' ? new SendStreams(count) : new RecvStreams(count),
     };
     this._peer = peer;
     return peer;
@@ -204,7 +253,8 @@ export class NodeDataChannelHandler extends HandlerInterface {
     // router closed its transport): nothing can revive it, so the connection has failed.
     if (this._closed) return;
     const state = (nativeState === 'closed' ? 'failed' : nativeState) as ConnectionState;
-    if (state === 'connected') this._peer?.streams.associated();
+    const streams = this._peer?.streams;
+    if (state === 'connected' && streams instanceof SendStreams) streams.associated();
     this.safeEmit('@connectionstatechange', state);
   }
 }
@@ -216,7 +266,10 @@ function createOffer(pc: PeerConnection): string {
   return description.sdp;
 }
 
-/** A negotiated channel (mediasoup speaks no DCEP) on the stream id we picked. */
+/**
+ * A negotiated channel (mediasoup speaks no DCEP) on the stream id we picked (send) or the
+ * router picked (recv).
+ */
 function createChannel(
   pc: PeerConnection,
   init: HandlerSendDataChannelOptions & { streamId: number },

@@ -1,4 +1,5 @@
-// The stream-id policy of a send handler, shared by every handler of this library so that
+// The stream-id policy of a send handler (and the stream and connect logic that the receive
+// side shares, see RecvStreams.ts), shared by every handler of this library so that
 // FakeHandler follows exactly the rules node-datachannel's handler does (docs/api.md, "Stream
 // ids"): round-robin ids, a rest after a release, and ids closed before the SCTP association
 // first came up never handed out again.
@@ -17,7 +18,36 @@ const logger = new Logger('SendStreams');
 /** Makes the native channel of a stream; `onClosed` runs once when it is closed natively. */
 export type ChannelMaker = (streamId: number, onClosed: () => void) => NativeChannel;
 
-export class SendStreams {
+/** What `SendStreams.send()` and `RecvStreams.receive()` need from their handler. */
+export interface StreamHandler {
+  makeChannel: ChannelMaker;
+  isClosed: () => boolean;
+  isConnected: () => boolean;
+  connect: () => Promise<void>;
+}
+
+/** Where a stream goes back when released: the ids of a send or of a recv transport. */
+export interface StreamPool {
+  release(streamId: number, hadChannel: boolean): void;
+}
+
+/**
+ * Until the transport is connected, makes the stream's channel (the offer needs one to carry
+ * SCTP, whichever side will send on it) and connects; gives the stream back if that fails.
+ */
+export async function connectWith(stream: SctpStream, handler: StreamHandler): Promise<void> {
+  try {
+    if (!handler.isConnected()) {
+      stream.channel();
+      await handler.connect();
+    }
+  } catch (error) {
+    stream.release();
+    throw error;
+  }
+}
+
+export class SendStreams implements StreamPool {
   private readonly _ids: StreamIds;
   /** The SCTP association has been up (the connection reached 'connected'). */
   private _associated = false;
@@ -43,10 +73,10 @@ export class SendStreams {
   private async take(
     make: ChannelMaker,
     isClosed: () => boolean,
-  ): Promise<{ streamId: number; stream: SendStream }> {
+  ): Promise<{ streamId: number; stream: SctpStream }> {
     for (;;) {
       const streamId = this._ids.allocate();
-      if (streamId !== undefined) return { streamId, stream: new SendStream(this, streamId, make) };
+      if (streamId !== undefined) return { streamId, stream: new SctpStream(this, streamId, make) };
       const waitMs = Math.ceil(this._ids.msUntilFree() ?? 1);
       logger.debug('take() | every free stream id is resting, waiting %d ms', waitMs);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -61,23 +91,10 @@ export class SendStreams {
    */
   async send(
     options: HandlerSendDataChannelOptions,
-    handler: {
-      makeChannel: ChannelMaker;
-      isClosed: () => boolean;
-      isConnected: () => boolean;
-      connect: () => Promise<void>;
-    },
+    handler: StreamHandler,
   ): Promise<HandlerSendDataChannelResult> {
     const { streamId, stream } = await this.take(handler.makeChannel, handler.isClosed);
-    try {
-      if (!handler.isConnected()) {
-        stream.channel();
-        await handler.connect();
-      }
-    } catch (error) {
-      stream.release();
-      throw error;
-    }
+    await connectWith(stream, handler);
     return {
       dataChannel: stream,
       sctpStreamParameters: {
@@ -103,8 +120,11 @@ export class SendStreams {
   }
 }
 
-/** A stream taken by `SendStreams.take()`: the `dataChannel` of `sendDataChannel()`. */
-export class SendStream implements HandlerDataChannel {
+/**
+ * A stream taken by `SendStreams.take()` or `RecvStreams.receive()`: the `dataChannel` of
+ * `sendDataChannel()` and `receiveDataChannel()`.
+ */
+export class SctpStream implements HandlerDataChannel {
   onclose: (() => void) | undefined = undefined;
   private _channel: NativeChannel | undefined;
   private _closed = false;
@@ -112,7 +132,7 @@ export class SendStream implements HandlerDataChannel {
   private _released = false;
 
   constructor(
-    private readonly _streams: SendStreams,
+    private readonly _streams: StreamPool,
     private readonly _streamId: number,
     private readonly _make: ChannelMaker,
   ) {}

@@ -39,6 +39,9 @@ class ScriptedChannel implements NativeChannel {
   onBufferedAmountLow(): void {
     // not scripted
   }
+  onMessage(): void {
+    // a producer receives nothing
+  }
   openNow(): void {
     this.open = true;
     this.onOpenCb?.();
