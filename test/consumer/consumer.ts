@@ -3,6 +3,7 @@
 // its package.json "exports" to dist/types. Each @ts-expect-error proves that a type is
 // real, not `any`: tsc fails on a directive with no error under it.
 import {
+  DataConsumer,
   DataProducer,
   Device,
   FakeHandler,
@@ -48,7 +49,7 @@ export async function sendOnce(
   const capabilities: types.SctpCapabilities = device.sctpCapabilities;
   const streams: number = capabilities.numStreams.OS + capabilities.numStreams.MIS;
   device.observer.on('newtransport', (transport: Transport) => {
-    const direction: 'send' = transport.direction;
+    const direction: 'send' | 'recv' = transport.direction;
     seen.push(direction);
   });
 
@@ -119,8 +120,8 @@ export async function sendOnce(
   const messages: ReceivedMessage[] = router.messagesOf(dataProducer.id);
   seen.push(loaded, streams, channel, state, parameters, buffered, messages);
 
-  // @ts-expect-error a send transport's direction is 'send' only
-  const recv: 'recv' = transport.direction;
+  // @ts-expect-error a transport's direction is 'send' or 'recv'
+  const recv: 'both' = transport.direction;
   const answer = (callback: (result: { id: string }) => void): void => {
     // @ts-expect-error the producedata callback needs { id }
     callback({});
@@ -145,6 +146,59 @@ export async function sendOnce(
   seen.push(recv, wrong, policy, bare, bareProducer);
 
   return dataProducer;
+}
+
+/** A recv transport's DataConsumer, as an app that receives from the router types it. */
+export async function receiveOnce(
+  params: types.TransportOptions,
+  fromRouter: {
+    id: string;
+    dataProducerId: string;
+    sctpStreamParameters: types.SctpStreamParameters;
+  },
+): Promise<DataConsumer<ChatAppData>> {
+  const device = new Device();
+  await device.load({ routerRtpCapabilities: {} });
+  const transport: Transport = device.createRecvTransport(params);
+  transport.on('connect', (_parameters, callback) => {
+    callback();
+  });
+  transport.observer.on('newdataconsumer', (dataConsumer: DataConsumer) => {
+    dataConsumer.observer.on('close', () => undefined);
+  });
+  const options: types.DataConsumerOptions<ChatAppData> = {
+    ...fromRouter,
+    label: 'chat',
+    protocol: 'json',
+    appData: { channel: 'chat' },
+  };
+  const dataConsumer = await transport.consumeData<ChatAppData>(options);
+  const channel: 'chat' | 'telemetry' = dataConsumer.appData.channel;
+  const state: types.DataConsumerReadyState = dataConsumer.readyState;
+  const parameters: types.SctpStreamParameters = dataConsumer.sctpStreamParameters;
+  const producerId: string = dataConsumer.dataProducerId;
+  dataConsumer.binaryType = 'nodebuffer';
+  const binaryType: types.DataConsumerBinaryType = dataConsumer.binaryType;
+  dataConsumer.on('message', (message: types.DataConsumerMessage) => {
+    if (typeof message === 'string') seen.push(message.length);
+    else if (Buffer.isBuffer(message)) seen.push(message.readUInt8(0));
+    else if (message instanceof ArrayBuffer) seen.push(message.byteLength);
+    else seen.push(message.size);
+  });
+  dataConsumer.on('transportclose', () => undefined);
+  dataConsumer.on('error', (error: Error) => seen.push(error.message));
+  seen.push(channel, state, parameters, producerId, binaryType);
+
+  // @ts-expect-error binaryType is 'arraybuffer', 'blob' or 'nodebuffer'
+  dataConsumer.binaryType = 'text';
+  // @ts-expect-error a message is not a number
+  dataConsumer.on('message', (message: number) => seen.push(message));
+  // @ts-expect-error consumeData() needs the router's sctpStreamParameters
+  await transport.consumeData({ id: 'dc', dataProducerId: 'dp' });
+  // @ts-expect-error a DataConsumer comes from transport.consumeData()
+  const bareConsumer = new DataConsumer();
+  seen.push(bareConsumer);
+  return dataConsumer;
 }
 
 /** A unit test of an app's code on FakeHandler: no router, no network. */

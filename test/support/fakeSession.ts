@@ -4,6 +4,7 @@
 import {
   Device,
   FakeHandler,
+  type DataConsumer,
   type DataProducer,
   type Transport,
   type types,
@@ -78,15 +79,18 @@ export interface FakeAppOptions {
   /** Default true: connect and producedata listeners that answer at once. */
   answer?: boolean;
   handler?: types.FakeHandlerOptions;
+  /** Default 'send'. A recv transport's app answers `connect` only. */
+  direction?: 'send' | 'recv';
 }
 
 /** A transport on FakeHandler, with an app that answers its signaling at once. */
 export async function fakeApp(options: FakeAppOptions = {}): Promise<FakeApp> {
   const device = await fakeDevice(options.handler);
-  const transport = device.createSendTransport({
-    ...routerTransportParameters(),
-    ...options.client,
-  });
+  const parameters = { ...routerTransportParameters(), ...options.client };
+  const transport =
+    options.direction === 'recv'
+      ? device.createRecvTransport(parameters)
+      : device.createSendTransport(parameters);
   open.push(transport);
   const app: FakeApp = { transport, handler: handlerOf(transport), produced: [], connects: [] };
   if (options.answer === false) return app;
@@ -94,6 +98,7 @@ export async function fakeApp(options: FakeAppOptions = {}): Promise<FakeApp> {
     app.connects.push(dtlsParameters);
     callback();
   });
+  if (options.direction === 'recv') return app;
   transport.on('producedata', (parameters, callback) => {
     const id = `router-data-producer-${app.produced.length + 1}`;
     app.produced.push({ id, parameters });
@@ -108,9 +113,15 @@ export function handlerOf(transport: Transport): FakeHandler {
   return handler;
 }
 
-/** The fake native channel a DataProducer sends on (the last one made on its stream). */
-export function channelOf(transport: Transport, dataProducer: DataProducer): types.FakeDataChannel {
-  const streamId = dataProducer.sctpStreamParameters.streamId;
+/**
+ * The fake native channel a DataProducer sends on or a DataConsumer receives on (the last one
+ * made on its stream).
+ */
+export function channelOf(
+  transport: Transport,
+  dataChannelUser: DataProducer | DataConsumer,
+): types.FakeDataChannel {
+  const streamId = dataChannelUser.sctpStreamParameters.streamId;
   const channel = handlerOf(transport)
     .dataChannels.filter((c) => c.streamId === streamId)
     .at(-1);
@@ -127,6 +138,42 @@ export function recordProducerEvents(dataProducer: DataProducer): string[] {
   dataProducer.on('error', (error) => log.push(`error: ${error.message}`));
   dataProducer.observer.on('close', () => log.push('observer close'));
   return log;
+}
+
+let routerDataConsumers = 0;
+
+/** What the router's DataConsumer on `streamId` tells the app, with a fresh id. */
+export function routerDataConsumer(
+  streamId: number,
+  overrides: Partial<types.DataConsumerOptions> = {},
+): types.DataConsumerOptions {
+  routerDataConsumers++;
+  return {
+    id: `router-data-consumer-${routerDataConsumers}`,
+    dataProducerId: `router-data-producer-of-${routerDataConsumers}`,
+    sctpStreamParameters: { streamId, ordered: true },
+    label: 'chat',
+    protocol: 'json',
+    ...overrides,
+  };
+}
+
+/** Every event a consumer and its observer emit from now on, in order (not `message`). */
+export function recordConsumerEvents(dataConsumer: DataConsumer): string[] {
+  const log: string[] = [];
+  for (const event of ['open', 'close', 'transportclose'] as const) {
+    dataConsumer.on(event, () => log.push(event));
+  }
+  dataConsumer.on('error', (error) => log.push(`error: ${error.message}`));
+  dataConsumer.observer.on('close', () => log.push('observer close'));
+  return log;
+}
+
+/** Every message a consumer emits from now on. */
+export function recordMessages(dataConsumer: DataConsumer): types.DataConsumerMessage[] {
+  const messages: types.DataConsumerMessage[] = [];
+  dataConsumer.on('message', (message) => messages.push(message));
+  return messages;
 }
 
 /** Lets every callback the fake (and node-datachannel) defers to setImmediate run. */

@@ -49,7 +49,7 @@ export class Device {
     const handler = (handlerFactory as () => unknown)();
     if (!isHandler(handler)) {
       throw new TypeError(
-        'handlerFactory must return a handler (a HandlerInterface: name, run(), sendDataChannel(), close(), ...)',
+        'handlerFactory must return a handler (a HandlerInterface: name, run(), sendDataChannel(), receiveDataChannel(), close(), ...)',
       );
     }
     handler.close();
@@ -105,6 +105,20 @@ export class Device {
     this._observer.safeEmit('newtransport', transport);
     return transport;
   }
+
+  /**
+   * A transport that receives: `transport.consumeData()` for each of the router's
+   * DataConsumers on it. Same options and checks as `createSendTransport()`.
+   */
+  createRecvTransport<TransportAppData extends AppData = AppData>(
+    options: TransportOptions<TransportAppData>,
+  ): Transport<TransportAppData> {
+    logger.debug('createRecvTransport()');
+    if (!this._loaded) throw new InvalidStateError('not loaded');
+    const transport = new Transport<TransportAppData>(options, this._handlerFactory, 'recv');
+    this._observer.safeEmit('newtransport', transport);
+    return transport;
+  }
 }
 
 /** Enough of a HandlerInterface to be taken for one: what a wrong factory most likely lacks. */
@@ -113,8 +127,14 @@ function isHandler(value: unknown): value is HandlerInterface {
   const handler = value as Record<string, unknown>;
   return (
     typeof handler.name === 'string' &&
-    ['run', 'sendDataChannel', 'getTransportStats', 'updateIceServers', 'close', 'on'].every(
-      (method) => typeof handler[method] === 'function',
-    )
+    [
+      'run',
+      'sendDataChannel',
+      'receiveDataChannel',
+      'getTransportStats',
+      'updateIceServers',
+      'close',
+      'on',
+    ].every((method) => typeof handler[method] === 'function')
   );
 }

@@ -1,3 +1,4 @@
+import { DataConsumer, type DataConsumerOptions } from './DataConsumer.js';
 import {
   DataProducer,
   DEFAULT_MAX_BUFFERED_AMOUNT,
@@ -25,6 +26,7 @@ import type {
 import {
   isPlainObject,
   validateAppData,
+  validateConsumeDataOptions,
   validateDtlsParameters,
   validateIceCandidates,
   validateIceParameters,
@@ -33,6 +35,7 @@ import {
   validateProduceDataOptions,
   validateSctpParameters,
   validateTimeout,
+  type ConsumeDataSettings,
   type ProduceDataSettings,
 } from './validation.js';
 
@@ -43,7 +46,10 @@ export const SCTP_NUM_STREAMS = { OS: 1024, MIS: 1024 } as const;
 
 const DEFAULT_SIGNALING_TIMEOUT_MS = 30000;
 
-/** What `device.createSendTransport()` takes: the router's WebRtcTransport parameters. */
+/**
+ * What `device.createSendTransport()` and `device.createRecvTransport()` take: the router's
+ * WebRtcTransport parameters.
+ */
 export interface TransportOptions<TransportAppData extends AppData = AppData> {
   id: string;
   iceParameters: IceParameters;
@@ -54,8 +60,8 @@ export interface TransportOptions<TransportAppData extends AppData = AppData> {
   iceTransportPolicy?: IceTransportPolicy;
   appData?: TransportAppData;
   /**
-   * How long `connect` and `producedata` may go unanswered before `produceData()` rejects
-   * with OperationError. Default 30000 ms.
+   * How long `connect` and `producedata` may go unanswered before `produceData()` (or
+   * `consumeData()`, for `connect`) rejects with OperationError. Default 30000 ms.
    */
   signalingTimeout?: number;
 }
@@ -76,7 +82,10 @@ export type TransportEvents = {
 export type TransportObserverEvents = {
   close: [];
   newdataproducer: [DataProducer];
+  newdataconsumer: [DataConsumer];
 };
+
+export type TransportDirection = 'send' | 'recv';
 
 /** One entry of `getStats()`, shaped like an RTCStats dictionary. */
 export type TransportStat = { id: string; type: string; timestamp: number } & Record<
@@ -93,6 +102,7 @@ export class Transport<
   TransportAppData extends AppData = AppData,
 > extends EnhancedEventEmitter<TransportEvents> {
   private readonly _id: string;
+  private readonly _direction: TransportDirection;
   private readonly _sctp: HandlerSctpParameters | undefined;
   private readonly _signalingTimeout: number;
   private readonly _handler: HandlerInterface;
@@ -102,17 +112,27 @@ export class Transport<
   private _connectionState: ConnectionState = 'new';
   /** Every producer created and not yet closed (not those whose producedata is unanswered). */
   private readonly _producers = new Set<DataProducer>();
+  /** Every consumer created and not yet closed. */
+  private readonly _consumers = new Set<DataConsumer>();
   private readonly _pendingSignals = new Set<PendingSignal>();
   private _queue: Promise<unknown> = Promise.resolve();
 
   /**
-   * Not for apps: use `device.createSendTransport()` (as in mediasoup-client, the constructor
-   * keeps its signature in the published types, so that `new Transport()` stays a type error).
+   * Not for apps: use `device.createSendTransport()` or `device.createRecvTransport()` (as in
+   * mediasoup-client, the constructor keeps its signature in the published types, so that
+   * `new Transport()` stays a type error).
    */
-  constructor(options: TransportOptions<TransportAppData>, handlerFactory: HandlerFactory) {
+  constructor(
+    options: TransportOptions<TransportAppData>,
+    handlerFactory: HandlerFactory,
+    direction: TransportDirection = 'send',
+  ) {
     super();
-    if (!isPlainObject(options))
-      throw new TypeError('createSendTransport() options must be a plain object');
+    this._direction = direction;
+    if (!isPlainObject(options)) {
+      const method = direction === 'send' ? 'createSendTransport' : 'createRecvTransport';
+      throw new TypeError(`${method}() options must be a plain object`);
+    }
     if (typeof options.id !== 'string' || options.id.length === 0) {
       throw new TypeError('id must be a non-empty string');
     }
@@ -136,7 +156,7 @@ export class Transport<
     };
     this._handler = handlerFactory();
     this._handler.run({
-      direction: 'send',
+      direction,
       id: this._id,
       iceParameters,
       iceCandidates,
@@ -151,7 +171,12 @@ export class Transport<
     this._handler.on('@connectionstatechange', (state) => {
       this.handleConnectionState(state);
     });
-    logger.debug('constructor() [id:%s, handler:%s]', this._id, this._handler.name);
+    logger.debug(
+      'constructor() [id:%s, direction:%s, handler:%s]',
+      this._id,
+      direction,
+      this._handler.name,
+    );
   }
 
   get id(): string {
@@ -162,8 +187,8 @@ export class Transport<
     return this._closed;
   }
 
-  get direction(): 'send' {
-    return 'send';
+  get direction(): TransportDirection {
+    return this._direction;
   }
 
   get connectionState(): ConnectionState {
@@ -187,7 +212,10 @@ export class Transport<
     return this._handler;
   }
 
-  /** Closes the transport and every DataProducer on it (each emits `transportclose`). */
+  /**
+   * Closes the transport and every DataProducer and DataConsumer on it (each emits
+   * `transportclose`).
+   */
   close(): void {
     if (this._closed) return;
     logger.debug('close() [id:%s]', this._id);
@@ -196,6 +224,8 @@ export class Transport<
     this.rejectPendingSignals('transport closed');
     for (const producer of [...this._producers]) producer.transportClosed();
     this._producers.clear();
+    for (const consumer of [...this._consumers]) consumer.transportClosed();
+    this._consumers.clear();
     this._handler.close();
     this._observer.safeEmit('close');
   }
@@ -209,6 +239,9 @@ export class Transport<
   ): Promise<DataProducer<DataProducerAppData>> {
     logger.debug('produceData() [id:%s]', this._id);
     if (this._closed) throw new InvalidStateError('transport is closed');
+    if (this._direction !== 'send') {
+      throw new UnsupportedError('produceData() needs a send transport: this is a recv transport');
+    }
     if (this._connectionState === 'failed') {
       throw new InvalidStateError('transport connection failed: close it and create a new one');
     }
@@ -226,6 +259,31 @@ export class Transport<
     const run = this._queue.then(() => this.createDataProducer(settings, sctp));
     this._queue = run.catch(() => undefined);
     return run as Promise<DataProducer<DataProducerAppData>>;
+  }
+
+  /**
+   * Creates a DataConsumer on the stream the router's DataConsumer sends on. The first call
+   * emits `connect`. Calls are serialized, with each other and with `produceData()`.
+   */
+  async consumeData<DataConsumerAppData extends AppData = AppData>(
+    options: DataConsumerOptions<DataConsumerAppData>,
+  ): Promise<DataConsumer<DataConsumerAppData>> {
+    logger.debug('consumeData() [id:%s]', this._id);
+    if (this._closed) throw new InvalidStateError('transport is closed');
+    if (this._direction !== 'recv') {
+      throw new UnsupportedError('consumeData() needs a recv transport: this is a send transport');
+    }
+    this.assertNotFailed();
+    if (!this._sctp) {
+      throw new UnsupportedError('SCTP is not enabled by the remote transport (no sctpParameters)');
+    }
+    if (this.listenerCount('connect') === 0 && this._connectionState === 'new') {
+      throw new TypeError('no "connect" listener set on this transport');
+    }
+    const settings = validateConsumeDataOptions(options, this._sctp.maxStreams);
+    const run = this._queue.then(() => this.createDataConsumer(settings));
+    this._queue = run.catch(() => undefined);
+    return run as Promise<DataConsumer<DataConsumerAppData>>;
   }
 
   /** Not supported: libdatachannel has no ICE restart. */
@@ -251,7 +309,10 @@ export class Transport<
     await this._handler.updateIceServers(validateIceServers(options.iceServers));
   }
 
-  /** A Map like an RTCStatsReport: the transport, its candidate pair and each data producer. */
+  /**
+   * A Map like an RTCStatsReport: the transport, its candidate pair and each DataProducer or
+   * DataConsumer.
+   */
   async getStats(): Promise<Map<string, TransportStat>> {
     if (this._closed) throw new InvalidStateError('transport is closed');
     const stats = await this._handler.getTransportStats();
@@ -292,6 +353,21 @@ export class Transport<
           candidateType: candidate.candidateType,
         });
       }
+    }
+    for (const consumer of this._consumers) {
+      const streamId = consumer.sctpStreamParameters.streamId;
+      report.set(`D${streamId}`, {
+        id: `D${streamId}`,
+        type: 'data-channel',
+        timestamp,
+        dataConsumerId: consumer.id,
+        dataProducerId: consumer.dataProducerId,
+        label: consumer.label,
+        protocol: consumer.protocol,
+        dataChannelIdentifier: streamId,
+        state: consumer.readyState,
+        ...consumer.stats,
+      });
     }
     for (const producer of this._producers) {
       const streamId = producer.sctpStreamParameters.streamId;
@@ -389,6 +465,55 @@ export class Transport<
     return producer;
   }
 
+  private async createDataConsumer(settings: ConsumeDataSettings): Promise<DataConsumer> {
+    if (this._closed) throw new InvalidStateError('transport is closed');
+    // Takes the router's stream id, makes its channel and, the first time, connects (the
+    // handler emits '@connect').
+    const { dataChannel } = await this._handler.receiveDataChannel({
+      sctpStreamParameters: { ...settings.sctpStreamParameters },
+      label: settings.label,
+      protocol: settings.protocol,
+    });
+    let consumer: DataConsumer | undefined;
+    dataChannel.onclose = () => {
+      consumer?.channelClosed();
+    };
+    try {
+      this.assertNotClosed();
+      // The router already has its DataConsumer: the app must get one to close, so a failure
+      // or an early close is reported by the DataConsumer rather than by a rejection.
+      const failed = this._connectionState === 'failed';
+      const doomed = failed || dataChannel.closed;
+      consumer = new DataConsumer({
+        id: settings.id,
+        dataProducerId: settings.dataProducerId,
+        channel: doomed ? undefined : dataChannel.create(),
+        sctpStreamParameters: settings.sctpStreamParameters,
+        label: settings.label,
+        protocol: settings.protocol,
+        appData: settings.appData,
+        onShutDown: () => {
+          if (consumer) this._consumers.delete(consumer);
+          dataChannel.release();
+        },
+      });
+      this._consumers.add(consumer);
+      if (doomed) {
+        const failing = consumer;
+        // After `await consumeData()` has returned, so that the app's listeners see it.
+        setImmediate(() => {
+          if (failed) failing.transportFailed();
+          else failing.channelClosed();
+        });
+      }
+    } catch (error) {
+      dataChannel.release();
+      throw error;
+    }
+    this._observer.safeEmit('newdataconsumer', consumer);
+    return consumer;
+  }
+
   /**
    * Emits a signaling event and resolves with what its callback gives. A second call of
    * callback or errback, or one after close or timeout, is ignored with a warning.
@@ -453,6 +578,7 @@ export class Transport<
     this.safeEmit('connectionstatechange', state);
     if (state === 'failed') {
       for (const producer of [...this._producers]) producer.transportFailed();
+      for (const consumer of [...this._consumers]) consumer.transportFailed();
       // A pending `producedata` is left to its answer: the app may be creating the router's
       // DataProducer right now, and it must get a DataProducer to close (which then fails).
       this.rejectPendingSignals('transport connection failed', 'connect');

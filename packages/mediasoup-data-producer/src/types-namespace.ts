@@ -6,6 +6,7 @@ export type {
   TransportEvents,
   TransportObserverEvents,
   TransportOptions,
+  TransportDirection,
   TransportStat,
 } from './Transport.js';
 export type {
@@ -15,9 +16,18 @@ export type {
   DataProducerReadyState,
   DataProducerSendData,
 } from './DataProducer.js';
+export type {
+  DataConsumerBinaryType,
+  DataConsumerEvents,
+  DataConsumerMessage,
+  DataConsumerObserverEvents,
+  DataConsumerOptions,
+  DataConsumerReadyState,
+} from './DataConsumer.js';
 export type { Device } from './Device.js';
 export type { Transport } from './Transport.js';
 export type { DataProducer } from './DataProducer.js';
+export type { DataConsumer } from './DataConsumer.js';
 export type {
   HandlerCandidateStats,
   HandlerDataChannel,

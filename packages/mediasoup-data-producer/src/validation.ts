@@ -4,6 +4,7 @@
 import { isIceServerUrl } from './iceServers.js';
 import type {
   AppData,
+  SctpStreamParameters,
   DtlsParameters,
   IceCandidate,
   IceParameters,
@@ -324,6 +325,78 @@ export function validateProduceDataOptions(
     protocol: validateShortString(options.protocol, 'protocol'),
     appData: validateAppData(options.appData),
     maxBufferedAmount,
+  };
+}
+
+export interface ConsumeDataSettings {
+  id: string;
+  dataProducerId: string;
+  sctpStreamParameters: SctpStreamParameters;
+  label: string;
+  protocol: string;
+  appData: AppData;
+}
+
+/** The largest SCTP stream id: 65535 is reserved (RFC 8831). */
+const MAX_STREAM_ID = 65534;
+
+/**
+ * What `consumeData()` takes: the router DataConsumer's id, dataProducerId,
+ * sctpStreamParameters, label and protocol, as mediasoup 3.8 to 3.27 give them (3.27 has
+ * `maxPacketLifeTime: undefined` keys, 3.8 leaves them out), copied.
+ */
+export function validateConsumeDataOptions(
+  options: unknown,
+  streamCount: number,
+): ConsumeDataSettings {
+  if (!isPlainObject(options)) throw new TypeError('consumeData() options must be a plain object');
+  const id = requireString(options.id, 'id');
+  const dataProducerId = requireString(options.dataProducerId, 'dataProducerId');
+  const parameters = options.sctpStreamParameters;
+  if (!isPlainObject(parameters)) {
+    throw new TypeError('sctpStreamParameters must be an object');
+  }
+  const streamId = parameters.streamId;
+  if (!isUint(streamId, MAX_STREAM_ID)) {
+    throw new TypeError(
+      `sctpStreamParameters.streamId must be an integer from 0 to ${MAX_STREAM_ID}`,
+    );
+  }
+  if (streamId >= streamCount) {
+    throw new TypeError(
+      `sctpStreamParameters.streamId must be below ${streamCount}, the SCTP streams of this transport`,
+    );
+  }
+  const maxPacketLifeTime = validateUint16Option(
+    parameters.maxPacketLifeTime,
+    'sctpStreamParameters.maxPacketLifeTime',
+  );
+  const maxRetransmits = validateUint16Option(
+    parameters.maxRetransmits,
+    'sctpStreamParameters.maxRetransmits',
+  );
+  if (maxPacketLifeTime !== undefined && maxRetransmits !== undefined) {
+    throw new TypeError(
+      'sctpStreamParameters.maxPacketLifeTime and sctpStreamParameters.maxRetransmits cannot both be given',
+    );
+  }
+  if (parameters.ordered !== undefined && typeof parameters.ordered !== 'boolean') {
+    throw new TypeError('sctpStreamParameters.ordered must be a boolean');
+  }
+  const partial = maxPacketLifeTime !== undefined || maxRetransmits !== undefined;
+  return {
+    id,
+    dataProducerId,
+    sctpStreamParameters: {
+      streamId,
+      // As mediasoup-client: unordered by default only with partial reliability.
+      ordered: parameters.ordered ?? !partial,
+      ...(maxPacketLifeTime !== undefined && { maxPacketLifeTime }),
+      ...(maxRetransmits !== undefined && { maxRetransmits }),
+    },
+    label: validateShortString(options.label, 'label'),
+    protocol: validateShortString(options.protocol, 'protocol'),
+    appData: validateAppData(options.appData),
   };
 }
 
