@@ -73,10 +73,7 @@ export function signalThroughLocalRouter(
   { closeRouterProducers = true }: { closeRouterProducers?: boolean } = {},
 ): void {
   const { router } = session;
-  session.transports.push(transport);
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
-  });
+  signalConnectOnly(session, transport);
   transport.on('producedata', (parameters, callback, errback) => {
     router.produceData(transport.id, parameters).then(callback, errback);
   });
@@ -87,6 +84,15 @@ export function signalThroughLocalRouter(
         router.closeDataProducer(dataProducer.id);
       }
     });
+  });
+}
+
+/** Answers `connect` of `transport` from the local router, and has the session close it. */
+export function signalConnectOnly(session: Session, transport: Transport): void {
+  const { router } = session;
+  session.transports.push(transport);
+  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+    router.connect(transport.id, { dtlsParameters }).then(callback, errback);
   });
 }
 

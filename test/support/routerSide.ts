@@ -1,0 +1,125 @@
+// The router-to-client direction for integration tests. LocalRouter's API only takes what
+// clients send (it is shared with the CLI and the benchmark), so rather than grow it, this
+// reaches the mediasoup objects it holds: its DirectTransport, to produce data on the router,
+// and its WebRtcTransports, to consume data onto a client's recv transport.
+import type { DataConsumer, Transport, types } from 'mediasoup-data-producer';
+
+import type { LocalRouter } from '../../src/local-router/index.js';
+import { signalConnectOnly, type Session } from './session.js';
+
+/** A router-side DataProducer on the DirectTransport: `send(message, ppid)` goes to consumers. */
+export interface RouterDataProducer {
+  id: string;
+  closed: boolean;
+  send(message: string | Buffer, ppid?: number): void;
+  close(): void;
+}
+
+/** A router-side DataConsumer on a WebRtcTransport: what the client's consumeData() takes. */
+export interface RouterDataConsumer {
+  id: string;
+  dataProducerId: string;
+  closed: boolean;
+  sctpStreamParameters: types.SctpStreamParameters;
+  label: string;
+  protocol: string;
+  close(): void;
+  /** Bytes the router's SCTP stack holds for this consumer, not yet sent. */
+  getBufferedAmount(): Promise<number>;
+  on(
+    event: 'dataproducerclose' | 'transportclose' | 'sctpsendbufferfull',
+    listener: () => void,
+  ): void;
+}
+
+interface Internals {
+  direct: { produceData(options?: Record<string, unknown>): Promise<RouterDataProducer> };
+  transports: Map<
+    string,
+    {
+      consumeData(options: Record<string, unknown>): Promise<RouterDataConsumer>;
+    }
+  >;
+}
+
+function internals(router: LocalRouter): Internals {
+  return router as unknown as Internals;
+}
+
+/** A DataProducer on the router's DirectTransport, for messages from the router's side. */
+export function produceOnRouter(
+  router: LocalRouter,
+  options: { label?: string; protocol?: string } = {},
+): Promise<RouterDataProducer> {
+  return internals(router).direct.produceData(options);
+}
+
+/** The router's DataConsumer of `dataProducerId` on the client transport `transportId`. */
+export function consumeOnRouter(
+  router: LocalRouter,
+  transportId: string,
+  options: { dataProducerId: string; ordered?: boolean; maxRetransmits?: number },
+): Promise<RouterDataConsumer> {
+  const transport = internals(router).transports.get(transportId);
+  if (!transport) throw new Error(`no transport ${transportId} on the local router`);
+  return transport.consumeData(options);
+}
+
+/** A recv transport whose `connect` is answered by the local router; the session closes it. */
+export async function createRecvTransport(
+  session: Session,
+  client: Partial<types.TransportOptions> = {},
+): Promise<Transport> {
+  const params = await session.router.createWebRtcTransport();
+  const transport = session.device.createRecvTransport({ ...params, ...client });
+  signalConnectOnly(session, transport);
+  return transport;
+}
+
+/**
+ * Consumes `dataProducerId` on the router onto `transport`, as an app's server and client
+ * would: the router's DataConsumer first, then the client's with what it tells.
+ */
+export async function consumeFromRouter(
+  session: Session,
+  transport: Transport,
+  dataProducerId: string,
+): Promise<{ dataConsumer: DataConsumer; routerConsumer: RouterDataConsumer }> {
+  const routerConsumer = await consumeOnRouter(session.router, transport.id, { dataProducerId });
+  const dataConsumer = await transport.consumeData({
+    id: routerConsumer.id,
+    dataProducerId: routerConsumer.dataProducerId,
+    sctpStreamParameters: routerConsumer.sctpStreamParameters,
+    label: routerConsumer.label,
+    protocol: routerConsumer.protocol,
+  });
+  return { dataConsumer, routerConsumer };
+}
+
+/**
+ * Sends `messages` from the router as fast as its SCTP send buffer takes them: the router
+ * drops what does not fit (its `sctpsendbufferfull`), so a burst larger than the buffer waits
+ * whenever the consumer's backlog passes `highWaterMark` bytes. Resolves with how many sends
+ * the router reported dropped (0 unless the pacing failed).
+ */
+export async function sendPaced(
+  routerProducer: RouterDataProducer,
+  routerConsumer: RouterDataConsumer,
+  messages: Iterable<[string | Buffer, number]>,
+  { batch = 100, highWaterMark = 64 * 1024 }: { batch?: number; highWaterMark?: number } = {},
+): Promise<number> {
+  let dropped = 0;
+  const onFull = (): void => {
+    dropped++;
+  };
+  routerConsumer.on('sctpsendbufferfull', onFull);
+  let sent = 0;
+  for (const [message, ppid] of messages) {
+    routerProducer.send(message, ppid);
+    if (++sent % batch !== 0) continue;
+    while ((await routerConsumer.getBufferedAmount()) > highWaterMark) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+  return dropped;
+}
