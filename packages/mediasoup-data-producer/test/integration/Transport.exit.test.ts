@@ -4,6 +4,7 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'produce-and-exit.cjs');
+const RECV_FIXTURE = path.join(__dirname, 'fixtures', 'consume-and-exit.cjs');
 const EXIT_TIMEOUT_MS = 10000;
 
 interface Run {
@@ -24,9 +25,9 @@ afterEach(() => {
   child = undefined;
 });
 
-function runNode(script: string): Promise<Run> {
+function runNode(script: string, args: string[] = []): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const started = spawn(process.execPath, [script], {
+    const started = spawn(process.execPath, [script, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -68,3 +69,23 @@ test('transport.close() and router.close() let a process that produced and sent 
   // From the end of main() to the exit: what kept the event loop alive after close.
   expect(run.exitedAt - closedAt).toBeLessThan(3000);
 });
+
+test.each([
+  ['transport.close() and router.close()', []],
+  ['dataConsumer.close(), transport.close() and router.close()', ['close-consumer-first']],
+])(
+  '%s let a process that received on a DataConsumer of the built package exit on its own with code 0',
+  async (_label, args) => {
+    expect(existsSync(path.join(ROOT, 'dist', 'cjs', 'index.js'))).toBe(true); // run `npm run build`
+
+    const run = await runNode(RECV_FIXTURE, args);
+
+    expect(run.stderr).toBe('');
+    expect(run.timedOut).toBe(false);
+    expect(run.signal).toBeNull();
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('received: before exit');
+    const closedAt = Number(/closed at (\d+)/.exec(run.stdout)?.[1]);
+    expect(run.exitedAt - closedAt).toBeLessThan(3000);
+  },
+);
