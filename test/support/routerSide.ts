@@ -1,49 +1,23 @@
-// The router-to-client direction for integration tests. LocalRouter's API only takes what
-// clients send (it is shared with the CLI and the benchmark), so rather than grow it, this
-// reaches the mediasoup objects it holds: its DirectTransport, to produce data on the router,
-// and its WebRtcTransports, to consume data onto a client's recv transport.
+// The router-to-client direction for integration tests, on LocalRouter's public API: a
+// DataProducer of the test's own (on the router's DirectTransport) and the router's
+// DataConsumers on a client's recv transport.
 import type { DataConsumer, Transport, types } from 'mediasoup-data-producer';
+import type {
+  LocalDataConsumer,
+  LocalDirectDataProducer,
+  LocalRouter,
+} from 'mediasoup-local-router';
 
-import type { LocalRouter } from '../../src/local-router/index.js';
 import { signalConnectOnly, type Session } from './session.js';
 
 /** A router-side DataProducer on the DirectTransport: `send(message, ppid)` goes to consumers. */
-export interface RouterDataProducer {
-  id: string;
-  closed: boolean;
-  send(message: string | Buffer, ppid?: number): void;
-  close(): void;
-}
+export type RouterDataProducer = LocalDirectDataProducer;
 
-/** A router-side DataConsumer on a WebRtcTransport: what the client's consumeData() takes. */
-export interface RouterDataConsumer {
-  id: string;
-  dataProducerId: string;
-  closed: boolean;
+/** A router-side DataConsumer on a WebRtcTransport, with what the client's consumeData() takes. */
+export interface RouterDataConsumer extends LocalDataConsumer {
   sctpStreamParameters: types.SctpStreamParameters;
   label: string;
   protocol: string;
-  close(): void;
-  /** Bytes the router's SCTP stack holds for this consumer, not yet sent. */
-  getBufferedAmount(): Promise<number>;
-  on(
-    event: 'dataproducerclose' | 'transportclose' | 'sctpsendbufferfull',
-    listener: () => void,
-  ): void;
-}
-
-interface Internals {
-  direct: { produceData(options?: Record<string, unknown>): Promise<RouterDataProducer> };
-  transports: Map<
-    string,
-    {
-      consumeData(options: Record<string, unknown>): Promise<RouterDataConsumer>;
-    }
-  >;
-}
-
-function internals(router: LocalRouter): Internals {
-  return router as unknown as Internals;
 }
 
 /** A DataProducer on the router's DirectTransport, for messages from the router's side. */
@@ -51,18 +25,34 @@ export function produceOnRouter(
   router: LocalRouter,
   options: { label?: string; protocol?: string } = {},
 ): Promise<RouterDataProducer> {
-  return internals(router).direct.produceData(options);
+  return router.createDirectDataProducer(options);
 }
 
 /** The router's DataConsumer of `dataProducerId` on the client transport `transportId`. */
-export function consumeOnRouter(
+export async function consumeOnRouter(
   router: LocalRouter,
   transportId: string,
-  options: { dataProducerId: string; ordered?: boolean; maxRetransmits?: number },
+  options: { dataProducerId: string },
 ): Promise<RouterDataConsumer> {
-  const transport = internals(router).transports.get(transportId);
-  if (!transport) throw new Error(`no transport ${transportId} on the local router`);
-  return transport.consumeData(options);
+  const params = await router.consumeData(transportId, options);
+  const consumer = router.dataConsumer(params.id);
+  return {
+    id: consumer.id,
+    dataProducerId: consumer.dataProducerId,
+    get closed() {
+      return consumer.closed;
+    },
+    getBufferedAmount: () => consumer.getBufferedAmount(),
+    on: (event, listener) => {
+      consumer.on(event, listener);
+    },
+    close: () => {
+      consumer.close();
+    },
+    sctpStreamParameters: params.sctpStreamParameters as unknown as types.SctpStreamParameters,
+    label: params.label,
+    protocol: params.protocol,
+  };
 }
 
 /** A recv transport whose `connect` is answered by the local router; the session closes it. */

@@ -125,9 +125,32 @@ export interface ConsumeDataParams {
 /** A DataProducer of the app's own Node process (on the router's DirectTransport). */
 export interface LocalDirectDataProducer {
   readonly id: string;
-  /** Sends to every consumer: a string as PPID 51 (56 when empty), binary as 53 (57). */
-  send(message: string | Buffer): void;
+  /** True once closed, by `close()` or with the router. */
+  readonly closed: boolean;
+  /**
+   * Sends to every consumer: by default a string as PPID 51 (56 when empty), binary as 53
+   * (57). The router drops what its SCTP send buffer for a consumer cannot take (that
+   * consumer's `sctpsendbufferfull`): pace on its `getBufferedAmount()`.
+   */
+  send(message: string | Buffer, ppid?: number): void;
   /** Closes it: the router closes its DataConsumers, and the clients see their streams reset. */
+  close(): void;
+}
+
+/** The router's DataConsumer on a client's transport, as `dataConsumer(id)` gives it. */
+export interface LocalDataConsumer {
+  readonly id: string;
+  readonly dataProducerId: string;
+  /** True once closed: by `close()`, with its DataProducer or with its transport. */
+  readonly closed: boolean;
+  /** Bytes the router's SCTP stack holds for this consumer, not yet sent. */
+  getBufferedAmount(): Promise<number>;
+  /** mediasoup's DataConsumer events; `sctpsendbufferfull` means a message was dropped. */
+  on(
+    event: 'dataproducerclose' | 'transportclose' | 'sctpsendbufferfull',
+    listener: () => void,
+  ): void;
+  /** Closes it: the client sees its stream reset. */
   close(): void;
 }
 
@@ -386,15 +409,20 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
       transportId: undefined,
       appData: { ...options.appData },
     });
+    const close = (): void => {
+      if (this.dataProducers.has(producer.id)) this.closeDataProducer(producer.id);
+    };
     return {
       id: producer.id,
-      // mediasoup picks the PPID (and sends an empty message as one byte with PPID 56 or 57).
-      send: (message) => {
-        producer.send(message);
+      get closed() {
+        return producer.closed;
       },
-      close: () => {
-        this.closeDataProducer(producer.id);
+      // Without a PPID mediasoup picks it (and sends an empty message as one byte with
+      // PPID 56 or 57, which receivers read as empty).
+      send: (message, ppid) => {
+        producer.send(message, ppid);
       },
+      close,
     };
   }
 
@@ -436,6 +464,28 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
       label: consumer.label,
       protocol: consumer.protocol,
       appData: { ...params.appData },
+    };
+  }
+
+  /** The router's DataConsumer that `consumeData()` made; throws for an unknown or forgotten id. */
+  dataConsumer(dataConsumerId: string): LocalDataConsumer {
+    const entry = this.dataConsumers.get(dataConsumerId);
+    if (!entry) throw new Error(`no data consumer ${dataConsumerId} on the local router`);
+    const { consumer } = entry;
+    return {
+      id: consumer.id,
+      dataProducerId: consumer.dataProducerId,
+      get closed() {
+        return consumer.closed;
+      },
+      getBufferedAmount: () => consumer.getBufferedAmount(),
+      on: (event, listener) => {
+        consumer.on(event, listener);
+      },
+      close: () => {
+        if (this.dataConsumers.has(consumer.id)) this.closeDataConsumer(consumer.id);
+        else consumer.close();
+      },
     };
   }
 

@@ -1,6 +1,7 @@
 export { LocalRouter, DEFAULT_MESSAGE_RECORDING } from './LocalRouter.js';
 export type {
   ConsumeDataParams,
+  LocalDataConsumer,
   LocalDataProducerInfo,
   LocalDirectDataProducer,
   LocalRouterOptions,

@@ -29,15 +29,21 @@ export interface MsDataConsumer {
   sctpStreamParameters?: Record<string, unknown> & { streamId: number };
   label: string;
   protocol: string;
+  closed: boolean;
   close(): void;
+  getBufferedAmount(): Promise<number>;
   on(event: 'message', listener: (message: Buffer, ppid: number) => void): this;
-  on(event: 'dataproducerclose' | 'transportclose', listener: () => void): this;
+  on(
+    event: 'dataproducerclose' | 'transportclose' | 'sctpsendbufferfull',
+    listener: () => void,
+  ): this;
 }
 
 export interface MsDataProducer {
   id: string;
   label: string;
   protocol: string;
+  closed: boolean;
   close(): void;
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'produce-and-exit.cjs');
-const RECV_FIXTURE = path.join(__dirname, 'fixtures', 'consume-and-exit.cjs');
+const RECV_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'consume-and-exit.cjs');
 const EXIT_TIMEOUT_MS = 10000;
 
 interface Run {

@@ -9,8 +9,8 @@ import {
   recordConsumerEvents,
   routerDataConsumer,
   turns,
-} from '../support/fakeSession.js';
-import { once } from '../support/events.js';
+} from '../../../../test/support/fakeSession.js';
+import { once } from '../../../../test/support/events.js';
 
 afterEach(closeFakeApps);
 

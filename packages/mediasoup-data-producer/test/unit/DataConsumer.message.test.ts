@@ -10,8 +10,8 @@ import {
   recordMessages,
   routerDataConsumer,
   turns,
-} from '../support/fakeSession.js';
-import { once } from '../support/events.js';
+} from '../../../../test/support/fakeSession.js';
+import { once } from '../../../../test/support/events.js';
 
 afterEach(closeFakeApps);
 

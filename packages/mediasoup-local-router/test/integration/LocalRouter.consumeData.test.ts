@@ -134,6 +134,25 @@ test('LocalDirectDataProducer.close() closes its DataConsumers and resets their 
   await waitUntil(() => channel.closed(), 10000, 'client channel closed');
 });
 
+test("LocalRouter.dataConsumer() gives the router's DataConsumer: closed once its DataProducer closed, unknown ids throw", async () => {
+  const direct = await router.createDirectDataProducer();
+  const params = await router.consumeData(peer.transportId, { dataProducerId: direct.id });
+  const consumer = router.dataConsumer(params.id);
+  const before = consumer.closed;
+  const dataProducerClosed = new Promise<void>((resolve) => {
+    consumer.on('dataproducerclose', resolve);
+  });
+
+  direct.close();
+  await dataProducerClosed;
+
+  expect(before).toBe(false);
+  expect(consumer.closed).toBe(true);
+  expect(direct.closed).toBe(true);
+  expect(consumer.dataProducerId).toBe(direct.id);
+  expect(() => router.dataConsumer(params.id)).toThrow(`no data consumer ${params.id}`);
+});
+
 test('LocalRouter.consumeData() of an unknown DataProducer rejects', async () => {
   await expect(
     router.consumeData(peer.transportId, {
