@@ -18,13 +18,14 @@ import {
 } from './adapter.js';
 import { startLocalAdapter } from './adapters/local.js';
 import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
-import { LoadEngine } from './engine.js';
+import { LoadEngine } from './engine/index.js';
 import { errorMessage, UsageError } from './errors.js';
 import { addLoadOptions, parseInteger, toLoadConfig, type RawLoadOptions } from './options.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
 import { runRouterHost } from './routerHost.js';
 import { buildReport, defaultReportDir, writeJson, writeReport } from './report.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, formatSummary, summarize } from './summary.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './exitCodes.js';
+import { formatSummary, summarize } from './summary.js';
 
 type CommandName = 'demo' | 'load';
 

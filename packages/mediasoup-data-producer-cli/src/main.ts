@@ -3,7 +3,7 @@
 
 import { main } from './cli.js';
 import { errorMessage } from './errors.js';
-import { EXIT_INTERRUPTED } from './summary.js';
+import { EXIT_INTERRUPTED } from './exitCodes.js';
 
 main(process.argv, undefined, {
   // A user who presses Ctrl-C twice does not want to wait for the closing any more; only

@@ -2,7 +2,7 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import type { LoadConfig } from './engine.js';
+import type { LoadConfig, MessageSizeProblem } from './engine/index.js';
 import { UsageError } from './errors.js';
 import { HEADER_SIZE } from './message.js';
 
@@ -199,21 +199,7 @@ export function toLoadConfig(raw: RawLoadOptions, { local }: { local: boolean })
   };
 }
 
-/**
- * Why messages of `size` bytes cannot be sent on a transport with these router
- * sctpParameters (either mediasoup shape), or undefined when they can. Malformed
- * parameters are left to createSendTransport(), which says what is wrong with them.
- */
-export function sizeLimitError(size: number, sctpParameters: unknown): string | undefined {
-  const limit = routerMessageLimit(sctpParameters);
-  if (limit === undefined || size <= limit) return undefined;
+/** The engine's MessageTooLarge problem, worded with the option that set the size. */
+export function describeMessageTooLarge({ size, limit }: MessageSizeProblem): string {
   return `--size ${size} is larger than the router accepts (at most ${limit} bytes per message)`;
-}
-
-/** The largest message the router accepts: maxReceiveMessageSize (>= 3.20) or maxMessageSize. */
-function routerMessageLimit(sctpParameters: unknown): number | undefined {
-  if (typeof sctpParameters !== 'object' || sctpParameters === null) return undefined;
-  const { maxReceiveMessageSize, maxMessageSize } = sctpParameters as Record<string, unknown>;
-  const limit = maxReceiveMessageSize ?? maxMessageSize;
-  return Number.isInteger(limit) && (limit as number) > 0 ? (limit as number) : undefined;
 }

@@ -3,7 +3,7 @@
 
 import { Presets, SingleBar } from 'cli-progress';
 
-import type { Snapshot } from './engine.js';
+import type { Snapshot } from './engine/index.js';
 import { formatBytes, formatCount } from './summary.js';
 
 export interface ProgressSource {

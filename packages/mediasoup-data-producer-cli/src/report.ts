@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { version } from 'mediasoup-data-producer';
-import type { EngineResult, LoadConfig } from './engine.js';
+import type { EngineResult, LoadConfig } from './engine/index.js';
 import { errorMessage } from './errors.js';
 import { importModule } from './importModule.js';
 import type { Summary } from './summary.js';

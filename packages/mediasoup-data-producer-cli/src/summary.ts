@@ -1,12 +1,9 @@
 // The figures of a finished run, the verdict (exit code) and the summary table.
 
-import type { EngineResult, LoadConfig } from './engine.js';
+import type { EngineResult, LoadConfig } from './engine/index.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exitCodes.js';
 import { percentilesOf, type Percentiles } from './histogram.js';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERRUPTED = 130;
+import { describeMessageTooLarge } from './options.js';
 
 export interface Throughput {
   messagesPerSecond: number;
@@ -144,6 +141,7 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
   }
 
   const problems = summary.problems;
+  if (result.messageTooLarge) problems.push(describeMessageTooLarge(result.messageTooLarge));
   if (result.sentMessages === 0) problems.push('no message was sent');
   if (summary.transports.failed > 0) {
     problems.push(`${summary.transports.failed} of ${transports.length} transports failed`);

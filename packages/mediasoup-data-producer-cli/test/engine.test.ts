@@ -2,7 +2,7 @@
 // no transport stays open on the app's server, and no failure goes unreported.
 
 import type { SignalingAdapter, WebRtcTransportParameters } from '../src/adapter.js';
-import { LoadEngine, type LoadConfig } from '../src/engine.js';
+import { LoadEngine, type LoadConfig } from '../src/engine/index.js';
 import { NotSupportedError } from '../src/errors.js';
 
 jest.setTimeout(30000);
@@ -128,7 +128,8 @@ describe('LoadEngine.run()', () => {
     expect(adapter.closeTransport.mock.calls).toEqual([[{ transportId: 't-unsupported' }]]);
     expect(result.warnings).toEqual([]);
     expect(result.errors.map((e) => e.message)).toEqual([
-      expect.stringMatching(/^transport did not open: --size 1024 /),
+      'transport did not open: messages of 1024 bytes are larger than the router accepts (at most 16 bytes)',
     ]);
+    expect(result.messageTooLarge).toEqual({ size: 1024, limit: 16 });
   });
 });

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from 'commander';
 import { isAdapter, pickAdapterExport } from '../src/adapter.js';
 import { Histogram, percentilesOf } from '../src/histogram.js';
 import { decodeMessage, encodeMessage, HEADER_SIZE } from '../src/message.js';
-import { parseBytes, parseRate, parseSeconds, sizeLimitError } from '../src/options.js';
+import { describeMessageTooLarge, parseBytes, parseRate, parseSeconds } from '../src/options.js';
 import { ReceiverChecker } from '../src/receiver.js';
 import { chartSpec, vegaLiteSchemaUrl, type Report } from '../src/report.js';
 
@@ -147,22 +147,11 @@ describe('adapter modules', () => {
   });
 });
 
-describe('sizeLimitError()', () => {
-  test('with mediasoup <= 3.19 sctpParameters checks the size against maxMessageSize', () => {
-    const sctp = { port: 5000, OS: 1024, MIS: 1024, maxMessageSize: 262144 };
-    expect(sizeLimitError(262144, sctp)).toBeUndefined();
-    expect(sizeLimitError(262145, sctp)).toMatch(/--size 262145 .*at most 262144 bytes/);
-  });
-
-  test('with mediasoup >= 3.20 sctpParameters checks the size against maxReceiveMessageSize', () => {
-    const sctp = { port: 5000, maxSendMessageSize: 1048576, maxReceiveMessageSize: 65536 };
-    expect(sizeLimitError(65536, sctp)).toBeUndefined();
-    expect(sizeLimitError(65537, sctp)).toMatch(/at most 65536 bytes/);
-  });
-
-  test('with malformed sctpParameters leaves the error to createSendTransport()', () => {
-    expect(sizeLimitError(1 << 30, { port: 5000 })).toBeUndefined();
-    expect(sizeLimitError(1 << 30, undefined)).toBeUndefined();
+describe('describeMessageTooLarge()', () => {
+  test('describeMessageTooLarge() given the engine problem names the --size option and the limit', () => {
+    expect(describeMessageTooLarge({ size: 262145, limit: 262144 })).toBe(
+      '--size 262145 is larger than the router accepts (at most 262144 bytes per message)',
+    );
   });
 });
 

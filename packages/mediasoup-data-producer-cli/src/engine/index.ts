@@ -1,0 +1,6 @@
+// The load engine: opens transports and DataProducers through a SignalingAdapter, sends
+// numbered, timestamped messages, drains and closes. It knows nothing of the command line.
+
+export { LoadEngine } from './loadEngine.js';
+export { checkMessageSize, MessageTooLargeError } from './messageSize.js';
+export type * from './types.js';

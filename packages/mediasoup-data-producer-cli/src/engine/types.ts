@@ -1,0 +1,121 @@
+// What the load engine is given (LoadConfig), what it shows while running (Snapshot) and
+// what a run returns (EngineResult): the terms the CLI, the summary and the report share.
+
+import type { ReceiverReport } from '../receiver.js';
+
+export interface LoadConfig {
+  transports: number;
+  /** DataProducers per transport. */
+  producers: number;
+  /** Bytes per message (at least 16). */
+  size: number;
+  /** Messages per second per producer; 0 = as fast as backpressure allows. */
+  rate: number;
+  durationMs: number;
+  /** Transport i starts connecting at i × rampUpMs / transports. */
+  rampUpMs: number;
+  /** undefined: the library's default (ordered unless partially reliable). */
+  ordered: boolean | undefined;
+  maxRetransmits: number | undefined;
+  maxPacketLifeTime: number | undefined;
+  /** A producer sends while its bufferedAmount is below this, then waits for bufferedamountlow. */
+  highWaterMark: number;
+  /** Time a transport may take from createWebRtcTransport to every producer open. */
+  connectTimeoutMs: number;
+  /** Time the end of the run may wait for buffers and the receiving side. */
+  drainTimeoutMs: number;
+}
+
+export type Phase = 'starting' | 'connecting' | 'sending' | 'draining' | 'closing' | 'done';
+
+export type EndReason = 'duration' | 'interrupted' | 'no-active-producers' | 'fatal';
+
+export interface Snapshot {
+  phase: Phase;
+  elapsedMs: number;
+  durationMs: number;
+  sentMessages: number;
+  sentBytes: number;
+  openTransports: number;
+  failedTransports: number;
+  totalTransports: number;
+  bufferedAmount: number;
+  errors: number;
+}
+
+export interface RunError {
+  /** Milliseconds since the start. */
+  atMs: number;
+  transport?: number;
+  producer?: number;
+  message: string;
+}
+
+export type TransportStatus = 'pending' | 'connecting' | 'open' | 'failed' | 'aborted' | 'closed';
+
+export interface ProducerResult {
+  index: number;
+  id: string | undefined;
+  label: string;
+  sent: number;
+  bytes: number;
+  error: string | undefined;
+}
+
+export interface TransportResult {
+  index: number;
+  id: string | undefined;
+  status: TransportStatus;
+  connectMs: number | undefined;
+  error: string | undefined;
+  producers: ProducerResult[];
+}
+
+export interface SecondSample {
+  /** Epoch second. */
+  second: number;
+  sentMessages: number;
+  sentBytes: number;
+  /** Largest total bufferedAmount sampled in that second. */
+  bufferedAmount: number;
+  openTransports: number;
+}
+
+/** The message size was above what the router accepts: the run ended before sending. */
+export interface MessageSizeProblem {
+  size: number;
+  /** The router's limit in bytes per message. */
+  limit: number;
+}
+
+export interface EngineResult {
+  runId: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  endedAt: number;
+  endReason: EndReason;
+  interrupted: boolean;
+  /** Epoch ms of the first message sent, and of the end of sending. */
+  sendStartedAt: number | undefined;
+  sendEndedAt: number | undefined;
+  /** Whether the end waited for buffers and the receiving side (not after an interrupt). */
+  drained: boolean;
+  sentMessages: number;
+  sentBytes: number;
+  maxBufferedAmount: number;
+  transports: TransportResult[];
+  timeline: SecondSample[];
+  receiver: ReceiverReport | undefined;
+  clientCpuSeconds: number;
+  workerCpuSeconds: number | undefined;
+  errors: RunError[];
+  errorCount: number;
+  /**
+   * What went wrong without making the figures wrong: an optional adapter method that
+   * failed (receiver figures, worker CPU, closing a transport on the server). Identical
+   * messages are given once, with a count.
+   */
+  warnings: string[];
+  /** Set when the run ended because the router refuses messages of the configured size. */
+  messageTooLarge?: MessageSizeProblem;
+}

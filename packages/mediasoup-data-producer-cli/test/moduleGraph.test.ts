@@ -1,0 +1,80 @@
+// The shape of the sources: the engine knows nothing of the command line, and no module
+// imports itself back through others (a cycle makes load order matter).
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const SRC = join(__dirname, '..', 'src');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every module each source imports or re-exports: relative ones as src paths, others bare. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sources(SRC)) {
+    const text = readFileSync(file, 'utf8');
+    const specifiers = [...text.matchAll(/^(?:import|export)[^;]*?from\s+'([^']+)'/gms)].map(
+      (m) => m[1] ?? '',
+    );
+    graph.set(
+      relative(SRC, file),
+      specifiers.map((s) =>
+        s.startsWith('.') ? relative(SRC, resolve(dirname(file), s.replace(/\.js$/, '.ts'))) : s,
+      ),
+    );
+  }
+  return graph;
+}
+
+function cycles(graph: Map<string, string[]>): string[][] {
+  const found: string[][] = [];
+  const done = new Set<string>();
+  const visit = (node: string, path: string[]): void => {
+    const at = path.indexOf(node);
+    if (at >= 0) {
+      found.push([...path.slice(at), node]);
+      return;
+    }
+    if (done.has(node)) return;
+    for (const next of graph.get(node) ?? []) if (graph.has(next)) visit(next, [...path, node]);
+    done.add(node);
+  };
+  for (const node of graph.keys()) visit(node, []);
+  return found;
+}
+
+describe('module graph', () => {
+  const graph = importGraph();
+
+  test('importGraph() of src finds the engine modules', () => {
+    expect(graph.has(join('engine', 'loadEngine.ts'))).toBe(true);
+  });
+
+  test('cycles() of src finds no import cycle', () => {
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  test('cycles() of a graph with a loop finds it', () => {
+    const loop = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['a.ts']],
+    ]);
+    expect(cycles(loop)).toEqual([['a.ts', 'b.ts', 'a.ts']]);
+  });
+
+  test('the engine modules import nothing of the command line', () => {
+    const commandLine = ['options.ts', 'cli.ts', 'main.ts', 'summary.ts', 'commander'];
+    const offending = [...graph]
+      .filter(([file]) => file.startsWith(`engine${file.includes('\\') ? '\\' : '/'}`))
+      .flatMap(([file, imports]) =>
+        imports.filter((i) => commandLine.includes(i)).map((i) => `${file} -> ${i}`),
+      );
+    expect(offending).toEqual([]);
+  });
+});
