@@ -1,14 +1,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
+import { errorMessage } from '../../packages/mediasoup-data-producer-cli/src/errors.js';
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error);
-}
+// The CLI's, so that the benchmark and the command line word a thrown value the same way.
+export { errorMessage };
 
 export class TimeoutError extends Error {
   override name = 'TimeoutError';
