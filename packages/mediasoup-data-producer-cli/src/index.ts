@@ -8,4 +8,11 @@ export type {
   WebRtcTransportParameters,
 } from './adapter.js';
 export { decodeMessage, encodeMessage, HEADER_SIZE, type DecodedMessage } from './message.js';
-export { ReceiverChecker, type ReceiverReport, type ReceiverSecond } from './receiver.js';
+export {
+  ReceiverChecker,
+  type ReceiverCheckerOptions,
+  type ReceiverExpectation,
+  type ReceiverProducerReport,
+  type ReceiverReport,
+  type ReceiverSecond,
+} from './receiver.js';

@@ -14,8 +14,18 @@ export interface ReceiverReport {
   outOfOrder: number;
   /** Messages too short to carry a sequence number and timestamp. */
   malformed: number;
+  /**
+   * Messages whose sequence number was not the previous one + 1 (the first must be 0): a
+   * loss or a disorder, where reliable ordered delivery allows none. Optional: an app's own
+   * getReceiverStats() may not count them.
+   */
+  gaps?: number;
+  /** Messages of another size than the one registered for their producer. */
+  wrongSize?: number;
+  /** Messages that did not arrive as binary (SCTP PPID 53, or 57 when empty), when told the PPID. */
+  notBinary?: number;
   /** Per DataProducer id. */
-  producers: Record<string, { messages: number; bytes: number; outOfOrder: number }>;
+  producers: Record<string, ReceiverProducerReport>;
   /** Epoch milliseconds of the first and the last arrival. */
   firstAt?: number;
   lastAt?: number;
@@ -23,6 +33,29 @@ export interface ReceiverReport {
   latencyMs?: Percentiles;
   /** Per second of arrival (epoch seconds). */
   timeline?: ReceiverSecond[];
+}
+
+export interface ReceiverProducerReport {
+  messages: number;
+  bytes: number;
+  outOfOrder: number;
+  gaps?: number;
+  wrongSize?: number;
+  notBinary?: number;
+}
+
+/** What a producer's messages must be, besides numbered from 0 in order. */
+export interface ReceiverExpectation {
+  /** Every message's length in bytes. */
+  size?: number;
+}
+
+export interface ReceiverCheckerOptions {
+  /**
+   * Measure one-way latency and keep a per-second timeline (default true). Without, record()
+   * only counts and checks: for a receiver that must keep up with the fastest sender.
+   */
+  latency?: boolean;
 }
 
 export interface ReceiverSecond {
@@ -36,11 +69,19 @@ export interface ReceiverSecond {
 
 interface ProducerEntry {
   run: RunEntry;
+  expectedSize: number | undefined;
   messages: number;
   bytes: number;
   outOfOrder: number;
+  gaps: number;
+  wrongSize: number;
+  notBinary: number;
   maxSeq: number;
+  nextSeq: number;
 }
+
+const PPID_BINARY = 53;
+const PPID_BINARY_EMPTY = 57;
 
 interface RunEntry {
   producers: Map<string, ProducerEntry>;
@@ -54,9 +95,17 @@ interface RunEntry {
 export class ReceiverChecker {
   private readonly runs = new Map<string, RunEntry>();
   private readonly producers = new Map<string, ProducerEntry>();
+  private readonly latency: boolean;
 
-  /** Tells which run a DataProducer belongs to (its appData.mdpRunId); others are ignored. */
-  register(dataProducerId: string, runId: string): void {
+  constructor({ latency = true }: ReceiverCheckerOptions = {}) {
+    this.latency = latency;
+  }
+
+  /**
+   * Tells which run a DataProducer belongs to (its appData.mdpRunId); others are ignored.
+   * Registering it again starts its counts over.
+   */
+  register(dataProducerId: string, runId: string, expected: ReceiverExpectation = {}): void {
     let run = this.runs.get(runId);
     if (!run) {
       run = {
@@ -69,7 +118,18 @@ export class ReceiverChecker {
       };
       this.runs.set(runId, run);
     }
-    const entry: ProducerEntry = { run, messages: 0, bytes: 0, outOfOrder: 0, maxSeq: -1 };
+    const entry: ProducerEntry = {
+      run,
+      expectedSize: expected.size,
+      messages: 0,
+      bytes: 0,
+      outOfOrder: 0,
+      gaps: 0,
+      wrongSize: 0,
+      notBinary: 0,
+      maxSeq: -1,
+      nextSeq: 0,
+    };
     run.producers.set(dataProducerId, entry);
     this.producers.set(dataProducerId, entry);
   }
@@ -80,11 +140,25 @@ export class ReceiverChecker {
     if (typeof runId === 'string') this.register(dataProducerId, runId);
   }
 
-  /** One arrived message; `receivedAt` in epoch milliseconds (default: now). */
-  record(dataProducerId: string, data: Uint8Array, receivedAt: number = epochNow()): void {
+  /**
+   * One arrived message; `receivedAt` in epoch milliseconds (default: now); `ppid`, the SCTP
+   * payload protocol id, when the receiver knows it.
+   */
+  record(
+    dataProducerId: string,
+    data: Uint8Array,
+    receivedAt: number = epochNow(),
+    ppid?: number,
+  ): void {
     const entry = this.producers.get(dataProducerId);
     if (!entry) return;
     const run = entry.run;
+    if (ppid !== undefined && ppid !== PPID_BINARY && ppid !== PPID_BINARY_EMPTY) {
+      entry.notBinary++;
+    }
+    if (entry.expectedSize !== undefined && data.byteLength !== entry.expectedSize) {
+      entry.wrongSize++;
+    }
     const header = decodeMessage(data);
     if (!header) {
       run.malformed++;
@@ -96,6 +170,9 @@ export class ReceiverChecker {
     run.lastAt = receivedAt;
     if (header.seq <= entry.maxSeq) entry.outOfOrder++;
     else entry.maxSeq = header.seq;
+    if (header.seq !== entry.nextSeq) entry.gaps++;
+    entry.nextSeq = header.seq + 1;
+    if (!this.latency) return;
     const latency = receivedAt - header.sentAt;
     run.latency.record(latency);
     const second = Math.floor(receivedAt / 1000);
@@ -117,21 +194,33 @@ export class ReceiverChecker {
     let messages = 0;
     let bytes = 0;
     let outOfOrder = 0;
+    let gaps = 0;
+    let wrongSize = 0;
+    let notBinary = 0;
     for (const [id, entry] of run.producers) {
       producers[id] = {
         messages: entry.messages,
         bytes: entry.bytes,
         outOfOrder: entry.outOfOrder,
+        gaps: entry.gaps,
+        wrongSize: entry.wrongSize,
+        notBinary: entry.notBinary,
       };
       messages += entry.messages;
       bytes += entry.bytes;
       outOfOrder += entry.outOfOrder;
+      gaps += entry.gaps;
+      wrongSize += entry.wrongSize;
+      notBinary += entry.notBinary;
     }
     const latencyMs = run.latency.summary();
     return {
       messages,
       bytes,
       outOfOrder,
+      gaps,
+      wrongSize,
+      notBinary,
       malformed: run.malformed,
       producers,
       ...(run.firstAt !== undefined && { firstAt: run.firstAt }),
@@ -147,6 +236,11 @@ export class ReceiverChecker {
           latencyP99Ms: b.latency.percentile(99),
         })),
     };
+  }
+
+  /** Messages of the producer counted so far (0 when unknown): cheap, unlike report(). */
+  received(dataProducerId: string): number {
+    return this.producers.get(dataProducerId)?.messages ?? 0;
   }
 
   /** Forgets a run (and its producers). */

@@ -96,6 +96,43 @@ describe('ReceiverChecker', () => {
     checker.forget('run1');
     expect(checker.report('run1')).toBeUndefined();
   });
+
+  test('ReceiverChecker.record() given a skipped and a repeated sequence number counts two gaps', () => {
+    const checker = new ReceiverChecker();
+    checker.register('p', 'run');
+    for (const seq of [0, 1, 3, 3, 4]) checker.record('p', encodeMessage(16, seq));
+    // 3 after 1 skips 2; the second 3 is not 4. The arrival after it (4) follows it.
+    expect(checker.report('run')).toMatchObject({ messages: 5, gaps: 2, outOfOrder: 1 });
+  });
+
+  test('ReceiverChecker.record() with a registered size counts messages of another size', () => {
+    const checker = new ReceiverChecker();
+    checker.register('p', 'run', { size: 32 });
+    checker.record('p', encodeMessage(32, 0));
+    checker.record('p', encodeMessage(33, 1));
+    checker.record('p', new Uint8Array(3));
+    expect(checker.report('run')).toMatchObject({ messages: 2, wrongSize: 2, malformed: 1 });
+  });
+
+  test('ReceiverChecker.record() given a string PPID counts it as not binary', () => {
+    const checker = new ReceiverChecker();
+    checker.register('p', 'run');
+    checker.record('p', encodeMessage(16, 0), undefined, 53);
+    checker.record('p', encodeMessage(16, 1), undefined, 51);
+    checker.record('p', encodeMessage(16, 2));
+    expect(checker.report('run')?.producers.p).toMatchObject({ messages: 3, notBinary: 1 });
+  });
+
+  test('ReceiverChecker.received() without latency counts arrivals and keeps no timeline', () => {
+    const checker = new ReceiverChecker({ latency: false });
+    checker.register('p', 'run');
+    checker.record('p', encodeMessage(16, 0));
+    checker.record('p', encodeMessage(16, 1));
+    expect(checker.received('p')).toBe(2);
+    expect(checker.received('other')).toBe(0);
+    expect(checker.report('run')).toMatchObject({ messages: 2, gaps: 0, timeline: [] });
+    expect(checker.report('run')?.latencyMs).toBeUndefined();
+  });
 });
 
 describe('option parsers', () => {
