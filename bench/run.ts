@@ -258,7 +258,7 @@ function renderMarkdown(input: ReportInput): string[] {
       (summaries.some((x) => x.rateAt.includes('consumer'))
         ? '; † = at the DirectTransport consumer instead'
         : '') +
-      '); every message is also verified (sequence, size, check byte, PPID) where the DirectTransport hands it to Node. ' +
+      '); every message is also verified (sequence, size, PPID) where the DirectTransport hands it to Node. ' +
       `${config.rounds} interleaved round(s) per size; MB = 10^6 B. CPU = user + system seconds of the client process ` +
       'and of the mediasoup worker during the measurement.',
   );

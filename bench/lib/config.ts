@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 
 import { errorMessage } from './util.js';
+import { HEADER_SIZE } from '../../packages/mediasoup-data-producer-cli/src/message.js';
 
 export const ALL_CLIENTS = ['ours', 'raw', 'mediasoup-client', 'msc-node'] as const;
 export type ClientName = (typeof ALL_CLIENTS)[number];
@@ -119,8 +120,11 @@ export function loadConfig(): BenchConfig {
     };
     if (config.lowWater >= config.highWater) throw new Error('BENCH_LOW must be below BENCH_HIGH');
     for (const size of config.sizes) {
-      if (size < 9)
-        throw new Error(`message size ${size} is below 9 bytes (8-byte sequence + check byte)`);
+      if (size < HEADER_SIZE) {
+        throw new Error(
+          `message size ${size} is below ${HEADER_SIZE} bytes (8-byte sequence + 8-byte send time)`,
+        );
+      }
     }
     return config;
   } catch (error) {

@@ -1,5 +1,6 @@
 // Scale: N transports with one DataProducer each, opened at once from this process.
 import type { BenchChannel, BenchClient } from '../clients/types.js';
+import { encodeMessage } from '../../packages/mediasoup-data-producer-cli/src/message.js';
 import type { RouterClient } from '../router/proxy.js';
 import type { BenchConfig } from './config.js';
 import {
@@ -118,10 +119,7 @@ export async function measureScale(
     // Every transport sends one message (sequence 0); the router must get each.
     const ids = channels.map((c) => c.dataProducerId);
     await router.track(ids, 100);
-    const message = Buffer.alloc(100, 0xa5);
-    message.writeUInt32LE(0, 0);
-    message.writeUInt32LE(0, 4);
-    message[99] = 0;
+    const message = encodeMessage(100, 0);
     for (const channel of channels) {
       try {
         channel.send(Buffer.from(message));

@@ -4,9 +4,13 @@
 import {
   LocalRouter,
   type LocalTransportOptions,
-  type ReceivedMessage,
 } from '../../packages/mediasoup-local-router/src/index.js';
 import { versionAtLeast } from '../../packages/mediasoup-local-router/src/loadMediasoup.js';
+import {
+  answer,
+  serveLocalRouter,
+  type LocalRouterService,
+} from '../../packages/mediasoup-data-producer-cli/src/localRouterService.js';
 import { errorMessage } from '../lib/util.js';
 import type {
   HostEvent,
@@ -16,83 +20,56 @@ import type {
   RouterMethods,
 } from './protocol.js';
 
-interface Tracked {
-  stats: ProducerStats;
-  expectedSize: number | null;
-  nextSeq: number;
-  firstAt: bigint | null;
-  lastAt: bigint | null;
-}
-
 interface Waiter {
   count: number;
   resolve: () => void;
 }
 
-const tracked = new Map<string, Tracked>();
 const waiters = new Map<string, Set<Waiter>>();
 
 function send(message: ResponseMessage | HostEvent): void {
   if (process.connected) process.send?.(message);
 }
 
-function emptyStats(dataProducerId: string): ProducerStats {
+/**
+ * What the checker counted for one DataProducer since track(). Each tracked producer is a
+ * run of its own (named by its id), so that untrack() forgets just it.
+ */
+function snapshot(service: LocalRouterService, id: string): ProducerStats {
+  const report = service.checker.report(id);
+  const producer = report?.producers[id];
   return {
-    dataProducerId,
-    count: 0,
-    bytes: 0,
-    orderErrors: 0,
-    sizeErrors: 0,
-    contentErrors: 0,
-    ppidErrors: 0,
-    firstAtNs: null,
-    lastAtNs: null,
+    dataProducerId: id,
+    count: producer?.messages ?? 0,
+    bytes: producer?.bytes ?? 0,
+    orderErrors: producer?.gaps ?? 0,
+    sizeErrors: (producer?.wrongSize ?? 0) + (report?.malformed ?? 0),
+    ppidErrors: producer?.notBinary ?? 0,
+    firstAt: report?.firstAt ?? null,
+    lastAt: report?.lastAt ?? null,
   };
 }
 
-function snapshot(id: string): ProducerStats {
-  const entry = tracked.get(id);
-  if (!entry) return emptyStats(id);
-  return {
-    ...entry.stats,
-    firstAtNs: entry.firstAt === null ? null : entry.firstAt.toString(),
-    lastAtNs: entry.lastAt === null ? null : entry.lastAt.toString(),
-  };
-}
-
-function onMessage(message: ReceivedMessage): void {
-  const entry = tracked.get(message.dataProducerId);
-  if (!entry) return;
-  const at = process.hrtime.bigint();
-  const { data } = message;
-  const stats = entry.stats;
-  stats.count++;
-  stats.bytes += data.length;
-  entry.firstAt ??= at;
-  entry.lastAt = at;
-  if (message.ppid !== 53) stats.ppidErrors++;
-  if (entry.expectedSize !== null && data.length !== entry.expectedSize) stats.sizeErrors++;
-  if (data.length >= 9) {
-    const seq = data.readUInt32LE(0) + data.readUInt32LE(4) * 2 ** 32;
-    if (seq !== entry.nextSeq) stats.orderErrors++;
-    entry.nextSeq = seq + 1;
-    if (data[data.length - 1] !== seq % 256) stats.contentErrors++;
-  } else {
-    stats.sizeErrors++;
-  }
-  const set = waiters.get(message.dataProducerId);
-  if (set) {
-    for (const waiter of set) {
-      if (stats.count >= waiter.count) {
-        set.delete(waiter);
-        waiter.resolve();
-      }
+/** Wakes the waiters of a producer that has now enough messages. */
+function wake(service: LocalRouterService, id: string): void {
+  const set = waiters.get(id);
+  if (!set) return;
+  const count = service.checker.received(id);
+  for (const waiter of set) {
+    if (count >= waiter.count) {
+      set.delete(waiter);
+      waiter.resolve();
     }
   }
 }
 
-function waitForCount(id: string, count: number, timeoutMs: number): Promise<void> {
-  if ((tracked.get(id)?.stats.count ?? 0) >= count) return Promise.resolve();
+function waitForCount(
+  service: LocalRouterService,
+  id: string,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  if (service.checker.received(id) >= count) return Promise.resolve();
   return new Promise((resolve) => {
     let set = waiters.get(id);
     if (!set) {
@@ -158,7 +135,8 @@ type Handlers = {
   ) => Promise<RouterMethods[M]['result']> | RouterMethods[M]['result'];
 };
 
-function handlers(router: LocalRouter): Handlers {
+function handlers(service: LocalRouterService): Handlers {
+  const { router, checker } = service;
   return {
     info: () => ({
       mediasoupVersion: router.mediasoupVersion,
@@ -167,43 +145,35 @@ function handlers(router: LocalRouter): Handlers {
     }),
     rtpCapabilities: () => router.rtpCapabilities,
     createWebRtcTransport: (options) =>
-      router.createWebRtcTransport(forThisRouter(router, options)),
+      service.createWebRtcTransport(forThisRouter(router, options)),
     connect: async (transportId, params) => {
-      await router.connect(transportId, params);
+      await service.connect(transportId, params.dtlsParameters);
       return undefined;
     },
-    produceData: (transportId, params) => router.produceData(transportId, params),
+    produceData: (transportId, params) => service.produceData(transportId, params),
     closeTransport: (transportId) => {
-      router.closeTransport(transportId);
+      service.closeTransport(transportId);
       return undefined;
     },
     track: (ids, expectedSize) => {
-      for (const id of ids) {
-        tracked.set(id, {
-          stats: emptyStats(id),
-          expectedSize,
-          nextSeq: 0,
-          firstAt: null,
-          lastAt: null,
-        });
-      }
+      for (const id of ids) checker.register(id, id, { size: expectedSize ?? undefined });
       return undefined;
     },
     untrack: (ids) => {
       for (const id of ids) {
-        tracked.delete(id);
+        checker.forget(id);
         waiters.delete(id);
       }
       return undefined;
     },
-    stats: (id) => snapshot(id),
+    stats: (id) => snapshot(service, id),
     waitFor: async (id, count, timeoutMs) => {
-      await waitForCount(id, count, timeoutMs);
-      return snapshot(id);
+      await waitForCount(service, id, count, timeoutMs);
+      return snapshot(service, id);
     },
     waitForEach: async (ids, count, timeoutMs) => {
-      await Promise.all(ids.map((id) => waitForCount(id, count, timeoutMs)));
-      const missing = ids.filter((id) => (tracked.get(id)?.stats.count ?? 0) < count);
+      await Promise.all(ids.map((id) => waitForCount(service, id, count, timeoutMs)));
+      const missing = ids.filter((id) => checker.received(id) < count);
       return { complete: ids.length - missing.length, missing };
     },
     workerCpuSeconds: () => router.workerCpuSeconds(),
@@ -228,31 +198,35 @@ async function main(): Promise<void> {
     if (process.connected) process.disconnect();
     return;
   }
-  router.on('message', onMessage);
-  const table = handlers(router);
+  // No latency figures: the host must keep up with the fastest client, and the benchmark
+  // times arrivals itself.
+  const service = serveLocalRouter(router, { latency: false });
+  // After the checker's own listener: it has counted the message when the waiters look.
+  router.on('message', (m) => {
+    wake(service, m.dataProducerId);
+  });
+  const table = handlers(service);
   let closing = false;
 
   process.on('message', (message: unknown) => {
     const raw = message as Partial<RequestMessage>;
     const { id, method, params } = raw;
-    if (raw.kind !== 'request' || id === undefined || method === undefined || !(method in table)) {
-      return;
-    }
-    const handler = table[method] as (...args: unknown[]) => unknown;
-    Promise.resolve()
-      .then(() => handler(...(params ?? [])))
-      .then(
-        (result) => {
-          send({ kind: 'response', id, ok: true, result });
-          if (method === 'close') {
-            closing = true;
-            if (process.connected) process.disconnect();
-          }
-        },
-        (error: unknown) => {
-          send({ kind: 'response', id, ok: false, error: errorMessage(error) });
-        },
+    if (raw.kind !== 'request' || id === undefined || method === undefined) return;
+    void answer(
+      table as Record<string, (...args: unknown[]) => unknown>,
+      method,
+      ...(params ?? []),
+    ).then((answered) => {
+      send(
+        answered.ok
+          ? { kind: 'response', id, ok: true, result: answered.result }
+          : { kind: 'response', id, ok: false, error: answered.error },
       );
+      if (answered.ok && method === 'close') {
+        closing = true;
+        if (process.connected) process.disconnect();
+      }
+    });
   });
   // The benchmark went away without closing us: close the worker and leave.
   process.on('disconnect', () => {

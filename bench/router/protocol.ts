@@ -12,15 +12,13 @@ export interface ProducerStats {
   bytes: number;
   /** Messages whose sequence number was not the previous one + 1 (the first must be 0). */
   orderErrors: number;
-  /** Messages whose length was not the expected size. */
+  /** Messages whose length was not the expected size, or too short to carry a header. */
   sizeErrors: number;
-  /** Messages whose last byte did not match their sequence number. */
-  contentErrors: number;
   /** Messages that were not binary (PPID 53). */
   ppidErrors: number;
-  /** CLOCK_MONOTONIC ns (as a decimal string) of the first and last arrival, or null. */
-  firstAtNs: string | null;
-  lastAtNs: string | null;
+  /** Epoch ms (performance.timeOrigin + now(), comparable across processes) of the first and last arrival, or null. */
+  firstAt: number | null;
+  lastAt: number | null;
 }
 
 export interface RouterInfo {

@@ -5,8 +5,7 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 
 import type { LocalRouter } from 'mediasoup-local-router';
-import { errorMessage } from './errors.js';
-import { ReceiverChecker } from './receiver.js';
+import { answer, serveLocalRouter } from './localRouterService.js';
 
 export interface SignalingServer {
   url: string;
@@ -33,11 +32,8 @@ export async function startSignalingServer(
   router: LocalRouter,
   { host = '127.0.0.1', port = 0, onRequest }: SignalingServerOptions = {},
 ): Promise<SignalingServer> {
-  const checker = new ReceiverChecker();
-  router.on('message', (m) => {
-    checker.record(m.dataProducerId, m.data, performance.timeOrigin + m.receivedAt);
-  });
-  const transports = new Set<string>();
+  const service = serveLocalRouter(router);
+  const { checker } = service;
   // A long-running server must not keep every run's figures: a run is forgotten once every
   // transport it produced on is closed, or the connection that produced it closes.
   const runs = new Map<string, { transports: Set<string>; socket: WebSocket }>();
@@ -47,23 +43,18 @@ export async function startSignalingServer(
   };
   const handlers: Record<string, Handler> = {
     getRouterRtpCapabilities: () => Promise.resolve(router.rtpCapabilities),
-    createWebRtcTransport: async () => {
-      const params = await router.createWebRtcTransport();
-      transports.add(params.id);
-      return params;
-    },
+    createWebRtcTransport: () => service.createWebRtcTransport(),
     connectWebRtcTransport: async (data) => {
-      await router.connect(String(data.transportId), { dtlsParameters: data.dtlsParameters });
+      await service.connect(String(data.transportId), data.dtlsParameters);
       return {};
     },
     produceData: async (data, socket) => {
-      const { id } = await router.produceData(String(data.transportId), {
+      const { id } = await service.produceData(String(data.transportId), {
         sctpStreamParameters: data.sctpStreamParameters,
         label: typeof data.label === 'string' ? data.label : '',
         protocol: typeof data.protocol === 'string' ? data.protocol : '',
         appData: (data.appData ?? {}) as Record<string, unknown>,
       });
-      checker.registerFromAppData(id, data.appData);
       const runId = (data.appData as { mdpRunId?: unknown } | undefined)?.mdpRunId;
       if (typeof runId === 'string') {
         const run = runs.get(runId) ?? { transports: new Set<string>(), socket };
@@ -74,7 +65,7 @@ export async function startSignalingServer(
     },
     closeTransport: (data) => {
       const id = String(data.transportId);
-      if (transports.delete(id)) router.closeTransport(id);
+      service.closeTransport(id);
       for (const [runId, run] of runs) {
         if (run.transports.delete(id) && run.transports.size === 0) forgetRun(runId);
       }
@@ -106,20 +97,17 @@ export async function startSignalingServer(
       }
       const { id } = request;
       const method = String(request.method);
-      const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
       const data = (request.data ?? {}) as Record<string, unknown>;
       onRequest?.(method, data);
-      (handler
-        ? handler(data, socket)
-        : Promise.reject(new Error(`unknown method ${method}`))
-      ).then(
-        (result) => {
-          socket.send(JSON.stringify({ id, ok: true, data: result }));
-        },
-        (error: unknown) => {
-          socket.send(JSON.stringify({ id, ok: false, error: errorMessage(error) }));
-        },
-      );
+      void answer(handlers, method, data, socket).then((answered) => {
+        socket.send(
+          JSON.stringify(
+            answered.ok
+              ? { id, ok: true, data: answered.result }
+              : { id, ok: false, error: answered.error },
+          ),
+        );
+      });
     });
   });
   const address = wss.address();
@@ -127,7 +115,7 @@ export async function startSignalingServer(
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `ws://${shownHost}:${address.port}`,
-    openTransports: transports,
+    openTransports: service.openTransports,
     get keptRuns() {
       return runs.size;
     },
