@@ -1,5 +1,6 @@
 // The signaling adapter: the four requests the load engine needs from a mediasoup app,
-// whatever its own signaling is. `load --signaling <module>` loads one from a module.
+// whatever its own signaling is, and the optional ones (consuming, closing, the receiving
+// side's figures). `load --signaling <module>` loads one from a module.
 
 import { existsSync } from 'node:fs';
 import { extname, isAbsolute, resolve } from 'node:path';
@@ -35,6 +36,38 @@ export interface ProduceDataRequest {
   appData: Record<string, unknown>;
 }
 
+/** Which way a transport carries data: the client's send or recv transport. */
+export type TransportDirection = 'send' | 'recv';
+
+export interface CreateWebRtcTransportRequest {
+  sctpCapabilities: SctpCapabilities;
+  /**
+   * 'send' (the default when absent) for a transport the client produces on, 'recv' for one
+   * it consumes on: an app may create them differently.
+   */
+  direction?: TransportDirection;
+}
+
+export interface ConsumeDataRequest {
+  /** The client's recv transport (one from createWebRtcTransport with direction 'recv'). */
+  transportId: string;
+  /** The router's DataProducer to consume. */
+  dataProducerId: string;
+}
+
+/**
+ * What the server's `transport.consumeData({ dataProducerId })` made: the client's
+ * `recvTransport.consumeData()` takes it.
+ */
+export interface ConsumeDataResult {
+  /** The router's DataConsumer id. */
+  id: string;
+  dataProducerId: string;
+  sctpStreamParameters: SctpStreamParameters;
+  label: string;
+  protocol: string;
+}
+
 /**
  * The signaling adapter interface. The first four methods are required; the others are
  * optional and only make the report richer.
@@ -43,9 +76,7 @@ export interface SignalingAdapter {
   /** `router.rtpCapabilities`. */
   getRouterRtpCapabilities(): Promise<object>;
   /** `router.createWebRtcTransport({ ..., enableSctp: true, numSctpStreams: sctpCapabilities.numStreams })`. */
-  createWebRtcTransport(options: {
-    sctpCapabilities: SctpCapabilities;
-  }): Promise<WebRtcTransportParameters>;
+  createWebRtcTransport(options: CreateWebRtcTransportRequest): Promise<WebRtcTransportParameters>;
   /** `transport.connect({ dtlsParameters })` on the server side. */
   connectWebRtcTransport(options: {
     transportId: string;
@@ -53,6 +84,13 @@ export interface SignalingAdapter {
   }): Promise<void>;
   /** `transport.produceData({ sctpStreamParameters, label, protocol, appData })`; resolves with its id. */
   produceData(options: ProduceDataRequest): Promise<{ id: string }>;
+  /**
+   * Optional, needed to consume (`--consumers`, `--room-size`): the server's
+   * `transport.consumeData({ dataProducerId })` on the client's recv transport.
+   */
+  consumeData?(options: ConsumeDataRequest): Promise<ConsumeDataResult>;
+  /** Optional: close the server's DataConsumer once the client has closed its own. */
+  closeDataConsumer?(options: { dataConsumerId: string }): Promise<void>;
   /** Called once at the end: release whatever the adapter holds (sockets, ...). */
   close?(): Promise<void>;
   /** Optional: close the server's transport once the client has closed its own. */

@@ -1,10 +1,14 @@
 // `mediasoup-data-producer/cli`: what an app needs to write its own signaling adapter for
 // `mediasoup-data-producer load` and to report what its router received (docs/cli.md).
 export type {
+  ConsumeDataRequest,
+  ConsumeDataResult,
+  CreateWebRtcTransportRequest,
   ProduceDataRequest,
   SignalingAdapter,
   SignalingAdapterContext,
   SignalingAdapterFactory,
+  TransportDirection,
   WebRtcTransportParameters,
 } from './adapter.js';
 export { decodeMessage, encodeMessage, HEADER_SIZE, type DecodedMessage } from './message.js';

@@ -3,6 +3,7 @@
 // router host (IPC). Every arriving message goes to one ReceiverChecker.
 
 import type {
+  ConsumeDataParams,
   LocalRouter,
   LocalTransportOptions,
   LocalTransportParameters,
@@ -20,6 +21,16 @@ export interface LocalRouterService {
   connect(transportId: string, dtlsParameters: unknown): Promise<void>;
   /** Registers the DataProducer with the checker when its appData names a run (mdpRunId). */
   produceData(transportId: string, params: ProduceDataParams): Promise<{ id: string }>;
+  /**
+   * The router's DataConsumer of a DataProducer on a client's (recv) transport: what the
+   * client's `transport.consumeData()` takes.
+   */
+  consumeData(
+    transportId: string,
+    dataProducerId: string,
+  ): Promise<Omit<ConsumeDataParams, 'appData'>>;
+  /** False when the router has no such DataConsumer (closed, or with its transport). */
+  closeDataConsumer(dataConsumerId: string): boolean;
   /** False when this service did not create it, or closed it already. */
   closeTransport(transportId: string): boolean;
 }
@@ -51,6 +62,17 @@ export function serveLocalRouter(
       const { id } = await router.produceData(transportId, params);
       checker.registerFromAppData(id, params.appData);
       return { id };
+    },
+    async consumeData(transportId, dataProducerId) {
+      const { id, sctpStreamParameters, label, protocol } = await router.consumeData(transportId, {
+        dataProducerId,
+      });
+      return { id, dataProducerId, sctpStreamParameters, label, protocol };
+    },
+    closeDataConsumer(dataConsumerId) {
+      if (!router.hasDataConsumer(dataConsumerId)) return false;
+      router.closeDataConsumer(dataConsumerId);
+      return true;
     },
     closeTransport(transportId) {
       if (!transports.delete(transportId)) return false;

@@ -43,6 +43,7 @@ export async function startSignalingServer(
   };
   const handlers: Record<string, Handler> = {
     getRouterRtpCapabilities: () => Promise.resolve(router.rtpCapabilities),
+    // The local router makes send and recv transports alike: `direction` is not needed.
     createWebRtcTransport: () => service.createWebRtcTransport(),
     connectWebRtcTransport: async (data) => {
       await service.connect(String(data.transportId), data.dtlsParameters);
@@ -62,6 +63,12 @@ export async function startSignalingServer(
         runs.set(runId, run);
       }
       return { id };
+    },
+    consumeData: (data) =>
+      service.consumeData(String(data.transportId), String(data.dataProducerId)),
+    closeDataConsumer: (data) => {
+      service.closeDataConsumer(String(data.dataConsumerId));
+      return Promise.resolve({});
     },
     closeTransport: (data) => {
       const id = String(data.transportId);

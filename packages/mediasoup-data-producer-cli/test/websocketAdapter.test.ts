@@ -97,3 +97,33 @@ describe('JsonWsClient', () => {
     await client.close();
   });
 });
+
+describe('createWebSocketAdapter() consuming', () => {
+  test('consumeData() sends transportId and dataProducerId and resolves the five fields', async () => {
+    const adapter = createWebSocketAdapter({ url: server.url });
+    const consuming = adapter.consumeData?.({ transportId: 't1', dataProducerId: 'p1' });
+    const request = await server.nextRequest();
+    expect(request.method).toBe('consumeData');
+    expect(request.data).toEqual({ transportId: 't1', dataProducerId: 'p1' });
+    answer(request, {
+      ok: true,
+      data: { id: 'c1', sctpStreamParameters: { streamId: 3 }, label: 'l', extra: 1 },
+    });
+    await expect(consuming).resolves.toEqual({
+      id: 'c1',
+      dataProducerId: 'p1',
+      sctpStreamParameters: { streamId: 3 },
+      label: 'l',
+      protocol: '',
+    });
+    await adapter.close?.();
+  });
+
+  test('consumeData() when the server says the method is unknown rejects with NotSupportedError', async () => {
+    const adapter = createWebSocketAdapter({ url: server.url });
+    const consuming = adapter.consumeData?.({ transportId: 't1', dataProducerId: 'p1' });
+    answer(await server.nextRequest(), { ok: false, error: 'unknown method consumeData' });
+    await expect(consuming).rejects.toBeInstanceOf(NotSupportedError);
+    await adapter.close?.();
+  });
+});

@@ -5,7 +5,8 @@
 //          or { "id": 1, "ok": false, "error": "what went wrong" }
 //
 // Methods: getRouterRtpCapabilities, createWebRtcTransport, connectWebRtcTransport,
-// produceData (required); closeTransport, getReceiverStats, workerCpuSeconds (optional: an
+// produceData (required); consumeData, closeDataConsumer, closeTransport, getReceiverStats,
+// workerCpuSeconds (optional: an
 // error answer that says the method is unknown means "not supported"; any other failure is
 // passed on with its message).
 
@@ -13,6 +14,7 @@ import WebSocket from 'ws';
 
 import {
   SIGNALING_URL_ENV,
+  type ConsumeDataResult,
   type SignalingAdapter,
   type SignalingAdapterContext,
 } from '../adapter.js';
@@ -204,6 +206,24 @@ export function createWebSocketAdapter(options: WebSocketAdapterOptions): Signal
       const result = (await client.request('produceData', data)) as { id?: unknown } | undefined;
       if (typeof result?.id !== 'string') throw new Error('produceData: the answer has no id');
       return { id: result.id };
+    },
+    async consumeData(data) {
+      const result = (await client.request('consumeData', data)) as
+        Partial<ConsumeDataResult> | undefined;
+      if (typeof result?.id !== 'string' || typeof result.sctpStreamParameters !== 'object') {
+        throw new Error('consumeData: the answer has no id or sctpStreamParameters');
+      }
+      return {
+        id: result.id,
+        dataProducerId:
+          typeof result.dataProducerId === 'string' ? result.dataProducerId : data.dataProducerId,
+        sctpStreamParameters: result.sctpStreamParameters,
+        label: typeof result.label === 'string' ? result.label : '',
+        protocol: typeof result.protocol === 'string' ? result.protocol : '',
+      };
+    },
+    async closeDataConsumer(data) {
+      await client.request('closeDataConsumer', data);
     },
     async closeTransport(data) {
       await client.request('closeTransport', data);
