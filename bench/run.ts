@@ -27,7 +27,7 @@ import { RouterProxy } from './router/proxy.js';
 
 /** After this many failed measurements in a row a client's remaining ones are skipped. */
 const MAX_CONSECUTIVE_FAILURES = 2;
-const PEERS: readonly ClientName[] = ['mediasoup-client', 'msc-node'];
+const PEERS: readonly ClientName[] = ['mediasoup-client', 'msc-node', 'chromium'];
 const RATIO_AGAINST: readonly ClientName[] = ['raw', 'mediasoup-client', 'msc-node'];
 
 interface Failure {
@@ -150,10 +150,11 @@ async function runScale(
   failures: Failure[],
 ): Promise<ScaleResult[]> {
   const results: ScaleResult[] = [];
+  const loaded = new Set(states.map((state) => state.client.name));
   for (const n of config.scale) {
-    for (const state of states) {
-      const name = state.client.name as ClientName;
-      if (!config.scaleClients.includes(name)) continue;
+    for (const name of config.scaleClients) {
+      // A throughput client that could not load here would not load in the child either.
+      if (config.clients.includes(name) && !loaded.has(name)) continue;
       if (PEERS.includes(name) && n > config.scalePeerMaxN) continue;
       log(`\nscale: ${name}, ${n} transports opened at once (in a fresh process) ...`);
       const r = await runScaleInChild(router, name, n, config);
@@ -307,7 +308,13 @@ function renderMarkdown(input: ReportInput): string[] {
       'Each row runs in a fresh process. Connect time: open() call to DataProducer open, all N started together. ' +
         'RSS per transport: (RSS with all open − RSS before) / opened, both after a full GC' +
         `${scale.filter((s) => s.opened > 0).every((s) => s.gc) ? '' : ' (gc was NOT available: the figures include garbage)'}. ` +
-        'Then every transport sends one message and the router must get each.',
+        'Then every transport sends one message and the router must get each. ' +
+        "CPU per transport: the scale process's CPU (and its browser's, for chromium) over the whole row, divided by N. " +
+        (scale.some((s) => s.client === 'chromium')
+          ? '**chromium** = mediasoup-client (Chrome111 handler) in a headless Chromium page per transport ' +
+            '(Debian chromium driven by playwright-core, `bash bench/chromium/setup.sh`); its memory is the ' +
+            "proportional set size of the browser's processes, so that what pages share counts once."
+          : 'Headless Chromium pages (`bash bench/chromium/setup.sh`) join this table once set up.'),
     );
     lines.push('');
   }
@@ -374,7 +381,11 @@ async function measureInterference(
   const machineBusySeconds = systemBusySeconds() - start.busy0;
   const own = process.cpuUsage(start.cpu0);
   const [host, worker] = await Promise.all([router.hostCpuSeconds(), router.workerCpuSeconds()]);
-  const children = scale.reduce((sum, s) => sum + (s.processCpuSeconds ?? 0), 0);
+  // A browser's processes are the scale child's, not its own CPU: counted as the benchmark's.
+  const children = scale.reduce(
+    (sum, s) => sum + (s.processCpuSeconds ?? 0) + (s.externalCpuSeconds ?? 0),
+    0,
+  );
   const benchmarkSeconds = (own.user + own.system) / 1e6 + host + worker + children;
   const wallSeconds = (performance.now() - start.wall0) / 1000;
   const otherSeconds = Math.max(0, machineBusySeconds - benchmarkSeconds);

@@ -12,6 +12,7 @@ const loaders: Record<ClientName, () => Promise<ClientModule>> = {
   raw: () => import('./raw.js'),
   'mediasoup-client': () => import('./mediasoupClient.js'),
   'msc-node': () => import('./mscNode.js'),
+  chromium: () => import('./chromium.js'),
 };
 
 export async function loadClient(name: ClientName): Promise<BenchClient> {

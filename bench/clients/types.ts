@@ -50,6 +50,14 @@ export interface BenchChannel {
   close(): Promise<void> | void;
 }
 
+/** What a client's own processes (a browser) use, beside the benchmark process. */
+export interface ExternalUsage {
+  /** Proportional set size of those processes, together. */
+  memoryBytes: number;
+  /** CPU seconds they have used so far. */
+  cpuSeconds: number;
+}
+
 export interface BenchClient {
   readonly name: string;
   /** What it is built on, for the report. */
@@ -59,6 +67,8 @@ export interface BenchClient {
    * `signal` aborts (a timeout), it closes what it made and rejects.
    */
   open(router: SignalingRouter, label: string, signal: AbortSignal): Promise<BenchChannel>;
+  /** For a client whose transports live in other processes: their memory and CPU. */
+  externalUsage?(): Promise<ExternalUsage>;
   /** Releases what the client holds across channels (devices, factories). */
   dispose(): Promise<void> | void;
 }

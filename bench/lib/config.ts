@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { errorMessage } from './util.js';
 import { HEADER_SIZE } from '../../packages/mediasoup-data-producer-cli/src/message.js';
 
+import { chromiumReady } from '../clients/chromium.js';
+
 export const ALL_CLIENTS = ['ours', 'raw', 'mediasoup-client', 'msc-node'] as const;
-export type ClientName = (typeof ALL_CLIENTS)[number];
+/** Clients of the scale section only: a browser page per transport is no throughput peer. */
+export const SCALE_ONLY_CLIENTS = ['chromium'] as const;
+export type ClientName = (typeof ALL_CLIENTS)[number] | (typeof SCALE_ONLY_CLIENTS)[number];
 
 export interface BenchConfig {
   quick: boolean;
@@ -60,14 +64,23 @@ function envList(name: string, fallback: string): string[] {
     .filter((s) => s !== '');
 }
 
-function clientList(name: string, fallback: string): ClientName[] {
-  const names = envList(name, fallback);
+function clientList(
+  name: string,
+  fallback: readonly ClientName[],
+  known: readonly ClientName[] = ALL_CLIENTS,
+): ClientName[] {
+  const names = envList(name, fallback.join(','));
   for (const n of names) {
-    if (!(ALL_CLIENTS as readonly string[]).includes(n)) {
-      throw new Error(`${name}: unknown client "${n}" (known: ${ALL_CLIENTS.join(', ')})`);
+    if (!(known as readonly string[]).includes(n)) {
+      throw new Error(`${name}: unknown client "${n}" (known: ${known.join(', ')})`);
     }
   }
   return names as ClientName[];
+}
+
+/** The scale section's default clients: Chromium too once bench/chromium/setup.sh ran. */
+function defaultScaleClients(): ClientName[] {
+  return chromiumReady() ? [...ALL_CLIENTS, ...SCALE_ONLY_CLIENTS] : [...ALL_CLIENTS];
 }
 
 /** Parses "100,1KiB,16k,64KiB" style sizes. */
@@ -98,7 +111,7 @@ export function loadConfig(): BenchConfig {
     const quick = envString('BENCH_QUICK') === '1';
     const config: BenchConfig = {
       quick,
-      clients: clientList('BENCH_CLIENTS', ALL_CLIENTS.join(',')),
+      clients: clientList('BENCH_CLIENTS', ALL_CLIENTS),
       sizes: envList('BENCH_SIZES', '100,1KiB,16KiB,64KiB').map(parseSize),
       rounds: Math.max(1, Math.round(envNumber('BENCH_ROUNDS', quick ? 1 : 3))),
       seconds: envNumber('BENCH_SECONDS', quick ? 1 : 4),
@@ -113,7 +126,10 @@ export function loadConfig(): BenchConfig {
       openTimeoutMs: envNumber('BENCH_OPEN_TIMEOUT_MS', 15000),
       closeTimeoutMs: envNumber('BENCH_CLOSE_TIMEOUT_MS', 5000),
       scale: scaleList(quick),
-      scaleClients: clientList('BENCH_SCALE_CLIENTS', ALL_CLIENTS.join(',')),
+      scaleClients: clientList('BENCH_SCALE_CLIENTS', defaultScaleClients(), [
+        ...ALL_CLIENTS,
+        ...SCALE_ONLY_CLIENTS,
+      ]),
       scalePeerMaxN: envNumber('BENCH_SCALE_PEER_MAX', 100),
       scaleOpenTimeoutMs: envNumber('BENCH_SCALE_OPEN_TIMEOUT_MS', 90000),
       resultsDir: envString('BENCH_RESULTS_DIR') ?? join(__dirname, '..', 'results'),

@@ -25,8 +25,13 @@ export interface ScaleResult {
   /** From the first open() call to the last one settled. */
   allOpenMs: number;
   connectMs: { p50: number; p99: number; max: number };
-  /** (RSS after opening - RSS before) / opened, after a full GC, in KiB. */
+  /**
+   * (RSS after opening - RSS before) / opened, after a full GC, in KiB; for a client whose
+   * transports live in other processes (a browser), their memory (PSS) is added.
+   */
   rssPerTransportKiB: number;
+  /** CPU seconds of the client's other processes (a browser) during the test. */
+  externalCpuSeconds?: number;
   gc: boolean;
   /** Transports whose one message arrived at the router. */
   delivered: number;
@@ -80,7 +85,8 @@ export async function measureScale(
       `${client.name} open (primer)`,
     );
     result.gc = await settle();
-    const rss0 = process.memoryUsage().rss;
+    const external0 = await client.externalUsage?.();
+    const rss0 = process.memoryUsage().rss + (external0?.memoryBytes ?? 0);
 
     const t0 = nowNs();
     const connectTimes: number[] = [];
@@ -113,7 +119,7 @@ export async function measureScale(
     };
 
     await settle();
-    const rss1 = process.memoryUsage().rss;
+    const rss1 = process.memoryUsage().rss + ((await client.externalUsage?.())?.memoryBytes ?? 0);
     if (channels.length > 0) result.rssPerTransportKiB = (rss1 - rss0) / channels.length / 1024;
 
     // Every transport sends one message (sequence 0); the router must get each.
@@ -130,6 +136,10 @@ export async function measureScale(
     }
     const { complete } = await router.waitForEach(ids, 1, 20000);
     result.delivered = complete;
+    const external1 = await client.externalUsage?.();
+    if (external0 && external1) {
+      result.externalCpuSeconds = external1.cpuSeconds - external0.cpuSeconds;
+    }
     result.ok = result.opened === n && result.delivered === n;
     if (!result.ok) {
       const problems: string[] = [];
