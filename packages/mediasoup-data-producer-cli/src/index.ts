@@ -20,3 +20,11 @@ export {
   type ReceiverReport,
   type ReceiverSecond,
 } from './receiver.js';
+export {
+  importAdapterModule,
+  instantiateAdapter,
+  isAdapter,
+  pickAdapterExport,
+  SIGNALING_URL_ENV,
+} from './adapter.js';
+export { createWebSocketAdapter, type WebSocketAdapterOptions } from './adapters/websocket.js';
