@@ -10,6 +10,7 @@ const PACKAGES = [
   'mediasoup-data-producer',
   'mediasoup-local-router',
   'mediasoup-data-producer-cli',
+  'artillery-engine-mediasoup-data',
 ];
 
 const require = createRequire(import.meta.url);

@@ -1,0 +1,287 @@
+// The Artillery 2 engine. Artillery (@artilleryio/int-core's runner.js) loads it with
+// require('artillery-engine-mediasoup-data') for `config.engines.mediasoup-data`, calls
+// `new Engine(script, ee, helpers)` once per worker, then `createScenario(spec, ee)` once per
+// scenario, and calls the function that returns once per virtual user:
+// `scenario(initialContext, callback)`. What this relies on, all unchanged from Artillery
+// 2.0.21 to the current 2.x: that call sequence; `helpers` being @artilleryio/int-commons'
+// engine_util (createThink, createLoopWithCount, template); `ee.emit('started')` before a
+// virtual user's work and the callback once it is done; `ee.emit('counter' | 'histogram',
+// name, value)` and `ee.emit('error', kind)`; `context.vars.$uuid` and `$testId`; and
+// `script.config.processor` holding the processor's functions.
+
+import { isAbsolute, resolve, dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+
+import {
+  createWebSocketAdapter,
+  importAdapterModule,
+  instantiateAdapter,
+  type SignalingAdapter,
+  type SignalingAdapterFactory,
+} from 'mediasoup-data-producer-cli';
+
+import { Bot, BotError } from './bot.js';
+import {
+  ENGINE_NAME,
+  parseEngineConfig,
+  parseFlow,
+  type EngineConfig,
+  type Step,
+} from './config.js';
+import { ERRORS, type MetricsEmitter } from './metrics.js';
+
+/** What Artillery gives a virtual user: its variables and template functions. */
+export interface ArtilleryContext {
+  vars: Record<string, unknown>;
+  funcs?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export type StepFunction = (
+  context: ArtilleryContext,
+  callback: (error: unknown, context: ArtilleryContext) => void,
+) => void;
+
+/** The parts of @artilleryio/int-commons' engine_util this engine uses. */
+export interface ArtilleryHelpers {
+  template(value: unknown, context: ArtilleryContext): unknown;
+  createThink(spec: object, defaults: object): StepFunction;
+  createLoopWithCount(
+    count: number | string,
+    steps: StepFunction[],
+    options: { loopValue?: string; overValues?: unknown; whileTrue?: unknown },
+  ): StepFunction;
+}
+
+export interface ArtilleryScript {
+  config: {
+    engines?: Record<string, unknown>;
+    processor?: Record<string, unknown>;
+    defaults?: { think?: object };
+    [key: string]: unknown;
+  };
+  scenarios?: unknown[];
+  _scriptPath?: string;
+  [key: string]: unknown;
+}
+
+export interface ArtilleryScenario {
+  name?: string;
+  engine?: string;
+  flow?: unknown;
+  [key: string]: unknown;
+}
+
+type EventEmitterLike = MetricsEmitter;
+
+/** `{{ $botId }}` and `{{ $seq }}` in a payload template; the bot's own vars. */
+export const BOT_ID_VAR = '$botId';
+export const SEQ_VAR = '$seq';
+/** The bot, in context.vars, for processor functions. */
+export const BOT_VAR = '$mediasoupDataBot';
+
+type AdapterSource =
+  | { kind: 'websocket' }
+  | { kind: 'module'; picked: SignalingAdapterFactory | SignalingAdapter; path: string };
+
+export class MediasoupDataEngine {
+  readonly config: EngineConfig;
+  private adapterSource: Promise<AdapterSource> | undefined;
+
+  constructor(
+    private readonly script: ArtilleryScript,
+    _ee: unknown,
+    private readonly helpers: ArtilleryHelpers,
+  ) {
+    this.config = parseEngineConfig(script.config.engines?.[ENGINE_NAME]);
+  }
+
+  createScenario(scenario: ArtilleryScenario, ee: EventEmitterLike): StepFunction {
+    const index = this.script.scenarios?.indexOf(scenario) ?? -1;
+    const name =
+      typeof scenario.name === 'string'
+        ? JSON.stringify(scenario.name)
+        : index >= 0
+          ? `#${index}`
+          : '';
+    const steps = parseFlow(scenario.flow, name);
+    const tasks = steps.map((step) => this.compile(step, ee));
+    return (initialContext, callback) => {
+      ee.emit('started');
+      void this.runBot(initialContext, tasks, ee).then(({ error, context }) => {
+        callback(error ?? null, context);
+      });
+    };
+  }
+
+  /** Runs the tasks in order; the bot closes whatever happened. */
+  private async runBot(
+    context: ArtilleryContext,
+    tasks: StepFunction[],
+    ee: EventEmitterLike,
+  ): Promise<{ error?: unknown; context: ArtilleryContext }> {
+    const botId = typeof context.vars.$uuid === 'string' ? context.vars.$uuid : randomUUID();
+    const runId = typeof context.vars.$testId === 'string' ? context.vars.$testId : botId;
+    context.vars[BOT_ID_VAR] = botId;
+    let bot: Bot;
+    try {
+      bot = await this.createBot(botId, runId, context, ee);
+    } catch (error) {
+      ee.emit('error', ERRORS.signaling);
+      return { error, context };
+    }
+    context.vars[BOT_VAR] = bot;
+    let current = context;
+    try {
+      for (const task of tasks) {
+        current = await new Promise<ArtilleryContext>((resolvePromise, reject) => {
+          task(current, (error, next) => {
+            if (error)
+              reject(error); // eslint-disable-line @typescript-eslint/prefer-promise-reject-errors
+            else resolvePromise(next);
+          });
+        });
+      }
+      return { context: current };
+    } catch (error) {
+      return { error, context: current };
+    } finally {
+      await bot.close();
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
+      delete current.vars[BOT_VAR];
+    }
+  }
+
+  private async createBot(
+    botId: string,
+    runId: string,
+    context: ArtilleryContext,
+    ee: EventEmitterLike,
+  ): Promise<Bot> {
+    this.adapterSource ??= this.loadAdapterSource();
+    const source = await this.adapterSource;
+    const rendered =
+      this.config.signalingUrl === undefined
+        ? undefined
+        : this.helpers.template(this.config.signalingUrl, context);
+    const url =
+      typeof rendered === 'string'
+        ? rendered
+        : rendered === undefined
+          ? undefined
+          : JSON.stringify(rendered);
+    if (source.kind === 'websocket') {
+      if (url === undefined || !/^wss?:\/\/[^/]/.test(url)) {
+        throw new Error(`signalingUrl: expected a ws:// or wss:// URL, got ${JSON.stringify(url)}`);
+      }
+      const adapter = createWebSocketAdapter({
+        url,
+        requestTimeoutMs: this.config.requestTimeoutMs,
+      });
+      return new Bot(botId, runId, adapter, true, this.config, ee);
+    }
+    const adapter = await instantiateAdapter(source.picked, { url, env: process.env }, source.path);
+    // A factory makes one adapter per bot, which the bot closes; an object is shared.
+    return new Bot(botId, runId, adapter, typeof source.picked === 'function', this.config, ee);
+  }
+
+  private async loadAdapterSource(): Promise<AdapterSource> {
+    const { signaling } = this.config;
+    if (signaling === 'websocket') return { kind: 'websocket' };
+    const base =
+      this.script._scriptPath === undefined ? process.cwd() : dirname(this.script._scriptPath);
+    const path = isAbsolute(signaling) ? signaling : resolve(base, signaling);
+    if (!existsSync(path)) {
+      throw new Error(
+        `config.engines.${ENGINE_NAME}.signaling: no such file: ${path} (a module path is relative to the scenario file; or give "websocket")`,
+      );
+    }
+    try {
+      return { kind: 'module', picked: await importAdapterModule(path), path };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        message.replace(/^--signaling: /, `config.engines.${ENGINE_NAME}.signaling: `),
+      );
+    }
+  }
+
+  private compile(step: Step, ee: EventEmitterLike): StepFunction {
+    const helpers = this.helpers;
+    switch (step.kind) {
+      case 'think':
+        return helpers.createThink(step.spec, this.script.config.defaults?.think ?? {});
+      case 'loop': {
+        const steps = step.steps.map((inner) => this.compile(inner, ee));
+        const processor = this.script.config.processor;
+        return helpers.createLoopWithCount(step.count ?? -1, steps, {
+          loopValue: step.loopValue ?? '$loopCount',
+          overValues: step.over,
+          whileTrue: step.whileTrue === undefined ? undefined : processor?.[step.whileTrue],
+        });
+      }
+      case 'log':
+        return (context, callback) => {
+          console.log(helpers.template(step.message, context));
+          process.nextTick(callback, null, context);
+        };
+      case 'function':
+        return (context, callback) => {
+          const fn = this.script.config.processor?.[step.name];
+          if (typeof fn !== 'function') {
+            ee.emit('error', ERRORS.function);
+            callback(new Error(`function step: no processor function ${step.name}`), context);
+            return;
+          }
+          let called = false;
+          const done = (error?: unknown): void => {
+            if (called) return;
+            called = true;
+            if (error) ee.emit('error', ERRORS.function);
+            callback(error ?? null, context);
+          };
+          try {
+            const result: unknown = (fn as (...args: unknown[]) => unknown)(context, ee, done);
+            if (result instanceof Promise)
+              result.then(() => {
+                done();
+              }, done);
+          } catch (error) {
+            done(error);
+          }
+        };
+      default:
+        return (context, callback) => {
+          const bot = context.vars[BOT_VAR] as Bot;
+          this.runStep(bot, step, context).then(
+            () => {
+              callback(null, context);
+            },
+            (error: unknown) => {
+              ee.emit('error', error instanceof BotError ? error.kind : ERRORS.scenario);
+              callback(error, context);
+            },
+          );
+        };
+    }
+  }
+
+  private runStep(bot: Bot, step: Step, context: ArtilleryContext): Promise<void> {
+    switch (step.kind) {
+      case 'connect':
+        return bot.connect(step.timeoutMs);
+      case 'produceData':
+        return bot.produceData(step);
+      case 'send':
+        return bot.send(step, (payload, seq) => {
+          context.vars[SEQ_VAR] = seq;
+          return String(this.helpers.template(payload, context));
+        });
+      case 'close':
+        return bot.closeTransport();
+      default:
+        return Promise.reject(new Error(`unexpected step ${step.kind}`));
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// What the engine reports, through the emitter Artillery gives createScenario(): counters
+// and histograms ("summaries" in Artillery's report) add up across workers and runners.
+// Errors are `ee.emit('error', kind)`: Artillery counts them as `errors.<kind>`.
+
+export const PREFIX = 'mediasoup_data.';
+
+export const COUNTERS = {
+  /** Send transports whose connection reached `connected` (ICE and DTLS done). */
+  transportsOpened: `${PREFIX}transports_opened`,
+  /** Transports that did not open (signaling failed, timed out) or failed later. */
+  transportsFailed: `${PREFIX}transports_failed`,
+  /** DataProducers that opened (their SCTP stream is up). */
+  producersOpened: `${PREFIX}producers_opened`,
+  /** Messages handed to DataProducer.send(). */
+  messagesSent: `${PREFIX}messages_sent`,
+  /** Their bytes (a text message counts its UTF-8 bytes). */
+  bytesSent: `${PREFIX}bytes_sent`,
+} as const;
+
+export const HISTOGRAMS = {
+  /**
+   * Milliseconds from a connect step's createWebRtcTransport request to the first
+   * DataProducer open on that transport, without the scenario's own time between the
+   * connect and the first produceData step.
+   */
+  connectTime: `${PREFIX}connect_time`,
+  /** A producer's bufferedAmount in bytes, sampled at most once a second while sending. */
+  bufferedAmount: `${PREFIX}buffered_amount`,
+} as const;
+
+/** Error kinds (`errors.<kind>` in the report). */
+export const ERRORS = {
+  /** The signaling adapter could not be loaded or created. */
+  signaling: `${PREFIX}signaling_failed`,
+  /** getRouterRtpCapabilities, device.load() or createWebRtcTransport failed. */
+  connect: `${PREFIX}connect_failed`,
+  /** A DataProducer was refused (produceData signaling or its options). */
+  produce: `${PREFIX}produce_failed`,
+  /** A DataProducer did not open within connectTimeout (ICE, DTLS or SCTP did not complete). */
+  openTimeout: `${PREFIX}open_timeout`,
+  /** The transport's connection failed after it was created. */
+  transport: `${PREFIX}transport_failed`,
+  /** send() threw, or the producer closed while sending. */
+  send: `${PREFIX}send_failed`,
+  /** A step that needs an earlier one: produceData before connect, send before produceData. */
+  scenario: `${PREFIX}scenario_error`,
+  /** A `function` step named no processor function, or the function failed. */
+  function: `${PREFIX}function_failed`,
+} as const;
+
+/** The part of Artillery's event emitter an engine uses. */
+export interface MetricsEmitter {
+  emit(event: 'counter' | 'histogram', name: string, value: number): unknown;
+  emit(event: 'error', kind: string): unknown;
+  emit(event: 'started'): unknown;
+}

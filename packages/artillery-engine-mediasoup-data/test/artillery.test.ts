@@ -1,0 +1,171 @@
+// The engine under the real `artillery run` (2.0.21), against the local router behind the
+// CLI's JSON-over-WebSocket signaling server, running in this process: the report's counters
+// add up (over one worker thread and over two), failing bots are counted without stopping
+// the others, and every transport the bots opened is closed on the server at the end.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { LocalRouter } from 'mediasoup-local-router';
+import {
+  startSignalingServer,
+  type SignalingServer,
+} from '../../mediasoup-data-producer-cli/src/signalingServer.js';
+import {
+  checkPrerequisites,
+  PACKAGE_DIR,
+  runArtillery,
+  type ArtilleryRun,
+} from './support/artillery.js';
+
+jest.setTimeout(240_000);
+
+let router: LocalRouter;
+let server: SignalingServer;
+let received = 0;
+
+beforeAll(async () => {
+  checkPrerequisites();
+  router = await LocalRouter.start({ recordMessages: false });
+  router.on('message', () => {
+    received++;
+  });
+  server = await startSignalingServer(router);
+});
+
+afterAll(async () => {
+  await server.close();
+  await router.close();
+});
+
+beforeEach(() => {
+  received = 0;
+});
+
+/** The example scenario of the README, as shipped. */
+const example = readFileSync(join(PACKAGE_DIR, 'examples', 'bots.yml'), 'utf8');
+/** Messages each bot of the example sends: 10 numbered, then 3 from the payload template. */
+const EXAMPLE_MESSAGES_PER_BOT = 13;
+const EXAMPLE_BOTS = 4;
+const EXAMPLE_BYTES_PER_BOT = 10 * 256;
+
+/** The same scenario with a function step that counts bots by worker thread. */
+function withWorkerCount(scenario: string): string {
+  const processor = join(PACKAGE_DIR, 'test', 'support', 'processor.cjs');
+  return scenario
+    .replace('config:\n', `config:\n  processor: ${JSON.stringify(processor)}\n`)
+    .replace('      - connect: {}\n', '      - function: countWorker\n      - connect: {}\n');
+}
+
+async function waitForServerCleanup(): Promise<void> {
+  for (let i = 0; i < 50 && server.openTransports.size > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function explain(run: ArtilleryRun): string {
+  return `exit ${run.code}\n${run.stdout.slice(-3000)}\n${run.stderr.slice(-3000)}`;
+}
+
+function counters(run: ArtilleryRun): Record<string, number> {
+  if (!run.report) throw new Error(`no report: ${explain(run)}`);
+  return run.report.aggregate.counters;
+}
+
+describe('artillery run', () => {
+  test('artillery run() of the example scenario on one worker counts every bot, message and byte', async () => {
+    const run = await runArtillery(example, { env: { MDP_SIGNALING_URL: server.url } });
+    const c = counters(run);
+    expect({
+      code: run.code,
+      errors: Object.keys(c).filter((k) => k.startsWith('errors.')),
+    }).toEqual({ code: 0, errors: [] });
+    expect(c['vusers.completed']).toBe(EXAMPLE_BOTS);
+    expect(c['vusers.failed']).toBe(0);
+    expect(c['mediasoup_data.transports_opened']).toBe(EXAMPLE_BOTS);
+    expect(c['mediasoup_data.transports_failed']).toBeUndefined();
+    expect(c['mediasoup_data.producers_opened']).toBe(EXAMPLE_BOTS);
+    expect(c['mediasoup_data.messages_sent']).toBe(EXAMPLE_BOTS * EXAMPLE_MESSAGES_PER_BOT);
+    // The text payloads' sizes depend on the bot ids: at least the binary bytes, plus some.
+    expect(c['mediasoup_data.bytes_sent']).toBeGreaterThan(EXAMPLE_BOTS * EXAMPLE_BYTES_PER_BOT);
+    const summaries = run.report?.aggregate.summaries ?? {};
+    expect(summaries['mediasoup_data.connect_time']?.count).toBe(EXAMPLE_BOTS);
+    expect(summaries['mediasoup_data.buffered_amount']?.count).toBeGreaterThanOrEqual(EXAMPLE_BOTS);
+    // Everything sent arrived at the router, and every transport is closed there.
+    expect(received).toBe(EXAMPLE_BOTS * EXAMPLE_MESSAGES_PER_BOT);
+    await waitForServerCleanup();
+    expect(server.openTransports.size).toBe(0);
+  });
+
+  test('artillery run() on two worker threads adds up the counters of both', async () => {
+    const run = await runArtillery(withWorkerCount(example), {
+      workers: 2,
+      env: { MDP_SIGNALING_URL: server.url },
+    });
+    const c = counters(run);
+    const workers = Object.keys(c).filter((k) => k.startsWith('test.worker.'));
+    expect({ code: run.code, workers: workers.length }).toEqual({ code: 0, workers: 2 });
+    expect(workers.reduce((sum, k) => sum + (c[k] ?? 0), 0)).toBe(EXAMPLE_BOTS);
+    expect(c['vusers.completed']).toBe(EXAMPLE_BOTS);
+    expect(c['mediasoup_data.transports_opened']).toBe(EXAMPLE_BOTS);
+    expect(c['mediasoup_data.messages_sent']).toBe(EXAMPLE_BOTS * EXAMPLE_MESSAGES_PER_BOT);
+    expect(run.report?.aggregate.summaries['mediasoup_data.connect_time']?.count).toBe(
+      EXAMPLE_BOTS,
+    );
+    expect(received).toBe(EXAMPLE_BOTS * EXAMPLE_MESSAGES_PER_BOT);
+    await waitForServerCleanup();
+    expect(server.openTransports.size).toBe(0);
+  });
+
+  test('artillery run() with bots whose connect times out counts their errors and completes the others', async () => {
+    const scenario = `
+config:
+  target: mediasoup-data
+  phases:
+    - duration: 2
+      arrivalRate: 3
+  engines:
+    mediasoup-data:
+      signaling: websocket
+      signalingUrl: ${server.url}
+scenarios:
+  - name: good
+    weight: 1
+    engine: mediasoup-data
+    flow:
+      - connect: {}
+      - produceData: {}
+      - send: { count: 5, size: 64 }
+      - close: {}
+  - name: late
+    weight: 1
+    engine: mediasoup-data
+    flow:
+      - connect: { timeout: 0.000001 }
+      - produceData: {}
+      - send: { count: 5, size: 64 }
+`;
+    const run = await runArtillery(scenario);
+    const c = counters(run);
+    const good = c['vusers.created_by_name.good'] ?? 0;
+    const late = c['vusers.created_by_name.late'] ?? 0;
+    expect(good + late).toBe(6);
+    expect({
+      completed: c['vusers.completed'] ?? 0,
+      failed: c['vusers.failed'] ?? 0,
+      connectFailed: c['errors.mediasoup_data.connect_failed'] ?? 0,
+      transportsFailed: c['mediasoup_data.transports_failed'] ?? 0,
+      sent: c['mediasoup_data.messages_sent'] ?? 0,
+    }).toEqual({
+      completed: good,
+      failed: late,
+      connectFailed: late,
+      transportsFailed: late,
+      sent: good * 5,
+    });
+    expect(received).toBe(good * 5);
+    // The transports answered after the bots gave up are closed on the server too.
+    await waitForServerCleanup();
+    expect(server.openTransports.size).toBe(0);
+  });
+});
