@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Everything the integration tests need besides node_modules: the local mediasoup routers
-# and coturn's turnserver. `npm test` and .ci/run call it first; every step is cached and
-# takes seconds once done.
+# Everything the integration tests need besides node_modules: the local mediasoup routers,
+# coturn's turnserver, and Artillery 2.0.21 for artillery-engine-mediasoup-data's tests.
+# `npm test` and .ci/run call it first; every step is cached and takes seconds once done.
 #
 # The router is mediasoup 3.8.4, or the one MEDIASOUP_PATH / MEDIASOUP_VERSION names. With
 # neither set, mediasoup 3.27.1 is set up too when its worker is at hand: scripts/test.sh
@@ -20,3 +20,4 @@ if [ -z "${MEDIASOUP_PATH:-}" ] && [ -z "${MEDIASOUP_VERSION:-}" ]; then
   fi
 fi
 bash scripts/setup-coturn.sh
+bash scripts/setup-artillery.sh

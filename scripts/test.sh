@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test run of `npm test` (after scripts/setup-test-env.sh and the build): the whole jest
 # suite against the default local router, mediasoup 3.8.4; then the suites that talk to a
-# router (each package's test/integration, the library's test/faults, the CLI's tests) again against mediasoup 3.27.1, whose
+# router (each package's test/integration, the library's test/faults, the CLI's and the
+# Artillery engine's tests) again against mediasoup 3.27.1, whose
 # worker channel, sctpParameters and SCTP stack differ, when a 3.27.1 worker is at hand
 # (CI has one in ../shared). The last line names the versions covered; the exit status is
 # non-zero if any run failed.
@@ -15,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 EXTRA_VERSION=3.27.1
-EXTRA_SUITES=(test/integration test/faults mediasoup-data-producer-cli/test)
+EXTRA_SUITES=(test/integration test/faults mediasoup-data-producer-cli/test artillery-engine-mediasoup-data/test)
 EXTRA_WORKER="${MEDIASOUP_TEST_WORKER_BIN:-../shared/mediasoup-worker/$EXTRA_VERSION/mediasoup-worker}"
 JEST=node_modules/.bin/jest
 
