@@ -49,7 +49,18 @@ const PUBLIC_EXPORTS = [
   'types',
   'version',
 ];
-const CLI_EXPORTS = ['HEADER_SIZE', 'ReceiverChecker', 'decodeMessage', 'encodeMessage'];
+const CLI_EXPORTS = [
+  'HEADER_SIZE',
+  'ReceiverChecker',
+  'SIGNALING_URL_ENV',
+  'createWebSocketAdapter',
+  'decodeMessage',
+  'encodeMessage',
+  'importAdapterModule',
+  'instantiateAdapter',
+  'isAdapter',
+  'pickAdapterExport',
+];
 const LOCAL_ROUTER_EXPORTS = [
   'BUILT_IN_MEDIASOUP_VERSION',
   'LocalRouter',
