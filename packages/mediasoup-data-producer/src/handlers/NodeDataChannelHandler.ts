@@ -21,6 +21,7 @@ import {
   type HandlerTransportStats,
   type NativeChannel,
 } from './HandlerInterface.js';
+import { assertDescriptorsFree } from './descriptors.js';
 import { RecvStreams } from './RecvStreams.js';
 import { SendStreams, type StreamHandler } from './SendStreams.js';
 
@@ -260,6 +261,7 @@ export class NodeDataChannelHandler extends HandlerInterface {
 }
 
 function createOffer(pc: PeerConnection): string {
+  assertDescriptorsFree();
   pc.setLocalDescription();
   const description = pc.localDescription();
   if (!description) throw new Error('node-datachannel produced no local description');
