@@ -18,14 +18,21 @@ import {
 } from './adapter.js';
 import { startLocalAdapter } from './adapters/local.js';
 import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
-import { LoadEngine } from './engine/index.js';
+import { ConsumeNotSupportedError, LoadEngine, type LoadConfig } from './engine/index.js';
 import { errorMessage, UsageError } from './errors.js';
-import { addLoadOptions, parseInteger, toLoadConfig, type RawLoadOptions } from './options.js';
+import {
+  addLoadOptions,
+  DEMO_DEFAULTS,
+  LOAD_DEFAULTS,
+  parseInteger,
+  toLoadConfig,
+  type RawLoadOptions,
+} from './options.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
 import { runRouterHost } from './routerHost.js';
 import { buildReport, defaultReportDir, writeJson, writeReport } from './report.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './exitCodes.js';
-import { formatSummary, summarize } from './summary.js';
+import { describeFanOut, formatSummary, summarize } from './summary.js';
 
 type CommandName = 'demo' | 'load';
 
@@ -74,6 +81,7 @@ export async function main(
       .description(
         'start the local mediasoup router, send to it and check every message (order, completeness, latency)',
       ),
+    DEMO_DEFAULTS,
   ).action(async (raw: RawLoadOptions) => {
     exitCode = await runCommand('demo', raw, io, options);
   });
@@ -173,7 +181,10 @@ async function runCommand(
     // Every option is checked, the adapter loaded and the report folder made before any
     // transport connects.
     const local = command === 'demo' || raw.signaling === 'local';
-    const config = toLoadConfig(raw, { local });
+    const config = toLoadConfig(raw, {
+      local,
+      defaults: command === 'demo' ? DEMO_DEFAULTS : LOAD_DEFAULTS,
+    });
     const reportDir = raw.report
       ? raw.reportDir
         ? resolve(raw.reportDir)
@@ -195,12 +206,13 @@ async function runCommand(
     if (reportDir) prepareDir(reportDir, '--report-dir');
 
     const runId = randomUUID();
-    engine = new LoadEngine(adapter, config, runId);
+    engine = newEngine(adapter, config, runId, adapterName);
+    const fanOut = describeFanOut(config);
     io.out.write(
       `mediasoup-data-producer ${command} via ${adapterName}: ${config.transports} transports × ` +
         `${config.producers} producer${config.producers === 1 ? '' : 's'}, ${config.size} B, ` +
         `${config.rate > 0 ? `${config.rate} msg/s per producer` : 'unlimited rate'}, ` +
-        `${config.durationMs / 1000} s (run ${runId})\n`,
+        `${config.durationMs / 1000} s${fanOut ? `, ${fanOut}` : ''} (run ${runId})\n`,
     );
     if (wasInterrupted()) engine.interrupt();
     if (raw.progress) progress = startProgress(engine, io.out);
@@ -261,6 +273,25 @@ async function runCommand(
     if (adapter) await closeAdapter(adapter, io);
     source.off('SIGINT', onSignal);
     source.off('SIGTERM', onSignal);
+  }
+}
+
+/** The engine, or a usage error when consumers are asked of an adapter that cannot consume. */
+export function newEngine(
+  adapter: SignalingAdapter,
+  config: LoadConfig,
+  runId: string,
+  adapterName: string,
+): LoadEngine {
+  try {
+    return new LoadEngine(adapter, config, runId);
+  } catch (error) {
+    if (error instanceof ConsumeNotSupportedError) {
+      throw new UsageError(
+        `--consumers and --room-size need a signaling adapter with consumeData(): ${adapterName} has none (see docs/cli.md, "Writing an adapter")`,
+      );
+    }
+    throw error;
   }
 }
 

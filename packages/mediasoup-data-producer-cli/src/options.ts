@@ -32,7 +32,26 @@ export interface RawLoadOptions {
   progress: boolean;
   signaling?: string;
   signalingUrl?: string;
+  consumers?: number;
+  roomSize?: number;
 }
+
+/** Defaults that differ between commands. */
+export interface LoadDefaults {
+  /** Messages per second per producer (0: unlimited). */
+  rate: number;
+  /** Rooms of this many bots unless --consumers or --room-size is given (0: no rooms). */
+  roomSize: number;
+}
+
+/** `load`: as fast as backpressure allows, no consumers. */
+export const LOAD_DEFAULTS: LoadDefaults = { rate: 0, roomSize: 0 };
+/**
+ * `demo`: a healthy chat room, well below saturation: 20 bots in rooms of 4, each consuming
+ * the other 3, at 20 msg/s per producer (400 msg/s sent, 1,200 delivered; p99 in
+ * milliseconds on a 2-core machine, see docs/cli.md).
+ */
+export const DEMO_DEFAULTS: LoadDefaults = { rate: 20, roomSize: 4 };
 
 export function parseInteger(min: number, max: number) {
   return (value: string): number => {
@@ -94,8 +113,8 @@ export function parseRate(value: string): number {
   return n;
 }
 
-/** The options that `demo` and `load` share. */
-export function addLoadOptions(command: Command): Command {
+/** The options that `demo`, `load` and `capacity` share. */
+export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_DEFAULTS): Command {
   return command
     .option('-t, --transports <n>', 'send transports to open', parseInteger(1, MAX_TRANSPORTS), 20)
     .option('-p, --producers <n>', 'DataProducers per transport', parseInteger(1, MAX_PRODUCERS), 1)
@@ -111,7 +130,7 @@ export function addLoadOptions(command: Command): Command {
         'messages per second per producer, or "unlimited" (as fast as backpressure allows)',
       )
         .argParser(parseRate)
-        .default(0, 'unlimited'),
+        .default(defaults.rate, defaults.rate > 0 ? String(defaults.rate) : 'unlimited'),
     )
     .option(
       '-d, --duration <seconds>',
@@ -124,6 +143,22 @@ export function addLoadOptions(command: Command): Command {
       'open the transports evenly over this time instead of all at once (less than --duration)',
       parseSeconds(0, { inclusive: true }),
       0,
+    )
+    .addOption(
+      new Option(
+        '--consumers <n>',
+        "each producer's messages are consumed by n other bots (transports), each on one recv transport",
+      )
+        .argParser(parseInteger(0, MAX_TRANSPORTS - 1))
+        .conflicts('roomSize'),
+    )
+    .addOption(
+      new Option(
+        '--room-size <k>',
+        `rooms of k bots, each consuming every other bot of its room (0: no rooms)${defaults.roomSize > 0 ? ` (default: ${defaults.roomSize} unless --consumers)` : ''}`,
+      )
+        .argParser(parseInteger(0, MAX_TRANSPORTS))
+        .conflicts('consumers'),
     )
     .option('--unordered', 'unordered delivery (ordered by default)')
     .addOption(
@@ -172,7 +207,20 @@ export function addLoadOptions(command: Command): Command {
 }
 
 /** Checks that span several options and builds the engine's config. Throws UsageError. */
-export function toLoadConfig(raw: RawLoadOptions, { local }: { local: boolean }): LoadConfig {
+export function toLoadConfig(
+  raw: RawLoadOptions,
+  { local, defaults = LOAD_DEFAULTS }: { local: boolean; defaults?: LoadDefaults },
+): LoadConfig {
+  const consumers = raw.consumers ?? 0;
+  const roomSize = raw.roomSize ?? (consumers > 0 ? 0 : defaults.roomSize);
+  if (consumers > 0 && consumers >= raw.transports) {
+    throw new UsageError(
+      `--consumers ${consumers} needs more transports than that (--transports ${raw.transports}): a bot does not consume itself`,
+    );
+  }
+  if (roomSize === 1) {
+    throw new UsageError('--room-size 1: a room needs at least 2 bots to consume each other');
+  }
   if (raw.rampUp > 0 && raw.rampUp >= raw.duration) {
     throw new UsageError(
       `--ramp-up (${raw.rampUp} s) must be less than --duration (${raw.duration} s)`,
@@ -196,6 +244,8 @@ export function toLoadConfig(raw: RawLoadOptions, { local }: { local: boolean })
     highWaterMark: raw.highWaterMark,
     connectTimeoutMs: Math.round(raw.connectTimeout * 1000),
     drainTimeoutMs: Math.round(raw.drainTimeout * 1000),
+    consumers,
+    roomSize,
   };
 }
 

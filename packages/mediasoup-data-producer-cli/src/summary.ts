@@ -28,6 +28,8 @@ export interface Summary {
   outOfOrder?: number;
   malformed?: number;
   throughput: { sent: Throughput; received?: Throughput };
+  /** With --consumers or --room-size: what the consuming bots received. */
+  consumers?: ConsumerSummary;
   latencyMs?: Percentiles;
   connectMs?: Percentiles;
   maxBufferedAmount: number;
@@ -47,6 +49,31 @@ export interface Summary {
   problems: string[];
   /** Remarks that do not fail the run. */
   remarks: string[];
+}
+
+/** Delivery at the consumers: expected = each producer's sent × its fan-out. */
+export interface ConsumerSummary {
+  /** e.g. `rooms of 4` or `3 consumers per producer`. */
+  mode: string;
+  recvTransports: { total: number; opened: number; failed: number };
+  dataConsumers: number;
+  /** DataConsumers per producer that opened, on average. */
+  fanOut: number;
+  expected: number;
+  received: { messages: number; bytes: number };
+  lost: number;
+  outOfOrder: number;
+  malformed: number;
+  /** End to end: the send timestamp to the consumer's message event, one clock. */
+  latencyMs?: Percentiles;
+  throughput?: Throughput;
+}
+
+export function describeFanOut(config: LoadConfig): string | undefined {
+  if ((config.roomSize ?? 0) > 0) return `rooms of ${config.roomSize}`;
+  const n = config.consumers ?? 0;
+  if (n > 0) return `${n} consumer${n === 1 ? '' : 's'} per producer`;
+  return undefined;
 }
 
 function throughput(messages: number, bytes: number, seconds: number): Throughput {
@@ -125,6 +152,28 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
     }
   }
 
+  const consumers = result.consumers;
+  if (consumers) {
+    const r = consumers.report;
+    const producers = summary.producers.opened;
+    summary.consumers = {
+      mode: describeFanOut(config) ?? 'consumers',
+      recvTransports: consumers.recvTransports,
+      dataConsumers: consumers.dataConsumers,
+      fanOut: producers > 0 ? consumers.dataConsumers / producers : 0,
+      expected: consumers.expected,
+      received: { messages: r.messages, bytes: r.bytes },
+      lost: consumers.lost,
+      outOfOrder: r.outOfOrder,
+      malformed: r.malformed,
+      ...(r.latencyMs && { latencyMs: r.latencyMs }),
+      ...(result.sendStartedAt !== undefined &&
+        r.lastAt !== undefined && {
+          throughput: throughput(r.messages, r.bytes, (r.lastAt - result.sendStartedAt) / 1000),
+        }),
+    };
+  }
+
   const received = summary.throughput.received;
   if (
     received &&
@@ -160,6 +209,19 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
       problems.push(`${receiver.outOfOrder} messages out of order`);
     }
     if (receiver.malformed > 0) problems.push(`${receiver.malformed} malformed messages`);
+  }
+  const c = summary.consumers;
+  if (c && !result.interrupted) {
+    if (c.recvTransports.failed > 0) {
+      problems.push(
+        `${c.recvTransports.failed} of ${c.recvTransports.total} recv transports failed`,
+      );
+    }
+    if (reliable && c.lost > 0) problems.push(`${c.lost} messages lost at the consumers`);
+    if (ordered && c.outOfOrder > 0) {
+      problems.push(`${c.outOfOrder} messages out of order at the consumers`);
+    }
+    if (c.malformed > 0) problems.push(`${c.malformed} malformed messages at the consumers`);
   }
   if (result.interrupted) {
     summary.outcome = 'interrupted';
@@ -209,6 +271,7 @@ function describeConfig(config: LoadConfig): string {
     `${config.transports} transports × ${config.producers} producer${config.producers === 1 ? '' : 's'}, ` +
     `${formatCount(config.size)} B messages, ${rate}, ${config.durationMs / 1000} s` +
     (config.rampUpMs > 0 ? ` (ramp-up ${config.rampUpMs / 1000} s)` : '') +
+    (describeFanOut(config) ? `, ${describeFanOut(config)}` : '') +
     `, ${mode}`
   );
 }
@@ -265,6 +328,40 @@ export function formatSummary(
       ? `p50 ${formatMs(l.p50)}, p95 ${formatMs(l.p95)}, p99 ${formatMs(l.p99)}, max ${formatMs(l.max)}`
       : na,
   ]);
+  const cs = s.consumers;
+  if (cs) {
+    rows.push([
+      'consumers',
+      `${cs.mode}: ${formatCount(cs.dataConsumers)} DataConsumers on ${cs.recvTransports.opened} of ` +
+        `${cs.recvTransports.total} recv transports (fan-out ${cs.fanOut.toFixed(cs.fanOut % 1 === 0 ? 0 : 2)})` +
+        (cs.recvTransports.failed > 0 ? `, ${cs.recvTransports.failed} failed` : ''),
+    ]);
+    rows.push([
+      'delivered',
+      `${formatCount(cs.received.messages)} of ${formatCount(cs.expected)} expected ` +
+        `(${formatBytes(cs.received.bytes)})` +
+        (cs.throughput
+          ? `, ${formatCount(cs.throughput.messagesPerSecond)} msg/s, ${cs.throughput.megabytesPerSecond.toFixed(2)} MB/s`
+          : ''),
+    ]);
+    rows.push([
+      'delivery lost',
+      formatCount(cs.lost) +
+        (s.outcome === 'interrupted' ? ' (interrupted: not drained)' : '') +
+        (!s.reliable ? ' (partially reliable: loss allowed)' : ''),
+    ]);
+    rows.push([
+      'delivery order',
+      `${formatCount(cs.outOfOrder)} out of order` + (!s.ordered ? ' (unordered: allowed)' : ''),
+    ]);
+    const e = cs.latencyMs;
+    rows.push([
+      'e2e latency',
+      e
+        ? `p50 ${formatMs(e.p50)}, p95 ${formatMs(e.p95)}, p99 ${formatMs(e.p99)}, max ${formatMs(e.max)}`
+        : 'n/a (nothing delivered)',
+    ]);
+  }
   const c = s.connectMs;
   rows.push([
     'connect time',

@@ -72,9 +72,19 @@ describe('demo', () => {
     expect(row(result.stdout, 'connect time')).toMatch(/^p50 [\d.]+ m?s, p99 /);
     expect(row(result.stdout, 'CPU')).toMatch(/^client [\d.]+ s \(\d+ %\), worker [\d.]+ s/);
     expect(row(result.stdout, 'result')).toBe('OK');
+    // The demo's defaults: 20 msg/s per producer, rooms of 4 (here one room of the 2 bots).
+    expect(result.stdout).toContain('20 msg/s per producer, 1.5 s, rooms of 4 (run ');
+    expect(row(result.stdout, 'consumers')).toBe(
+      'rooms of 4: 4 DataConsumers on 2 of 2 recv transports (fan-out 1)',
+    );
+    expect(row(result.stdout, 'delivery lost')).toBe('0');
+    expect(row(result.stdout, 'delivery order')).toBe('0 out of order');
+    expect(row(result.stdout, 'e2e latency')).toMatch(/^p50 [\d.]+ m?s, p95 .*, p99 .*, max /);
 
     const report = readReport(reportDir);
     const s = report.summary;
+    expect(s.consumers).toMatchObject({ expected: s.sent.messages, lost: 0, outOfOrder: 0 });
+    expect(s.consumers?.received.messages).toBe(s.sent.messages);
     expect(report.command).toBe('demo');
     expect(s.exitCode).toBe(0);
     expect(s.sent.messages).toBeGreaterThan(0);
@@ -180,6 +190,75 @@ describe('load --signaling websocket', () => {
     expect(server.openTransports.size).toBe(0);
     const produce = server.requests.find((r) => r.method === 'produceData');
     expect(produce?.data.appData).toMatchObject({ mdpRunId: s.runId, transport: 0, producer: 0 });
+  });
+
+  test('load --consumers 2 delivers sent × 2 at the consumers and closes every transport', async () => {
+    const jsonPath = join(tmp, 'load-consumers.json');
+    server.requests.length = 0;
+    const result = await runCli([
+      'load',
+      '--signaling',
+      'websocket',
+      '--signaling-url',
+      server.url,
+      '-t',
+      '3',
+      '-r',
+      '50',
+      '-d',
+      '1',
+      '--consumers',
+      '2',
+      '--no-report',
+      '--json',
+      jsonPath,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(row(result.stdout, 'delivery lost')).toBe('0');
+    const s = (JSON.parse(readFileSync(jsonPath, 'utf8')) as Report).summary;
+    expect(s.consumers).toMatchObject({
+      mode: '2 consumers per producer',
+      dataConsumers: 6,
+      fanOut: 2,
+      expected: s.sent.messages * 2,
+      received: { messages: s.sent.messages * 2 },
+      lost: 0,
+      outOfOrder: 0,
+    });
+    const recv = server.requests.filter(
+      (r) => r.method === 'createWebRtcTransport' && r.data.direction === 'recv',
+    );
+    expect(recv).toHaveLength(3);
+    expect(server.openTransports.size).toBe(0);
+  });
+
+  test('an adapter without consumeData asked for rooms: exit 2 naming what is missing', async () => {
+    const modulePath = join(tmp, 'no-consume.mjs');
+    const shipped = join(CLI, '..', 'adapters', 'websocket.js');
+    writeFileSync(
+      modulePath,
+      `import { createRequire } from 'node:module';\n` +
+        `const ws = createRequire(import.meta.url)(${JSON.stringify(shipped)});\n` +
+        'export default function (context) {\n' +
+        '  const { consumeData, closeDataConsumer, ...rest } = ws.createAdapter(context);\n' +
+        '  return rest;\n' +
+        '}\n',
+    );
+    const result = await runCli([
+      'load',
+      '--signaling',
+      modulePath,
+      '--signaling-url',
+      server.url,
+      '--room-size',
+      '2',
+      '--no-report',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'error: --consumers and --room-size need a signaling adapter with consumeData()',
+    );
   });
 
   test('loads a user module given by path, with context.url from MDP_SIGNALING_URL', async () => {

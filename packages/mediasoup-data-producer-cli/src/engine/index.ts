@@ -3,4 +3,6 @@
 
 export { LoadEngine } from './loadEngine.js';
 export { checkMessageSize, MessageTooLargeError } from './messageSize.js';
+export { ConsumeNotSupportedError } from './consumerSide.js';
+export { consumedBots, fanOutPerBot, type FanOutConfig } from './fanOut.js';
 export type * from './types.js';

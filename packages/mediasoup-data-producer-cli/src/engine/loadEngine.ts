@@ -20,6 +20,8 @@ import {
   withTimeout,
   yieldToEventLoop,
 } from './async.js';
+import { ConsumerSide } from './consumerSide.js';
+import { consumedBots } from './fanOut.js';
 import { checkMessageSize } from './messageSize.js';
 import { sendBudget } from './pacing.js';
 import { waitLow, waitOpen } from './producerWaits.js';
@@ -58,7 +60,12 @@ export class LoadEngine {
   private readonly pumps: Promise<void>[] = [];
   private readonly openings: Promise<void>[] = [];
   private readonly lowThreshold: number;
+  private readonly consumerSide: ConsumerSide;
+  /** Producers send once it resolves: at once, or once every consumer is open. */
+  private readonly sendGate: Promise<void>;
+  private openSendGate: () => void = () => undefined;
 
+  /** Throws ConsumeNotSupportedError when asked to consume through an adapter that cannot. */
   constructor(
     private readonly adapter: SignalingAdapter,
     private readonly config: LoadConfig,
@@ -72,6 +79,18 @@ export class LoadEngine {
       newTransportState(index, config.producers),
     );
     this.optional = new OptionalCalls(adapter, runId, this.recorder);
+    const plan = consumedBots(config.transports, {
+      consumers: config.consumers ?? 0,
+      roomSize: config.roomSize ?? 0,
+    });
+    this.consumerSide = new ConsumerSide(adapter, runId, plan, config.size, (message, bot) => {
+      this.recorder.error(message, bot);
+    });
+    this.sendGate = this.consumerSide.active
+      ? new Promise((resolve) => {
+          this.openSendGate = resolve;
+        })
+      : Promise.resolve();
   }
 
   /** A method, not a getter: its value changes across awaits. */
@@ -141,6 +160,7 @@ export class LoadEngine {
         }, this.config.durationMs);
         try {
           this.startOpenings();
+          if (this.consumerSide.active) void this.openConsumers();
           await aborted(this.stopController.signal);
         } finally {
           clearTimeout(deadline);
@@ -180,6 +200,7 @@ export class LoadEngine {
       transports: this.transports.map(transportResult),
       timeline: recorder.timeline(),
       receiver,
+      ...(this.consumerSide.active && { consumers: this.consumerSide.result() }),
       clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
       workerCpuSeconds:
         workerCpuStart === undefined || workerCpuEnd === undefined
@@ -216,6 +237,17 @@ export class LoadEngine {
       });
       this.openings.push(opening);
     }
+  }
+
+  /**
+   * Once every send transport has opened (or failed), the consuming bots consume their
+   * producers; then the producers start sending.
+   */
+  private async openConsumers(): Promise<void> {
+    await Promise.all(this.openings);
+    if (this.isStopping()) return;
+    await this.consumerSide.open(this.device, this.transports, this.config.connectTimeoutMs);
+    this.openSendGate();
   }
 
   /** Ends the run early when nothing can send any more (every transport failed). */
@@ -359,6 +391,7 @@ export class LoadEngine {
     const signal = this.stopController.signal;
     try {
       dataProducer.bufferedAmountLowThreshold = this.lowThreshold;
+      await Promise.race([this.sendGate, aborted(signal)]);
       const startedAt = performance.now();
       while (!this.isStopping()) {
         if (dataProducer.closed) {
@@ -426,6 +459,14 @@ export class LoadEngine {
       await delay(300);
       return true;
     };
+    if (this.consumerSide.active) {
+      const complete = await this.waitArrived(
+        () => Promise.resolve(this.consumerSide.received()),
+        this.consumerSide.expected(),
+        deadline,
+      );
+      if (!complete) return false;
+    }
     if (!this.optional.hasReceiverStats) return grace();
     let last = -1;
     let lastChange = performance.now();
@@ -444,15 +485,44 @@ export class LoadEngine {
     return false;
   }
 
+  /**
+   * Polls until `arrived()` reaches `expected` (true), or it stops moving for 2 s or the
+   * deadline passes (false).
+   */
+  private async waitArrived(
+    arrived: () => Promise<number>,
+    expected: number,
+    deadline: number,
+  ): Promise<boolean> {
+    let last = -1;
+    let lastChange = performance.now();
+    while (!this.interrupted && performance.now() < deadline) {
+      const n = await arrived();
+      if (n >= expected) return true;
+      if (n !== last) {
+        last = n;
+        lastChange = performance.now();
+      } else if (performance.now() - lastChange > 2000) {
+        return false;
+      }
+      await delay(50);
+    }
+    return false;
+  }
+
   /** Closes every transport here, and on the server when the adapter can. */
   private async closeAll(): Promise<void> {
+    this.consumerSide.close();
     for (const state of this.transports) {
       const transport = state.transport;
       if (transport && !transport.closed) transport.close();
       if (state.status === 'open') state.status = 'closed';
       this.closeOnServer(state);
     }
-    await this.optional.closingsSettled(3000);
+    await Promise.all([
+      this.optional.closingsSettled(3000),
+      settleWithin(this.consumerSide.closingsSettled(), 3000),
+    ]);
   }
 
   /** Asks the app's server, once, to close the transport it made for this state. */

@@ -24,6 +24,22 @@ export interface LoadConfig {
   connectTimeoutMs: number;
   /** Time the end of the run may wait for buffers and the receiving side. */
   drainTimeoutMs: number;
+  /** Bots (transports) that consume each producer, the n after it; 0 or absent: none. */
+  consumers?: number;
+  /** Rooms of this many bots, each consuming every other's producers; 0 or absent: none. */
+  roomSize?: number;
+}
+
+/** What the consuming bots received (see ConsumerSide). */
+export interface ConsumerSideResult {
+  recvTransports: { total: number; opened: number; failed: number };
+  dataConsumers: number;
+  /** Messages the consumers should have got: each consumed producer's sent, per consumer. */
+  expected: number;
+  /** Per consumer, its producer's sent minus what it received (never negative), summed. */
+  lost: number;
+  /** Keyed by DataConsumer id; latency is the end-to-end one (send to consumer). */
+  report: ReceiverReport;
 }
 
 export type Phase = 'starting' | 'connecting' | 'sending' | 'draining' | 'closing' | 'done';
@@ -106,6 +122,8 @@ export interface EngineResult {
   transports: TransportResult[];
   timeline: SecondSample[];
   receiver: ReceiverReport | undefined;
+  /** With consumers or rooms: what the consuming bots received. */
+  consumers?: ConsumerSideResult;
   clientCpuSeconds: number;
   workerCpuSeconds: number | undefined;
   errors: RunError[];
