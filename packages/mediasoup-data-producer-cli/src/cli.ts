@@ -21,7 +21,9 @@ import { createAdapter as createWebSocketAdapterFromContext } from './adapters/w
 import { ConsumeNotSupportedError, LoadEngine, type LoadConfig } from './engine/index.js';
 import { errorMessage, UsageError } from './errors.js';
 import {
+  addCapacityOptions,
   addLoadOptions,
+  CAPACITY_DEFAULTS,
   DEMO_DEFAULTS,
   LOAD_DEFAULTS,
   parseInteger,
@@ -32,9 +34,15 @@ import { startProgress, type ProgressDisplay } from './progress.js';
 import { runRouterHost } from './routerHost.js';
 import { buildReport, defaultReportDir, writeJson, writeReport } from './report.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './exitCodes.js';
-import { describeFanOut, formatSummary, summarize } from './summary.js';
+import { describeFanOut, formatCount, formatSummary, summarize } from './summary.js';
+import {
+  formatCapacity,
+  formatCapacityStep,
+  searchCapacity,
+  sustainedFigures,
+} from './capacity.js';
 
-type CommandName = 'demo' | 'load';
+type CommandName = 'demo' | 'load' | 'capacity';
 
 interface Io {
   out: NodeJS.WriteStream;
@@ -103,6 +111,28 @@ export async function main(
       exitCode = await runCommand('load', raw, io, options);
     });
 
+  addCapacityOptions(
+    addLoadOptions(
+      program
+        .command('capacity')
+        .description(
+          'raise the offered rate step by step (from --rate, × --step-factor) until messages are lost or p99 passes --max-p99; report the highest rate sustained',
+        ),
+      CAPACITY_DEFAULTS,
+    ),
+  )
+    .option(
+      '--signaling <module>',
+      'adapter module (.js/.mjs/.cjs path), or a built-in adapter: local (default), websocket',
+    )
+    .option(
+      '--signaling-url <url>',
+      'URL given to the adapter (the websocket adapter needs one; default $MDP_SIGNALING_URL)',
+    )
+    .action(async (raw: RawLoadOptions) => {
+      exitCode = await runCapacityCommand(raw, io, options);
+    });
+
   program
     .command('local-router')
     .description(
@@ -138,7 +168,8 @@ async function createAdapter(
     url: raw.signalingUrl ?? (process.env[SIGNALING_URL_ENV] || undefined),
     env: process.env,
   };
-  const specifier = command === 'demo' ? 'local' : (raw.signaling ?? '');
+  const specifier =
+    command === 'demo' ? 'local' : (raw.signaling ?? (command === 'capacity' ? 'local' : ''));
   const target = resolveAdapterSpecifier(specifier);
   if ('builtIn' in target) {
     if (target.builtIn === 'local') {
@@ -320,5 +351,120 @@ async function closeAdapter(adapter: SignalingAdapter, io: Io): Promise<void> {
     io.err.write(`warning: closing the signaling adapter failed: ${errorMessage(error)}\n`);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** `capacity`: one adapter, one LoadEngine per step, the search in capacity.ts. */
+async function runCapacityCommand(
+  raw: RawLoadOptions,
+  io: Io,
+  { signals: source = process }: MainOptions,
+): Promise<number> {
+  const signals = { interrupted: false };
+  let engine: LoadEngine | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signals.interrupted) return;
+    signals.interrupted = true;
+    io.err.write(`\n${signal}: stopping the search, closing every transport\n`);
+    engine?.interrupt();
+  };
+  source.on('SIGINT', onSignal);
+  source.on('SIGTERM', onSignal);
+  let adapter: SignalingAdapter | undefined;
+  try {
+    const local = raw.signaling === undefined || raw.signaling === 'local';
+    const config = toLoadConfig(raw, { local, defaults: CAPACITY_DEFAULTS });
+    if (config.rate <= 0) throw new UsageError('capacity: --rate (the first step) must be above 0');
+    const schedule = {
+      startRate: config.rate,
+      factor: raw.stepFactor ?? 2,
+      maxSteps: raw.maxSteps ?? 8,
+    };
+    const bound = { maxP99Ms: raw.maxP99 ?? 200 };
+    const reportDir = raw.report
+      ? raw.reportDir
+        ? resolve(raw.reportDir)
+        : defaultReportDir()
+      : undefined;
+    const jsonPath = raw.json ? resolve(raw.json) : undefined;
+    let adapterName: string;
+    try {
+      ({ adapter, name: adapterName } = await createAdapter('capacity', raw));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new Error(`could not start the signaling adapter: ${errorMessage(error)}`);
+    }
+    const stepAdapter = adapter;
+    const producers = config.transports * config.producers;
+    const fanOut = describeFanOut(config);
+    io.out.write(
+      `mediasoup-data-producer capacity via ${adapterName}: ${config.transports} transports × ` +
+        `${config.producers} producer${config.producers === 1 ? '' : 's'}, ${config.size} B` +
+        `${fanOut ? `, ${fanOut}` : ''}; steps of ${config.durationMs / 1000} s from ` +
+        `${config.rate} msg/s per producer, × ${schedule.factor}, at most ${schedule.maxSteps}; ` +
+        `a step fails on any loss, an error, sending < 90 % of the offered rate, or p99 > ${bound.maxP99Ms} ms\n`,
+    );
+    const result = await searchCapacity(
+      schedule,
+      bound,
+      { producers, size: config.size },
+      async (rate, step) => {
+        const stepConfig = { ...config, rate };
+        engine = newEngine(stepAdapter, stepConfig, randomUUID(), adapterName);
+        if (signals.interrupted) engine.interrupt();
+        io.out.write(`running step ${step}: ${formatCount(rate)} msg/s per producer\n`);
+        const progress = raw.progress ? startProgress(engine, io.out) : undefined;
+        try {
+          return summarize('capacity', stepConfig, await engine.run());
+        } finally {
+          progress?.stop();
+        }
+      },
+      {
+        interrupted: () => signals.interrupted,
+        onStep: (step) => io.out.write(`  ${formatCapacityStep(step)}\n`),
+      },
+    );
+    await closeAdapter(adapter, io);
+    adapter = undefined;
+
+    const report = {
+      tool: 'mediasoup-data-producer',
+      version,
+      command: 'capacity',
+      options: config,
+      schedule,
+      bound,
+      sustained: result.sustained && sustainedFigures(result.sustained, config),
+      stoppedBy: result.stoppedBy,
+      steps: result.steps,
+    };
+    const lines = formatCapacity(result, config, bound);
+    for (const [path, what] of [
+      [reportDir && resolve(reportDir, 'report.json'), '--report-dir'],
+      [jsonPath, '--json'],
+    ] as const) {
+      if (!path) continue;
+      try {
+        writeJson(path, report);
+        lines.push(`  ${what === '--json' ? 'json  ' : 'report'}     ${path}`);
+      } catch (error) {
+        lines.push(`  note: could not write ${path}: ${errorMessage(error)}`);
+      }
+    }
+    io.out.write('\n' + lines.join('\n') + '\n');
+    if (result.stoppedBy === 'interrupted') return EXIT_INTERRUPTED;
+    return result.sustained ? 0 : EXIT_FAILED;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.err.write(`error: ${errorMessage(error)}\n`);
+    return signals.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
+  } finally {
+    if (adapter) await closeAdapter(adapter, io);
+    source.off('SIGINT', onSignal);
+    source.off('SIGTERM', onSignal);
   }
 }

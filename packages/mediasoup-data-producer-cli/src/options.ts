@@ -34,6 +34,10 @@ export interface RawLoadOptions {
   signalingUrl?: string;
   consumers?: number;
   roomSize?: number;
+  /** capacity */
+  stepFactor?: number;
+  maxSteps?: number;
+  maxP99?: number;
 }
 
 /** Defaults that differ between commands. */
@@ -42,6 +46,10 @@ export interface LoadDefaults {
   rate: number;
   /** Rooms of this many bots unless --consumers or --room-size is given (0: no rooms). */
   roomSize: number;
+  /** Seconds (default 10). */
+  duration?: number;
+  /** Seconds (default 10). */
+  drainTimeout?: number;
 }
 
 /** `load`: as fast as backpressure allows, no consumers. */
@@ -52,6 +60,13 @@ export const LOAD_DEFAULTS: LoadDefaults = { rate: 0, roomSize: 0 };
  * milliseconds on a 2-core machine, see docs/cli.md).
  */
 export const DEMO_DEFAULTS: LoadDefaults = { rate: 20, roomSize: 4 };
+/** `capacity`: --rate is the first step's; each step lasts 5 s and drains for at most 3 s. */
+export const CAPACITY_DEFAULTS: LoadDefaults = {
+  rate: 50,
+  roomSize: 0,
+  duration: 5,
+  drainTimeout: 3,
+};
 
 export function parseInteger(min: number, max: number) {
   return (value: string): number => {
@@ -136,7 +151,7 @@ export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_D
       '-d, --duration <seconds>',
       'how long the run lasts, connecting included',
       parseSeconds(0, { inclusive: false }),
-      10,
+      defaults.duration ?? 10,
     )
     .option(
       '--ramp-up <seconds>',
@@ -195,7 +210,7 @@ export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_D
       '--drain-timeout <seconds>',
       'time the end may wait for buffers to empty and messages to arrive',
       parseSeconds(0, { inclusive: true }),
-      10,
+      defaults.drainTimeout ?? 10,
     )
     .option(
       '--report-dir <dir>',
@@ -204,6 +219,35 @@ export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_D
     .option('--no-report', 'write no report folder')
     .option('--json <path>', 'also write the report JSON to this path')
     .option('--no-progress', 'no live progress display');
+}
+
+/** Positive decimal numbers (above min). */
+export function parsePositive(min: number) {
+  return (value: string): number => {
+    const n = Number(value.trim());
+    if (value.trim() === '' || !Number.isFinite(n) || n <= min) {
+      throw new InvalidArgumentError(`expected a number above ${min}.`);
+    }
+    return n;
+  };
+}
+
+/** The options of `capacity` besides the load options. */
+export function addCapacityOptions(command: Command): Command {
+  return command
+    .option(
+      '--step-factor <x>',
+      'each step offers this many times the rate of the one before',
+      parsePositive(1),
+      2,
+    )
+    .option('--max-steps <n>', 'at most this many steps', parseInteger(1, 50), 8)
+    .option(
+      '--max-p99 <ms>',
+      'a step whose p99 latency (at the consumers if any) is above this fails',
+      parsePositive(0),
+      200,
+    );
 }
 
 /** Checks that span several options and builds the engine's config. Throws UsageError. */
