@@ -161,8 +161,10 @@ describe('load --signaling websocket', () => {
       server.url,
       '-t',
       '2',
+      // Long enough that a transport started 0.15 s in has opened before the run ends on a
+      // loaded machine (a shorter run saw it still connecting: aborted 1).
       '-d',
-      '1',
+      '3',
       '--ramp-up',
       '0.3',
       '--report-dir',
