@@ -20,6 +20,7 @@ import { startLocalAdapter } from './adapters/local.js';
 import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
 import { ConsumeNotSupportedError, LoadEngine, type LoadConfig } from './engine/index.js';
 import { errorMessage, UsageError } from './errors.js';
+import { openFilesProblem } from './openFiles.js';
 import {
   addCapacityOptions,
   addLoadOptions,
@@ -216,6 +217,8 @@ async function runCommand(
       local,
       defaults: command === 'demo' ? DEMO_DEFAULTS : LOAD_DEFAULTS,
     });
+    const tooManyFiles = openFilesProblem(config);
+    if (tooManyFiles) throw new UsageError(tooManyFiles);
     const reportDir = raw.report
       ? raw.reportDir
         ? resolve(raw.reportDir)
@@ -374,6 +377,8 @@ async function runCapacityCommand(
   try {
     const local = raw.signaling === undefined || raw.signaling === 'local';
     const config = toLoadConfig(raw, { local, defaults: CAPACITY_DEFAULTS });
+    const tooManyFiles = openFilesProblem(config);
+    if (tooManyFiles) throw new UsageError(tooManyFiles);
     if (config.rate <= 0) throw new UsageError('capacity: --rate (the first step) must be above 0');
     const schedule = {
       startRate: config.rate,
