@@ -68,6 +68,21 @@ export interface ConsumeDataResult {
   protocol: string;
 }
 
+export interface ListDataProducersRequest {
+  /** The room: the `room` of the DataProducers' appData (what produceData was given). */
+  room: string;
+}
+
+/** A DataProducer of a room, as listDataProducers() tells it: what consumeData() needs. */
+export interface DataProducerInfo {
+  /** The router's DataProducer id. */
+  id: string;
+  label: string;
+  protocol: string;
+  /** As given to produceData (includes `room`). */
+  appData: Record<string, unknown>;
+}
+
 /**
  * The signaling adapter interface. The first four methods are required; the others are
  * optional and only make the report richer.
@@ -91,6 +106,13 @@ export interface SignalingAdapter {
   consumeData?(options: ConsumeDataRequest): Promise<ConsumeDataResult>;
   /** Optional: close the server's DataConsumer once the client has closed its own. */
   closeDataConsumer?(options: { dataConsumerId: string }): Promise<void>;
+  /**
+   * Optional, for clients that consume a room's producers (the Artillery engine's
+   * consumeData step): the open DataProducers whose appData.room is `room`, the caller's own
+   * included. An app that announces producers to its peers ("newDataProducer"
+   * notifications) can answer from what it was told, without a request.
+   */
+  listDataProducers?(options: ListDataProducersRequest): Promise<DataProducerInfo[]>;
   /** Called once at the end: release whatever the adapter holds (sockets, ...). */
   close?(): Promise<void>;
   /** Optional: close the server's transport once the client has closed its own. */

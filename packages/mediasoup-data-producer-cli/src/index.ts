@@ -4,6 +4,8 @@ export type {
   ConsumeDataRequest,
   ConsumeDataResult,
   CreateWebRtcTransportRequest,
+  DataProducerInfo,
+  ListDataProducersRequest,
   ProduceDataRequest,
   SignalingAdapter,
   SignalingAdapterContext,

@@ -9,6 +9,7 @@ import type {
   LocalTransportParameters,
   ProduceDataParams,
 } from 'mediasoup-local-router';
+import type { DataProducerInfo } from './adapter.js';
 import { errorMessage } from './errors.js';
 import { ReceiverChecker, type ReceiverCheckerOptions } from './receiver.js';
 
@@ -29,6 +30,8 @@ export interface LocalRouterService {
     transportId: string,
     dataProducerId: string,
   ): Promise<Omit<ConsumeDataParams, 'appData'>>;
+  /** The router's open DataProducers whose appData.room is `room`, oldest first. */
+  listDataProducers(room: string): DataProducerInfo[];
   /** False when the router has no such DataConsumer (closed, or with its transport). */
   closeDataConsumer(dataConsumerId: string): boolean;
   /** False when this service did not create it, or closed it already. */
@@ -68,6 +71,12 @@ export function serveLocalRouter(
         dataProducerId,
       });
       return { id, dataProducerId, sctpStreamParameters, label, protocol };
+    },
+    listDataProducers(room) {
+      return router
+        .listDataProducers()
+        .filter((p) => p.appData.room === room)
+        .map(({ id, label, protocol, appData }) => ({ id, label, protocol, appData }));
     },
     closeDataConsumer(dataConsumerId) {
       if (!router.hasDataConsumer(dataConsumerId)) return false;

@@ -66,6 +66,12 @@ export async function startSignalingServer(
     },
     consumeData: (data) =>
       service.consumeData(String(data.transportId), String(data.dataProducerId)),
+    listDataProducers: (data) => {
+      if (typeof data.room !== 'string') {
+        return Promise.reject(new Error('listDataProducers: room must be a string'));
+      }
+      return Promise.resolve(service.listDataProducers(data.room));
+    },
     closeDataConsumer: (data) => {
       service.closeDataConsumer(String(data.dataConsumerId));
       return Promise.resolve({});

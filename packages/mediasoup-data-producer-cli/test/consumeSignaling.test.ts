@@ -102,4 +102,32 @@ describe('createWebSocketAdapter() against the local router', () => {
       direction: 'recv',
     });
   });
+
+  test('listDataProducers() answers the open DataProducers of one room, and forgets closed ones', async () => {
+    const device = new Device();
+    await device.load({
+      routerRtpCapabilities: (await adapter.getRouterRtpCapabilities()) as Record<string, unknown>,
+    });
+    const send = await transport(device, 'send');
+    send.on('producedata', (p, callback, errback) => {
+      adapter
+        .produceData({ transportId: send.id, ...p, appData: p.appData })
+        .then(callback, errback);
+    });
+    const a = await send.produceData({ label: 'a', protocol: 'p', appData: { room: 'r1' } });
+    const b = await send.produceData({ label: 'b', appData: { room: 'r2' } });
+    await send.produceData({ label: 'none' });
+    if (!adapter.listDataProducers) throw new Error('the websocket adapter has listDataProducers');
+    expect(await adapter.listDataProducers({ room: 'r1' })).toEqual([
+      { id: a.id, label: 'a', protocol: 'p', appData: { room: 'r1' } },
+    ]);
+    expect((await adapter.listDataProducers({ room: 'r2' })).map((p) => p.id)).toEqual([b.id]);
+    expect(await adapter.listDataProducers({ room: 'nobody' })).toEqual([]);
+    await expect(adapter.listDataProducers({ room: 5 as unknown as string })).rejects.toThrow(
+      /room must be a string/,
+    );
+    send.close();
+    await adapter.closeTransport?.({ transportId: send.id });
+    expect(await adapter.listDataProducers({ room: 'r1' })).toEqual([]);
+  });
 });

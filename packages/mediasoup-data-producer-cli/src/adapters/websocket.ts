@@ -5,8 +5,8 @@
 //          or { "id": 1, "ok": false, "error": "what went wrong" }
 //
 // Methods: getRouterRtpCapabilities, createWebRtcTransport, connectWebRtcTransport,
-// produceData (required); consumeData, closeDataConsumer, closeTransport, getReceiverStats,
-// workerCpuSeconds (optional: an
+// produceData (required); consumeData, closeDataConsumer, listDataProducers, closeTransport,
+// getReceiverStats, workerCpuSeconds (optional: an
 // error answer that says the method is unknown means "not supported"; any other failure is
 // passed on with its message).
 
@@ -15,6 +15,7 @@ import WebSocket from 'ws';
 import {
   SIGNALING_URL_ENV,
   type ConsumeDataResult,
+  type DataProducerInfo,
   type SignalingAdapter,
   type SignalingAdapterContext,
 } from '../adapter.js';
@@ -224,6 +225,25 @@ export function createWebSocketAdapter(options: WebSocketAdapterOptions): Signal
     },
     async closeDataConsumer(data) {
       await client.request('closeDataConsumer', data);
+    },
+    async listDataProducers(data) {
+      const result = await client.request('listDataProducers', data);
+      if (!Array.isArray(result)) throw new Error('listDataProducers: the answer is not a list');
+      return result.flatMap((item: unknown): DataProducerInfo[] => {
+        const p = (item ?? {}) as Record<string, unknown>;
+        if (typeof p.id !== 'string') return [];
+        return [
+          {
+            id: p.id,
+            label: typeof p.label === 'string' ? p.label : '',
+            protocol: typeof p.protocol === 'string' ? p.protocol : '',
+            appData:
+              typeof p.appData === 'object' && p.appData !== null
+                ? (p.appData as Record<string, unknown>)
+                : {},
+          },
+        ];
+      });
     },
     async closeTransport(data) {
       await client.request('closeTransport', data);
