@@ -22,6 +22,10 @@ export interface EngineConfig {
   requestTimeoutMs: number;
   /** A send step waits for `bufferedamountlow` above this many buffered bytes. */
   highWaterMark: number;
+  /** The bot's room: a template rendered per bot (appData.room, listDataProducers). */
+  room: string | undefined;
+  /** Bots of a worker thread fill rooms of this many in arrival order. */
+  roomSize: number | undefined;
 }
 
 export interface ConnectStep {
@@ -53,6 +57,28 @@ export interface SendStep {
   payload: string | undefined;
   /** Send binary (PPID 53) or text (PPID 51). */
   binary: boolean;
+}
+
+export interface ConsumeDataStep {
+  kind: 'consumeData';
+  /** Completes once the bot consumes this many producers of others; undefined: roomSize - 1, or 0. */
+  count: number | undefined;
+  /** How long to wait for them; undefined: connectTimeout. */
+  timeoutMs: number | undefined;
+  /** Keep consuming producers that join the room later, until the bot closes. */
+  watch: boolean;
+  /** How often to ask listDataProducers while waiting and watching. */
+  pollIntervalMs: number;
+}
+
+export interface WaitForMessagesStep {
+  kind: 'waitForMessages';
+  /** Until every consumer of the bot has received this many messages; undefined: until idle. */
+  count: number | undefined;
+  /** Without count: until no message arrived for this long. */
+  idleMs: number;
+  /** At most this long (with count, then errors.mediasoup_data.receive_timeout). */
+  timeoutMs: number;
 }
 
 export interface CloseStep {
@@ -89,6 +115,8 @@ export type Step =
   | ConnectStep
   | ProduceDataStep
   | SendStep
+  | ConsumeDataStep
+  | WaitForMessagesStep
   | CloseStep
   | ThinkStep
   | LoopStep
@@ -99,6 +127,8 @@ export const STEP_NAMES = [
   'connect',
   'produceData',
   'send',
+  'consumeData',
+  'waitForMessages',
   'close',
   'think',
   'loop',
@@ -113,6 +143,9 @@ export const DEFAULTS = {
   size: 1024,
   label: 'bot',
   protocol: '',
+  pollIntervalMs: 500,
+  idleMs: 1000,
+  waitTimeoutMs: 30_000,
 } as const;
 
 /** Bytes at the start of a message without payload: sequence number and send time. */
@@ -203,6 +236,8 @@ const ENGINE_OPTIONS = [
   'connectTimeout',
   'requestTimeout',
   'highWaterMark',
+  'room',
+  'roomSize',
 ] as const;
 
 /**
@@ -253,6 +288,12 @@ export function parseEngineConfig(
         max: 64 * 1024 * 1024,
         integer: true,
       }) ?? DEFAULTS.highWaterMark,
+    room: o.room === undefined ? undefined : string(o.room, `${path}.room`, { nonEmpty: true }),
+    roomSize: optionalNumber(o.roomSize, `${path}.roomSize`, {
+      min: 1,
+      max: 10_000,
+      integer: true,
+    }),
   };
 }
 
@@ -334,6 +375,38 @@ function parseSend(value: unknown, path: string): SendStep {
   };
 }
 
+function parseConsumeData(value: unknown, path: string): ConsumeDataStep {
+  const o = options(value, path, ['count', 'timeout', 'watch', 'pollInterval']);
+  const timeout = optionalNumber(o.timeout, `${path}.timeout`, { min: 0, max: 3600, above: true });
+  const poll = optionalNumber(o.pollInterval, `${path}.pollInterval`, {
+    min: 0.01,
+    max: 3600,
+  });
+  return {
+    kind: 'consumeData',
+    count: optionalNumber(o.count, `${path}.count`, { min: 0, max: 10_000, integer: true }),
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    watch: optionalBoolean(o.watch, `${path}.watch`) ?? true,
+    pollIntervalMs: poll === undefined ? DEFAULTS.pollIntervalMs : poll * 1000,
+  };
+}
+
+function parseWaitForMessages(value: unknown, path: string): WaitForMessagesStep {
+  const o = options(value, path, ['count', 'idle', 'timeout']);
+  const count = optionalNumber(o.count, `${path}.count`, { min: 1, max: 1e12, integer: true });
+  if (count !== undefined && o.idle !== undefined) {
+    fail(`${path}.idle`, 'give count (messages per consumer) or idle (seconds), not both');
+  }
+  const idle = optionalNumber(o.idle, `${path}.idle`, { min: 0, max: 3600, above: true });
+  const timeout = optionalNumber(o.timeout, `${path}.timeout`, { min: 0, max: 3600, above: true });
+  return {
+    kind: 'waitForMessages',
+    count,
+    idleMs: idle === undefined ? DEFAULTS.idleMs : idle * 1000,
+    timeoutMs: timeout === undefined ? DEFAULTS.waitTimeoutMs : timeout * 1000,
+  };
+}
+
 function parseThink(step: Fields, path: string): ThinkStep {
   const think = step.think;
   if (typeof think !== 'number' && typeof think !== 'string') {
@@ -410,6 +483,10 @@ export function parseStep(value: unknown, path: string): Step {
       return parseProduceData(value.produceData, at);
     case 'send':
       return parseSend(value.send, at);
+    case 'consumeData':
+      return parseConsumeData(value.consumeData, at);
+    case 'waitForMessages':
+      return parseWaitForMessages(value.waitForMessages, at);
     case 'close':
       options(value.close, at, []);
       return { kind: 'close' };
@@ -422,6 +499,13 @@ export function parseStep(value: unknown, path: string): Step {
     case 'log':
       return { kind: 'log', message: string(value.log, at) };
   }
+}
+
+/** True when the steps (loops included) have a step of this kind. */
+export function hasStep(steps: readonly Step[], kind: Step['kind']): boolean {
+  return steps.some(
+    (step) => step.kind === kind || (step.kind === 'loop' && hasStep(step.steps, kind)),
+  );
 }
 
 function parseSteps(value: unknown, path: string): Step[] {

@@ -23,7 +23,9 @@ import {
 
 import { Bot, BotError } from './bot.js';
 import {
+  ConfigError,
   ENGINE_NAME,
+  hasStep,
   parseEngineConfig,
   parseFlow,
   type EngineConfig,
@@ -80,6 +82,9 @@ export const BOT_ID_VAR = '$botId';
 export const SEQ_VAR = '$seq';
 /** The bot, in context.vars, for processor functions. */
 export const BOT_VAR = '$mediasoupDataBot';
+/** The bot's room (`{{ $room }}`), and its index among this worker's rooms with roomSize. */
+export const ROOM_VAR = '$room';
+export const ROOM_INDEX_VAR = '$roomIndex';
 
 type AdapterSource =
   | { kind: 'websocket' }
@@ -88,6 +93,10 @@ type AdapterSource =
 export class MediasoupDataEngine {
   readonly config: EngineConfig;
   private adapterSource: Promise<AdapterSource> | undefined;
+  /** Bots this engine (one per worker thread) has started: roomSize fills rooms in order. */
+  private botCount = 0;
+  /** Tells this worker's rooms from other workers' and runners' (roomSize without room). */
+  private readonly instanceId = randomUUID().slice(0, 8);
 
   constructor(
     private readonly script: ArtilleryScript,
@@ -106,6 +115,15 @@ export class MediasoupDataEngine {
           ? `#${index}`
           : '';
     const steps = parseFlow(scenario.flow, name);
+    if (
+      hasStep(steps, 'consumeData') &&
+      this.config.room === undefined &&
+      this.config.roomSize === undefined
+    ) {
+      throw new ConfigError(
+        `scenario ${name}: a consumeData step consumes the bot's room: set config.engines.${ENGINE_NAME}.room or roomSize`,
+      );
+    }
     const tasks = steps.map((step) => this.compile(step, ee));
     return (initialContext, callback) => {
       ee.emit('started');
@@ -124,9 +142,10 @@ export class MediasoupDataEngine {
     const botId = typeof context.vars.$uuid === 'string' ? context.vars.$uuid : randomUUID();
     const runId = typeof context.vars.$testId === 'string' ? context.vars.$testId : botId;
     context.vars[BOT_ID_VAR] = botId;
+    const room = this.assignRoom(runId, context);
     let bot: Bot;
     try {
-      bot = await this.createBot(botId, runId, context, ee);
+      bot = await this.createBot(botId, runId, context, ee, room);
     } catch (error) {
       ee.emit('error', ERRORS.signaling);
       return { error, context };
@@ -158,6 +177,7 @@ export class MediasoupDataEngine {
     runId: string,
     context: ArtilleryContext,
     ee: EventEmitterLike,
+    room: string | undefined,
   ): Promise<Bot> {
     this.adapterSource ??= this.loadAdapterSource();
     const source = await this.adapterSource;
@@ -179,11 +199,38 @@ export class MediasoupDataEngine {
         url,
         requestTimeoutMs: this.config.requestTimeoutMs,
       });
-      return new Bot(botId, runId, adapter, true, this.config, ee);
+      return new Bot(botId, runId, adapter, true, this.config, ee, room);
     }
     const adapter = await instantiateAdapter(source.picked, { url, env: process.env }, source.path);
     // A factory makes one adapter per bot, which the bot closes; an object is shared.
-    return new Bot(botId, runId, adapter, typeof source.picked === 'function', this.config, ee);
+    return new Bot(
+      botId,
+      runId,
+      adapter,
+      typeof source.picked === 'function',
+      this.config,
+      ee,
+      room,
+    );
+  }
+
+  /**
+   * The bot's room: `room` rendered with the bot's variables, else with roomSize
+   * `<run id>/<this worker>/<room index>`. Sets {{ $room }} and {{ $roomIndex }}.
+   */
+  private assignRoom(runId: string, context: ArtilleryContext): string | undefined {
+    const { room, roomSize } = this.config;
+    const index = this.botCount++;
+    if (roomSize !== undefined) context.vars[ROOM_INDEX_VAR] = Math.floor(index / roomSize);
+    let name: string | undefined;
+    if (room !== undefined) {
+      const rendered = this.helpers.template(room, context);
+      name = typeof rendered === 'string' ? rendered : JSON.stringify(rendered);
+    } else if (roomSize !== undefined) {
+      name = `${runId}/${this.instanceId}/${Math.floor(index / roomSize)}`;
+    }
+    if (name !== undefined) context.vars[ROOM_VAR] = name;
+    return name;
   }
 
   private async loadAdapterSource(): Promise<AdapterSource> {
@@ -278,8 +325,15 @@ export class MediasoupDataEngine {
           context.vars[SEQ_VAR] = seq;
           return String(this.helpers.template(payload, context));
         });
+      case 'consumeData':
+        return bot.consumeData({
+          ...step,
+          count: step.count ?? (this.config.roomSize === undefined ? 0 : this.config.roomSize - 1),
+        });
+      case 'waitForMessages':
+        return bot.waitForMessages(step);
       case 'close':
-        return bot.closeTransport();
+        return bot.closeAll();
       default:
         return Promise.reject(new Error(`unexpected step ${step.kind}`));
     }

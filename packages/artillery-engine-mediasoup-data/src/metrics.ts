@@ -15,6 +15,21 @@ export const COUNTERS = {
   messagesSent: `${PREFIX}messages_sent`,
   /** Their bytes (a text message counts its UTF-8 bytes). */
   bytesSent: `${PREFIX}bytes_sent`,
+  /** Recv transports whose connection reached `connected`. */
+  recvTransportsOpened: `${PREFIX}recv_transports_opened`,
+  /** DataConsumers that opened. */
+  consumersOpened: `${PREFIX}consumers_opened`,
+  /** Messages that DataConsumers received. */
+  messagesReceived: `${PREFIX}messages_received`,
+  /** Their bytes (a text message counts its UTF-8 bytes). */
+  bytesReceived: `${PREFIX}bytes_received`,
+  /** Numbered messages whose sequence number is below one received before. */
+  messagesOutOfOrder: `${PREFIX}messages_out_of_order`,
+  /**
+   * Numbered messages skipped: the gaps between sequence numbers, after a consumer's first
+   * message (what was sent before it joined does not count).
+   */
+  messagesLost: `${PREFIX}messages_lost`,
 } as const;
 
 export const HISTOGRAMS = {
@@ -26,6 +41,11 @@ export const HISTOGRAMS = {
   connectTime: `${PREFIX}connect_time`,
   /** A producer's bufferedAmount in bytes, sampled at most once a second while sending. */
   bufferedAmount: `${PREFIX}buffered_amount`,
+  /**
+   * Milliseconds from a numbered message's send time (epoch ms in its header) to its arrival
+   * at a DataConsumer of another bot.
+   */
+  latency: `${PREFIX}latency`,
 } as const;
 
 /** Error kinds (`errors.<kind>` in the report). */
@@ -42,6 +62,15 @@ export const ERRORS = {
   transport: `${PREFIX}transport_failed`,
   /** send() threw, or the producer closed while sending. */
   send: `${PREFIX}send_failed`,
+  /**
+   * The recv transport could not be created, the app refused consumeData, or a DataConsumer
+   * did not open.
+   */
+  consume: `${PREFIX}consume_failed`,
+  /** A consumeData step found fewer producers in the room than it waits for. */
+  consumeTimeout: `${PREFIX}consume_timeout`,
+  /** A waitForMessages step's consumers did not all receive its count in time. */
+  receiveTimeout: `${PREFIX}receive_timeout`,
   /** A step that needs an earlier one: produceData before connect, send before produceData. */
   scenario: `${PREFIX}scenario_error`,
   /** A `function` step named no processor function, or the function failed. */

@@ -49,6 +49,12 @@ const EXAMPLE_MESSAGES_PER_BOT = 13;
 const EXAMPLE_BOTS = 4;
 const EXAMPLE_BYTES_PER_BOT = 10 * 256;
 
+/** The room example: rooms of 3 bots, each sending 40 messages to the 2 others. */
+const room = readFileSync(join(PACKAGE_DIR, 'examples', 'room.yml'), 'utf8');
+const ROOM_BOTS = 6;
+const ROOM_SIZE = 3;
+const ROOM_MESSAGES_PER_BOT = 40;
+
 /** The same scenario with a function step that counts bots by worker thread. */
 function withWorkerCount(scenario: string): string {
   const processor = join(PACKAGE_DIR, 'test', 'support', 'processor.cjs');
@@ -167,5 +173,51 @@ scenarios:
     // The transports answered after the bots gave up are closed on the server too.
     await waitForServerCleanup();
     expect(server.openTransports.size).toBe(0);
+  });
+
+  test('artillery run() of the room example on two worker threads: every bot receives every other bot of its room', async () => {
+    const run = await runArtillery(withWorkerCount(room), {
+      workers: 2,
+      env: { MDP_SIGNALING_URL: server.url },
+    });
+    const c = counters(run);
+    const workers = Object.keys(c).filter((k) => k.startsWith('test.worker.'));
+    expect({
+      code: run.code,
+      workers: workers.length,
+      errors: Object.keys(c).filter((k) => k.startsWith('errors.')),
+    }).toEqual({ code: 0, workers: 2, errors: [] });
+    const sent = ROOM_BOTS * ROOM_MESSAGES_PER_BOT;
+    expect({
+      completed: c['vusers.completed'],
+      failed: c['vusers.failed'],
+      transports: c['mediasoup_data.transports_opened'],
+      recvTransports: c['mediasoup_data.recv_transports_opened'],
+      consumers: c['mediasoup_data.consumers_opened'],
+      sent: c['mediasoup_data.messages_sent'],
+      received: c['mediasoup_data.messages_received'],
+      bytesReceived: c['mediasoup_data.bytes_received'],
+      outOfOrder: c['mediasoup_data.messages_out_of_order'] ?? 0,
+      lost: c['mediasoup_data.messages_lost'] ?? 0,
+    }).toEqual({
+      completed: ROOM_BOTS,
+      failed: 0,
+      transports: ROOM_BOTS,
+      recvTransports: ROOM_BOTS,
+      consumers: ROOM_BOTS * (ROOM_SIZE - 1),
+      sent,
+      received: sent * (ROOM_SIZE - 1),
+      bytesReceived: sent * (ROOM_SIZE - 1) * 256,
+      outOfOrder: 0,
+      lost: 0,
+    });
+    const latency = run.report?.aggregate.summaries['mediasoup_data.latency'];
+    expect(latency?.count).toBe(sent * (ROOM_SIZE - 1));
+    expect(latency?.min).toBeGreaterThanOrEqual(0);
+    // The router got every message once, and the bots closed everything they opened there.
+    expect(received).toBe(sent);
+    await waitForServerCleanup();
+    expect(server.openTransports.size).toBe(0);
+    expect(router.listDataProducers()).toEqual([]);
   });
 });

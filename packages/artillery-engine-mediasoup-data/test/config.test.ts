@@ -29,6 +29,16 @@ describe('parseEngineConfig()', () => {
       connectTimeoutMs: DEFAULTS.connectTimeoutMs,
       requestTimeoutMs: DEFAULTS.requestTimeoutMs,
       highWaterMark: DEFAULTS.highWaterMark,
+      room: undefined,
+      roomSize: undefined,
+    });
+  });
+
+  test('parseEngineConfig() reads room (a template) and roomSize', () => {
+    const config = parseEngineConfig({ ...WS, room: 'r-{{ n }}', roomSize: '4' }, {});
+    expect({ room: config.room, roomSize: config.roomSize }).toEqual({
+      room: 'r-{{ n }}',
+      roomSize: 4,
     });
   });
 
@@ -56,6 +66,8 @@ describe('parseEngineConfig()', () => {
       /^config\.engines\.mediasoup-data\.signalingUrl: expected a ws:/,
     ],
     [{ signaling: 'local' }, /^config\.engines\.mediasoup-data\.signaling: "local"/],
+    [{ ...WS, roomSize: 0 }, /^config\.engines\.mediasoup-data\.roomSize: expected an integer/],
+    [{ ...WS, room: ' ' }, /^config\.engines\.mediasoup-data\.room: expected a non-empty/],
     [
       { ...WS, connectTimeout: 0 },
       /^config\.engines\.mediasoup-data\.connectTimeout: expected a number > 0/,
@@ -186,6 +198,69 @@ describe('parseFlow()', () => {
     expect(error.message).toMatch(message);
   });
 
+  test('parseFlow() of consumeData and waitForMessages applies their defaults', () => {
+    expect(
+      parseFlow([
+        { consumeData: {} },
+        { consumeData: { count: 3, timeout: 2, watch: false, pollInterval: 0.1 } },
+        { waitForMessages: null },
+        { waitForMessages: { count: 40, timeout: 5 } },
+        { waitForMessages: { idle: 0.5 } },
+      ]),
+    ).toEqual([
+      {
+        kind: 'consumeData',
+        count: undefined,
+        timeoutMs: undefined,
+        watch: true,
+        pollIntervalMs: DEFAULTS.pollIntervalMs,
+      },
+      { kind: 'consumeData', count: 3, timeoutMs: 2000, watch: false, pollIntervalMs: 100 },
+      {
+        kind: 'waitForMessages',
+        count: undefined,
+        idleMs: DEFAULTS.idleMs,
+        timeoutMs: DEFAULTS.waitTimeoutMs,
+      },
+      { kind: 'waitForMessages', count: 40, idleMs: DEFAULTS.idleMs, timeoutMs: 5000 },
+      { kind: 'waitForMessages', count: undefined, idleMs: 500, timeoutMs: DEFAULTS.waitTimeoutMs },
+    ]);
+  });
+
+  test.each([
+    [
+      [{ consumeData: { count: -1 } }],
+      /^flow\[0\]\.consumeData\.count: expected an integer from 0/,
+    ],
+    [[{ consumeData: { count: 1.5 } }], /^flow\[0\]\.consumeData\.count: expected an integer/],
+    [[{ consumeData: { timeout: 0 } }], /^flow\[0\]\.consumeData\.timeout: expected a number > 0/],
+    [[{ consumeData: { watch: 'yes' } }], /^flow\[0\]\.consumeData\.watch: expected true or false/],
+    [
+      [{ consumeData: { pollInterval: 0 } }],
+      /^flow\[0\]\.consumeData\.pollInterval: expected a number from 0\.01/,
+    ],
+    [
+      [{ consumeData: { room: 'x' } }],
+      /^flow\[0\]\.consumeData\.room: unknown option \(known: count, timeout, watch, pollInterval\)/,
+    ],
+    [
+      [{ waitForMessages: { count: 0 } }],
+      /^flow\[0\]\.waitForMessages\.count: expected an integer from 1/,
+    ],
+    [
+      [{ waitForMessages: { count: 1, idle: 1 } }],
+      /^flow\[0\]\.waitForMessages\.idle: give count .* or idle .*, not both$/,
+    ],
+    [
+      [{ loop: [{ waitForMessages: { timeout: 'long' } }], count: 2 }],
+      /^flow\[0\]\.loop\[0\]\.waitForMessages\.timeout: expected a number > 0/,
+    ],
+  ])('parseFlow() of %j throws naming the field', (flow, message) => {
+    const error = errorOf(() => parseFlow(flow));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(message);
+  });
+
   test('parseFlow() with a scenario name puts it before the field', () => {
     expect(errorOf(() => parseFlow([{ send: {} }], '"bots"')).message).toBe(
       'scenario "bots": flow[0].send: give count (messages) or duration (seconds)',
@@ -209,5 +284,27 @@ describe('MediasoupDataEngine', () => {
     expect(() =>
       engine.createScenario({ name: 'bots', flow: [{ send: { count: -1 } }] }, emitter),
     ).toThrow(/^scenario "bots": flow\[0\]\.send\.count: expected an integer from 1/);
+  });
+
+  test('createScenario() with a consumeData step but neither room nor roomSize throws', () => {
+    const script = { config: { engines: { 'mediasoup-data': WS } }, scenarios: [] };
+    const engine = new MediasoupDataEngine(script, undefined, helpers);
+    const emitter = { emit: () => true };
+    expect(() =>
+      engine.createScenario(
+        { name: 'peers', flow: [{ loop: [{ consumeData: {} }], count: 1 }] },
+        emitter,
+      ),
+    ).toThrow(
+      /^scenario "peers": a consumeData step consumes the bot's room: set .*room or roomSize/,
+    );
+    const withRoom = new MediasoupDataEngine(
+      { config: { engines: { 'mediasoup-data': { ...WS, roomSize: 3 } } }, scenarios: [] },
+      undefined,
+      helpers,
+    );
+    expect(typeof withRoom.createScenario({ flow: [{ consumeData: {} }] }, emitter)).toBe(
+      'function',
+    );
   });
 });
