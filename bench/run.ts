@@ -9,7 +9,21 @@ import { throughputSvg } from './lib/chart.js';
 import { loadConfig, type BenchConfig, type ClientName } from './lib/config.js';
 import { emptyResult, measureThroughput, type ThroughputResult } from './lib/measure.js';
 import {
+  emptyReceiveResult,
+  measureLatency,
+  measureReceive,
+  type LatencyResult,
+  type ReceiveResult,
+} from './lib/receive.js';
+import {
   fmt,
+  latencyTable,
+  receivePacingTable,
+  receiveTable,
+  summarizeLatency,
+  summarizeReceive,
+  type LatencySummary,
+  type ReceiveSummary,
   machineInfo,
   pacingTable,
   ratioTable,
@@ -70,12 +84,40 @@ function oneLine(r: ThroughputResult): string {
   );
 }
 
+function receiveLine(r: ReceiveResult): string {
+  const head = `  ${r.client.padEnd(16)} ${formatBytes(r.size).padStart(6)} round ${r.round}:`;
+  if (!r.ok) return `${head} FAILED: ${r.error ?? 'unknown'}`;
+  return (
+    `${head} ${r.megabytesPerSecond.toFixed(2).padStart(8)} MB/s ` +
+    `${Math.round(r.messagesPerSecond).toString().padStart(7)} msg/s, ` +
+    `cpu ${r.clientCpuSeconds.toFixed(2)} s, worker ${r.workerCpuSeconds.toFixed(2)} s, ` +
+    `router: ${r.sent} sent, ${r.drops} dropped, ${r.pacing?.checks ?? 0} checks ` +
+    `(${r.pacing?.fullChecks ?? 0} full), backlog ≤ ${Math.round((r.pacing?.maxBacklog ?? 0) / 1024)} KiB; ` +
+    `last arrival ${r.drainMs.toFixed(0)} ms after the last send, verified` +
+    (r.error ? ` (note: ${r.error})` : '')
+  );
+}
+
+function latencyLine(r: LatencyResult): string {
+  const head = `  ${r.client.padEnd(16)} round ${r.round}:`;
+  if (!r.ok) return `${head} FAILED: ${r.error ?? 'unknown'}`;
+  return (
+    `${head} p50 ${r.p50.toFixed(2)} ms, p95 ${r.p95.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ` +
+    `max ${r.max.toFixed(2)} ms over ${r.received} messages (${Math.round(r.achievedRate)} msg/s), verified`
+  );
+}
+
 class ClientState {
   consecutiveFailures = 0;
   skipReason: string | undefined;
   constructor(readonly client: BenchClient) {}
 
-  record(result: ThroughputResult): void {
+  /** A fresh failure count for another section, on the same client. */
+  fresh(): ClientState {
+    return new ClientState(this.client);
+  }
+
+  record(result: { ok: boolean; error?: string }): void {
     if (result.ok) {
       this.consecutiveFailures = 0;
       return;
@@ -143,6 +185,95 @@ async function runThroughput(
   return results;
 }
 
+async function runReceive(
+  sectionStates: ClientState[],
+  router: RouterProxy,
+  config: BenchConfig,
+  failures: Failure[],
+): Promise<ReceiveResult[]> {
+  const states = sectionStates.map((s) => s.fresh());
+  const results: ReceiveResult[] = [];
+  if (config.warmupSeconds > 0) {
+    log(
+      `\nreceive warm-up: ${config.warmupSeconds} s of 16 KiB messages per client (not recorded)`,
+    );
+    for (const state of states) {
+      const r = await measureReceive(
+        state.client,
+        router,
+        config,
+        16 * 1024,
+        0,
+        config.warmupSeconds,
+      );
+      log(receiveLine(r));
+      if (!r.ok) {
+        failures.push({ client: r.client, phase: 'receive warm-up', error: r.error ?? 'unknown' });
+      }
+    }
+  }
+  for (const size of config.recvSizes) {
+    log(
+      `\nreceive, ${formatBytes(size)} messages from the router, ${config.rounds} round(s) of ${config.seconds} s:`,
+    );
+    for (let round = 1; round <= config.rounds; round++) {
+      for (const state of states) {
+        const name = state.client.name;
+        let r: ReceiveResult;
+        if (state.skipReason !== undefined) {
+          r = { ...emptyReceiveResult(name, size, round), error: state.skipReason };
+        } else {
+          r = await measureReceive(state.client, router, config, size, round, config.seconds);
+          state.record(r);
+          if (!r.ok) {
+            failures.push({
+              client: name,
+              phase: `receive ${formatBytes(size)} round ${round}`,
+              error: r.error ?? 'unknown',
+            });
+          }
+        }
+        results.push(r);
+        log(receiveLine(r));
+        if (router.dead !== undefined) throw new Error(router.dead);
+      }
+    }
+  }
+  return results;
+}
+
+async function runLatency(
+  sectionStates: ClientState[],
+  router: RouterProxy,
+  config: BenchConfig,
+  failures: Failure[],
+): Promise<LatencyResult[]> {
+  const states = sectionStates.map((s) => s.fresh());
+  const results: LatencyResult[] = [];
+  log(
+    `\nlatency, client → router → client of the same stack, ${formatBytes(config.latencySize)} at ` +
+      `${config.latencyRate} msg/s for ${config.latencySeconds} s, ${config.rounds} round(s):`,
+  );
+  for (let round = 1; round <= config.rounds; round++) {
+    for (const state of states) {
+      if (state.skipReason !== undefined) continue;
+      const r = await measureLatency(state.client, router, config, round);
+      state.record(r);
+      if (!r.ok) {
+        failures.push({
+          client: r.client,
+          phase: `latency round ${round}`,
+          error: r.error ?? 'unknown',
+        });
+      }
+      results.push(r);
+      log(latencyLine(r));
+      if (router.dead !== undefined) throw new Error(router.dead);
+    }
+  }
+  return results;
+}
+
 async function runScale(
   states: ClientState[],
   router: RouterProxy,
@@ -204,6 +335,8 @@ interface ReportInput {
   routerVersion: string;
   states: ClientState[];
   summaries: Summary[];
+  receive: ReceiveSummary[];
+  latency: LatencySummary[];
   scale: ScaleResult[];
   failures: Failure[];
   interference: Interference | undefined;
@@ -299,6 +432,8 @@ function renderMarkdown(input: ReportInput): string[] {
     for (const note of notes) lines.push(`- ${note}`);
     if (notes.length > 0) lines.push('');
   }
+  lines.push(...receiveSection(input));
+  lines.push(...latencySection(input));
   if (scale.length > 0) {
     lines.push('### Scale: N transports, one DataProducer each, opened at once from one process');
     lines.push('');
@@ -325,6 +460,53 @@ function renderMarkdown(input: ReportInput): string[] {
     lines.push('');
   }
   return lines;
+}
+
+function receiveSection({ config, receive, states }: ReportInput): string[] {
+  if (receive.length === 0) return [];
+  const lines: string[] = [];
+  lines.push('### Receive: router → client');
+  lines.push('');
+  lines.push(
+    'Each measurement: a fresh recv transport with one DataConsumer of a fresh DataProducer on the ' +
+      `router's DirectTransport, which sends the CLI's load messages for ${config.seconds} s, paced on its ` +
+      `DataConsumer's getBufferedAmount() (at most ${formatBytes(config.recvHighWater)} and ` +
+      `${config.recvMaxMessages} messages in the SCTP send buffer or on their way to it: mediasoup drops ` +
+      "what does not fit and emits sctpsendbufferfull, counted as drops); every message verified at the client by the CLI's " +
+      'ReceiverChecker (count, order, size, binary). Rate = bytes received / (first send at the router → last ' +
+      'arrival at the client). Client CPU includes the verification.',
+  );
+  lines.push('');
+  lines.push(receiveTable(receive));
+  lines.push('');
+  const present = new Set(states.map((s) => s.client.name));
+  const others = RATIO_AGAINST.filter((c) => present.has(c));
+  if (present.has('ours') && others.length > 0) {
+    lines.push('#### Receive ratios (median MB/s)');
+    lines.push('');
+    lines.push(ratioTable(receive, 'ours', [...others], config.recvSizes));
+    lines.push('');
+  }
+  lines.push("#### The router's pacing (medians)");
+  lines.push('');
+  lines.push(receivePacingTable(receive));
+  lines.push('');
+  return lines;
+}
+
+function latencySection({ config, latency }: ReportInput): string[] {
+  if (latency.length === 0) return [];
+  return [
+    '### Latency: client → router → client',
+    '',
+    `Client A's DataProducer → router → client B's DataConsumer, both of the same stack in this process; ` +
+      `${formatBytes(config.latencySize)} messages at ${config.latencyRate} msg/s for ${config.latencySeconds} s ` +
+      `per round, ${config.rounds} round(s); one-way from A's send() to B's message event (the send time is ` +
+      "in the message). Percentiles: medians over rounds of each round's percentile (log histogram, within 1 %); max: over all rounds.",
+    '',
+    latencyTable(latency),
+    '',
+  ];
 }
 
 /** What the pacing figures say, in words. */
@@ -415,7 +597,8 @@ async function main(): Promise<void> {
     `clients: ${config.clients.join(', ')}; sizes: ${config.sizes.map(formatBytes).join(', ')}; ` +
       `${config.rounds} round(s) x ${config.seconds} s; pacing: send while bufferedAmount < ` +
       `${formatBytes(config.highWater)}, then wait for bufferedamountlow (threshold ${formatBytes(config.lowWater)}, ` +
-      `poll ${config.pollMs} ms); scale N: ${config.scale.join(', ') || 'none'}`,
+      `poll ${config.pollMs} ms); scale N: ${config.scale.join(', ') || 'none'}; ` +
+      `sections: ${config.sections.join(', ')}; receive sizes: ${config.recvSizes.map(formatBytes).join(', ')}`,
   );
 
   const failures: Failure[] = [];
@@ -423,6 +606,8 @@ async function main(): Promise<void> {
   const loaded = new Set<string>();
   let router: RouterProxy | undefined;
   let throughput: ThroughputResult[] = [];
+  let receive: ReceiveResult[] = [];
+  let latency: LatencyResult[] = [];
   let scale: ScaleResult[] = [];
   let fatal: string | undefined;
   const busy0 = systemBusySeconds();
@@ -444,8 +629,11 @@ async function main(): Promise<void> {
         failures.push({ client: name, phase: 'load', error: message });
       }
     }
-    throughput = await runThroughput(states, router, config, failures);
-    scale = await runScale(states, router, config, failures);
+    const sections = new Set(config.sections);
+    if (sections.has('send')) throughput = await runThroughput(states, router, config, failures);
+    if (sections.has('receive')) receive = await runReceive(states, router, config, failures);
+    if (sections.has('latency')) latency = await runLatency(states, router, config, failures);
+    if (sections.has('scale')) scale = await runScale(states, router, config, failures);
     interference = await measureInterference(router, scale, { busy0, cpu0, wall0 }, machine.cores);
   } catch (error) {
     fatal = errorMessage(error);
@@ -457,7 +645,11 @@ async function main(): Promise<void> {
 
   const clientNames = states.map((s) => s.client.name);
   const summaries = summarize(throughput, clientNames, config.sizes);
+  const receiveSummaries = summarizeReceive(receive, clientNames, config.recvSizes);
+  const latencySummaries = summarizeLatency(latency, clientNames);
   const lines = renderMarkdown({
+    receive: receiveSummaries,
+    latency: latencySummaries,
     config,
     machine,
     versions,
@@ -491,6 +683,10 @@ async function main(): Promise<void> {
         failures,
         summaries,
         throughput,
+        receiveSummaries,
+        receive,
+        latencySummaries,
+        latency,
         scale,
       },
       null,
@@ -503,6 +699,20 @@ async function main(): Promise<void> {
     try {
       const svg = await throughputSvg(summaries, describeMachine(machine));
       const svgFile = join(dir, 'throughput.svg');
+      writeFileSync(svgFile, svg);
+      log(`chart: ${svgFile}`);
+    } catch (error) {
+      log(`chart: not rendered: ${errorMessage(error)}`);
+    }
+  }
+  if (receiveSummaries.length > 0) {
+    try {
+      const svg = await throughputSvg(
+        receiveSummaries,
+        describeMachine(machine),
+        'DataConsumer throughput from a mediasoup router',
+      );
+      const svgFile = join(dir, 'receive.svg');
       writeFileSync(svgFile, svg);
       log(`chart: ${svgFile}`);
     } catch (error) {

@@ -44,7 +44,10 @@ export function createClient(): BenchClient {
         // names a candidate's address `ip`, which mediasoup-client still reads.
         createSendTransport: (params) =>
           device.createSendTransport(params as unknown as TransportOptions),
+        createRecvTransport: (params) =>
+          device.createRecvTransport(params as unknown as TransportOptions),
       };
     },
+    binaryType: 'arraybuffer',
   });
 }

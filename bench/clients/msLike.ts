@@ -2,7 +2,14 @@
 // msc-node): Device -> send transport -> DataProducer, with the `connect` and
 // `producedata` events wired to the router.
 import { abortable, errorMessage, sleep } from '../lib/util.js';
-import type { BenchChannel, BenchClient, SignalingRouter, TransportParams } from './types.js';
+import type {
+  BenchChannel,
+  BenchClient,
+  BenchReceiver,
+  ConsumeParams,
+  SignalingRouter,
+  TransportParams,
+} from './types.js';
 
 export interface MsLikeDataProducer {
   readonly id: string;
@@ -46,9 +53,147 @@ export interface MsLikeTransport {
   close(): void;
 }
 
+export interface MsLikeDataConsumer {
+  readonly id: string;
+  readonly readyState: string;
+  binaryType: string;
+  on(event: 'open' | 'close' | 'transportclose', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  close(): void;
+}
+
+export interface MsLikeRecvTransport {
+  readonly id: string;
+  on(
+    event: 'connect',
+    listener: (
+      params: { dtlsParameters: unknown },
+      callback: () => void,
+      errback: (error: Error) => void,
+    ) => void,
+  ): unknown;
+  on(event: 'connectionstatechange', listener: (state: string) => void): unknown;
+  consumeData(options: ConsumeParams): Promise<MsLikeDataConsumer>;
+  close(): void;
+}
+
 export interface MsLikeDevice {
   readonly sctpCapabilities: { numStreams: { OS: number; MIS: number } };
   createSendTransport(options: TransportParams): MsLikeTransport;
+  createRecvTransport(options: TransportParams): MsLikeRecvTransport;
+}
+
+/** A received message as bytes (or a string); undefined for a kind the benchmark cannot read (a Blob). */
+export function messageBytes(message: unknown): Uint8Array | string | undefined {
+  if (typeof message === 'string' || message instanceof Uint8Array) return message;
+  if (message instanceof ArrayBuffer) return new Uint8Array(message);
+  return undefined;
+}
+
+/** Opens a recv transport and one DataConsumer of what `consume` answers for it. */
+export async function openMsLikeReceiver(
+  device: MsLikeDevice,
+  router: SignalingRouter,
+  consume: (transportId: string) => Promise<ConsumeParams>,
+  signal: AbortSignal,
+  options: { binaryType?: string } = {},
+): Promise<BenchReceiver> {
+  const params = await abortable(
+    router.createWebRtcTransport({ numSctpStreams: device.sctpCapabilities.numStreams }),
+    signal,
+  );
+  let transport: MsLikeRecvTransport | undefined;
+  let consumer: MsLikeDataConsumer | undefined;
+  let failure: ((reason: string) => void) | undefined;
+  let failed: string | undefined;
+  let closing = false;
+  let messageListener: ((data: Uint8Array | string) => void) | undefined;
+  const fail = (reason: string): void => {
+    if (failed !== undefined || closing) return;
+    failed = reason;
+    failure?.(reason);
+  };
+  const closeAll = (): void => {
+    closing = true;
+    try {
+      consumer?.close();
+    } catch {
+      // already closed
+    }
+    try {
+      transport?.close();
+    } catch {
+      // already closed
+    }
+  };
+  try {
+    const t = device.createRecvTransport(params);
+    transport = t;
+    let rejectFailed: ((error: Error) => void) | undefined;
+    const transportFailed = new Promise<never>((_resolve, reject) => {
+      rejectFailed = reject;
+    });
+    transportFailed.catch(() => undefined);
+    t.on('connect', ({ dtlsParameters }, callback, errback) => {
+      router.connect(t.id, { dtlsParameters }).then(callback, (error: unknown) => {
+        errback(new Error(errorMessage(error)));
+      });
+    });
+    t.on('connectionstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') {
+        rejectFailed?.(new Error(`transport connection ${state}`));
+        fail(`transport connection ${state}`);
+      }
+    });
+    const consumeParams = await abortable(consume(t.id), signal);
+    const dc = await abortable(
+      Promise.race([t.consumeData(consumeParams), transportFailed]),
+      signal,
+    );
+    consumer = dc;
+    if (options.binaryType !== undefined) dc.binaryType = options.binaryType;
+    dc.on('message', (message) => {
+      const data = messageBytes(message);
+      if (data === undefined) fail(`a message of an unreadable kind (${typeof message})`);
+      else messageListener?.(data);
+    });
+    dc.on('error', (error) => {
+      fail(`DataConsumer error: ${error.message}`);
+    });
+    dc.on('close', () => {
+      fail('DataConsumer closed');
+    });
+    dc.on('transportclose', () => {
+      fail('transport closed');
+    });
+    if (dc.readyState !== 'open') {
+      const opened = new Promise<void>((resolve) => {
+        dc.on('open', resolve);
+      });
+      await abortable(Promise.race([opened, transportFailed]), signal);
+    }
+    return {
+      transportId: params.id,
+      dataConsumerId: consumeParams.id,
+      onMessage: (cb) => {
+        messageListener = cb;
+      },
+      onFailure: (cb) => {
+        failure = cb;
+        if (failed !== undefined) cb(failed);
+      },
+      close: () => {
+        failure = undefined;
+        closeAll();
+      },
+    };
+  } catch (error) {
+    failure = undefined;
+    closeAll();
+    await Promise.resolve(router.closeTransport(params.id)).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -201,6 +346,8 @@ export function msLikeClient(spec: {
   stack: string;
   loadDevice(router: SignalingRouter): Promise<MsLikeDevice>;
   options?: MsLikeOptions;
+  /** binaryType to set on each DataConsumer (default: the library's). */
+  binaryType?: string;
 }): BenchClient {
   let device: Promise<MsLikeDevice> | undefined;
   return {
@@ -209,6 +356,16 @@ export function msLikeClient(spec: {
     open: async (router, label, signal) => {
       device ??= spec.loadDevice(router);
       return openMsLikeChannel(await device, router, label, signal, spec.options);
+    },
+    openReceiver: async (router, _label, consume, signal) => {
+      device ??= spec.loadDevice(router);
+      return openMsLikeReceiver(
+        await device,
+        router,
+        consume,
+        signal,
+        spec.binaryType === undefined ? {} : { binaryType: spec.binaryType },
+      );
     },
     dispose: () => undefined,
   };

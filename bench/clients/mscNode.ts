@@ -18,6 +18,8 @@ export function createClient(): BenchClient {
         // The server's parameters as they would arrive over signalling (JSON).
         createSendTransport: (params) =>
           device.createSendTransport(params as unknown as TransportOptions),
+        createRecvTransport: (params) =>
+          device.createRecvTransport(params as unknown as TransportOptions),
       };
     },
     options: { closeGraceMs: 3000 },

@@ -58,6 +58,26 @@ export interface ExternalUsage {
   cpuSeconds: number;
 }
 
+/** What the router's consumeData() answers: what a client's transport.consumeData() takes. */
+export interface ConsumeParams {
+  id: string;
+  dataProducerId: string;
+  sctpStreamParameters: Record<string, unknown> & { streamId: number };
+  label: string;
+  protocol: string;
+}
+
+/** One transport with one DataConsumer, open and receiving. */
+export interface BenchReceiver {
+  readonly transportId: string;
+  /** The router's DataConsumer id (= the client's DataConsumer id). */
+  readonly dataConsumerId: string;
+  /** One listener: every message, in arrival order (binary as bytes, a string as a string). */
+  onMessage(cb: (data: Uint8Array | string) => void): void;
+  onFailure(cb: (reason: string) => void): void;
+  close(): Promise<void> | void;
+}
+
 export interface BenchClient {
   readonly name: string;
   /** What it is built on, for the report. */
@@ -69,6 +89,17 @@ export interface BenchClient {
   open(router: SignalingRouter, label: string, signal: AbortSignal): Promise<BenchChannel>;
   /** For a client whose transports live in other processes: their memory and CPU. */
   externalUsage?(): Promise<ExternalUsage>;
+  /**
+   * Opens a receive transport and one DataConsumer of what `consume(transportId)` (the
+   * router's consumeData on that transport) answers; resolves once it is open. Absent for a
+   * client of the scale section only (chromium).
+   */
+  openReceiver?(
+    router: SignalingRouter,
+    label: string,
+    consume: (transportId: string) => Promise<ConsumeParams>,
+    signal: AbortSignal,
+  ): Promise<BenchReceiver>;
   /** Releases what the client holds across channels (devices, factories). */
   dispose(): Promise<void> | void;
 }

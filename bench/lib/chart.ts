@@ -5,7 +5,11 @@ import type { TopLevelSpec } from 'vega-lite' with { 'resolution-mode': 'import'
 import type { Summary } from './report.js';
 import { formatBytes } from './util.js';
 
-export async function throughputSvg(summaries: Summary[], subtitle: string): Promise<string> {
+export async function throughputSvg(
+  summaries: Pick<Summary, 'client' | 'size' | 'megabytesPerSecond'>[],
+  subtitle: string,
+  title = 'DataProducer throughput into a mediasoup router',
+): Promise<string> {
   const points = summaries
     .filter((s) => Number.isFinite(s.megabytesPerSecond.median))
     .map((s) => ({
@@ -29,7 +33,7 @@ export async function throughputSvg(summaries: Summary[], subtitle: string): Pro
   const color = { field: 'client', type: 'nominal', sort: clientOrder, title: 'client' } as const;
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'DataProducer throughput into a mediasoup router', subtitle },
+    title: { text: title, subtitle },
     width: 520,
     height: 320,
     background: 'white',

@@ -41,7 +41,30 @@ export interface BenchConfig {
   /** Scale runs of the WebRTC-stack peers (mediasoup-client, msc-node) only up to this N. */
   scalePeerMaxN: number;
   scaleOpenTimeoutMs: number;
+  /** Which parts run: 'send' (throughput into the router), 'receive', 'latency', 'scale'. */
+  sections: Section[];
+  /** Receive: message sizes; the router's pacing (bytes and messages in its SCTP send buffer). */
+  recvSizes: number[];
+  recvHighWater: number;
+  recvMaxMessages: number;
+  /** Latency: message size, messages per second, sending time. */
+  latencySize: number;
+  latencyRate: number;
+  latencySeconds: number;
   resultsDir: string;
+}
+
+export const ALL_SECTIONS = ['send', 'receive', 'latency', 'scale'] as const;
+export type Section = (typeof ALL_SECTIONS)[number];
+
+function sectionList(): Section[] {
+  const names = envList('BENCH_SECTIONS', ALL_SECTIONS.join(','));
+  for (const n of names) {
+    if (!(ALL_SECTIONS as readonly string[]).includes(n)) {
+      throw new Error(`BENCH_SECTIONS: unknown section "${n}" (known: ${ALL_SECTIONS.join(', ')})`);
+    }
+  }
+  return names as Section[];
 }
 
 function envString(name: string): string | undefined {
@@ -132,10 +155,19 @@ export function loadConfig(): BenchConfig {
       ]),
       scalePeerMaxN: envNumber('BENCH_SCALE_PEER_MAX', 100),
       scaleOpenTimeoutMs: envNumber('BENCH_SCALE_OPEN_TIMEOUT_MS', 90000),
+      sections: sectionList(),
+      recvSizes: envList('BENCH_RECV_SIZES', '100,1KiB,16KiB').map(parseSize),
+      // Below mediasoup's 256 KiB SCTP send buffer by more than one 16 KiB message.
+      recvHighWater: envNumber('BENCH_RECV_HIGH', 192 * 1024),
+      // Below usrsctp's 512 chunks on queue (one chunk per message up to ~1.1 KiB).
+      recvMaxMessages: envNumber('BENCH_RECV_MAX_MESSAGES', 384),
+      latencySize: parseSize(envString('BENCH_LATENCY_SIZE') ?? '1KiB'),
+      latencyRate: envNumber('BENCH_LATENCY_RATE', 1000),
+      latencySeconds: envNumber('BENCH_LATENCY_SECONDS', quick ? 1 : 3),
       resultsDir: envString('BENCH_RESULTS_DIR') ?? join(__dirname, '..', 'results'),
     };
     if (config.lowWater >= config.highWater) throw new Error('BENCH_LOW must be below BENCH_HIGH');
-    for (const size of config.sizes) {
+    for (const size of [...config.sizes, ...config.recvSizes, config.latencySize]) {
       if (size < HEADER_SIZE) {
         throw new Error(
           `message size ${size} is below ${HEADER_SIZE} bytes (8-byte sequence + 8-byte send time)`,

@@ -226,7 +226,7 @@ async function drain(
  * Told the arrival count after each poll, says why to stop waiting: no progress for
  * drainStallMs, or drainTimeoutMs in all; undefined while it is worth waiting.
  */
-function drainWatch(
+export function drainWatch(
   config: Pick<BenchConfig, 'drainTimeoutMs' | 'drainStallMs'>,
 ): (arrived: number) => string | undefined {
   const start = performance.now();

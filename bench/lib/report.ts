@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 import type { ThroughputResult } from './measure.js';
+import type { LatencyResult, ReceiveResult } from './receive.js';
 import type { ScaleResult } from './scale.js';
 import { formatBytes, median } from './util.js';
 
@@ -38,7 +39,7 @@ export interface Range {
   max: number;
 }
 
-function range(values: number[]): Range {
+export function range(values: number[]): Range {
   if (values.length === 0) return { median: NaN, min: NaN, max: NaN };
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
@@ -101,7 +102,7 @@ export function fmt(value: number | null, digits = 1): string {
   return value.toFixed(digits);
 }
 
-function fmtRange(r: Range, digits = 1): string {
+export function fmtRange(r: Range, digits = 1): string {
   if (!Number.isFinite(r.median)) return '—';
   return `${fmt(r.median, digits)} (${fmt(r.min, digits)}–${fmt(r.max, digits)})`;
 }
@@ -189,7 +190,7 @@ export function pacingTable(summaries: Summary[]): string {
 
 /** Ratios of medians (MB/s; msg/s gives the same at one size) of `base` against the others. */
 export function ratioTable(
-  summaries: Summary[],
+  summaries: Pick<Summary, 'client' | 'size' | 'megabytesPerSecond'>[],
   base: string,
   others: string[],
   sizes: number[],
@@ -278,4 +279,185 @@ export function systemBusySeconds(): number {
   } catch {
     return NaN;
   }
+}
+
+export interface ReceiveSummary {
+  client: string;
+  size: number;
+  rounds: number;
+  okRounds: number;
+  megabytesPerSecond: Range;
+  messagesPerSecond: Range;
+  clientCpuSeconds: number;
+  clientCpuMsPerMB: number;
+  workerCpuMsPerMB: number;
+  /** Over all rounds: a valid run has none. */
+  drops: number;
+  verified: { count: boolean; order: boolean; bytes: boolean };
+  /** Medians over the successful rounds: the router's pacing. */
+  checks: number;
+  fullChecks: number;
+  maxBacklogKiB: number;
+  drainMs: number;
+  errors: string[];
+}
+
+export function summarizeReceive(
+  results: ReceiveResult[],
+  clients: string[],
+  sizes: number[],
+): ReceiveSummary[] {
+  const summaries: ReceiveSummary[] = [];
+  for (const size of sizes) {
+    for (const client of clients) {
+      const all = results.filter((r) => r.client === client && r.size === size);
+      if (all.length === 0) continue;
+      const ok = all.filter((r) => r.ok);
+      summaries.push({
+        client,
+        size,
+        rounds: all.length,
+        okRounds: ok.length,
+        megabytesPerSecond: range(ok.map((r) => r.megabytesPerSecond)),
+        messagesPerSecond: range(ok.map((r) => r.messagesPerSecond)),
+        clientCpuSeconds: median(ok.map((r) => r.clientCpuSeconds)),
+        clientCpuMsPerMB: median(
+          ok.map((r) => (r.clientCpuSeconds * 1000) / (r.receivedBytes / 1e6)),
+        ),
+        workerCpuMsPerMB: median(
+          ok.map((r) => (r.workerCpuSeconds * 1000) / (r.receivedBytes / 1e6)),
+        ),
+        drops: all.reduce((sum, r) => sum + r.drops, 0),
+        verified: {
+          count: all.every((r) => r.verification.count),
+          order: all.every((r) => r.verification.order),
+          bytes: all.every((r) => r.verification.bytes),
+        },
+        checks: median(ok.map((r) => r.pacing?.checks ?? NaN)),
+        fullChecks: median(ok.map((r) => r.pacing?.fullChecks ?? NaN)),
+        maxBacklogKiB: median(ok.map((r) => (r.pacing?.maxBacklog ?? NaN) / 1024)),
+        drainMs: median(ok.map((r) => r.drainMs)),
+        errors: [...new Set(all.flatMap((r) => (r.error ? [`round ${r.round}: ${r.error}`] : [])))],
+      });
+    }
+  }
+  return summaries;
+}
+
+function receiveVerified(s: ReceiveSummary): string {
+  if (s.okRounds === 0) return `FAILED (0/${s.rounds})`;
+  const v = s.verified;
+  const parts = [
+    v.count ? 'count ✓' : 'count ✗',
+    v.order ? 'order ✓' : 'order ✗',
+    v.bytes ? 'size ✓' : 'size ✗',
+  ];
+  const rounds = s.okRounds === s.rounds ? '' : ` (${s.okRounds}/${s.rounds} rounds ok)`;
+  return parts.join(' ') + rounds;
+}
+
+export function receiveTable(summaries: ReceiveSummary[]): string {
+  return table(
+    [
+      'size',
+      'client',
+      'MB/s median (min–max)',
+      'msg/s median (min–max)',
+      'client CPU s',
+      'client CPU ms/MB',
+      'worker CPU ms/MB',
+      'router drops',
+      'verified',
+    ],
+    summaries.map((s) => [
+      formatBytes(s.size),
+      s.client,
+      fmtRange(s.megabytesPerSecond, 2),
+      fmtRange(s.messagesPerSecond, 0),
+      fmt(s.clientCpuSeconds, 2),
+      fmt(s.clientCpuMsPerMB, 1),
+      fmt(s.workerCpuMsPerMB, 1),
+      String(s.drops),
+      receiveVerified(s),
+    ]),
+  );
+}
+
+/** How the router's pacing went (medians over the successful rounds). */
+export function receivePacingTable(summaries: ReceiveSummary[]): string {
+  return table(
+    [
+      'size',
+      'client',
+      'buffer checks',
+      '… that found it full',
+      'largest backlog (KiB)',
+      'last send → last arrival (ms)',
+    ],
+    summaries.map((s) => [
+      formatBytes(s.size),
+      s.client,
+      fmt(s.checks, 0),
+      fmt(s.fullChecks, 0),
+      fmt(s.maxBacklogKiB, 0),
+      fmt(s.drainMs, 0),
+    ]),
+  );
+}
+
+export interface LatencySummary {
+  client: string;
+  rounds: number;
+  okRounds: number;
+  /** Medians over the successful rounds. */
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Largest over the successful rounds. */
+  max: number;
+  messages: number;
+  achievedRate: number;
+  errors: string[];
+}
+
+export function summarizeLatency(results: LatencyResult[], clients: string[]): LatencySummary[] {
+  return clients.flatMap((client) => {
+    const all = results.filter((r) => r.client === client);
+    if (all.length === 0) return [];
+    const ok = all.filter((r) => r.ok);
+    return [
+      {
+        client,
+        rounds: all.length,
+        okRounds: ok.length,
+        p50: median(ok.map((r) => r.p50)),
+        p95: median(ok.map((r) => r.p95)),
+        p99: median(ok.map((r) => r.p99)),
+        max: ok.length > 0 ? Math.max(...ok.map((r) => r.max)) : NaN,
+        messages: ok.reduce((sum, r) => sum + r.received, 0),
+        achievedRate: median(ok.map((r) => r.achievedRate)),
+        errors: [...new Set(all.flatMap((r) => (r.error ? [`round ${r.round}: ${r.error}`] : [])))],
+      },
+    ];
+  });
+}
+
+export function latencyTable(summaries: LatencySummary[]): string {
+  return table(
+    ['client', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'max (ms)', 'messages', 'sent msg/s', 'status'],
+    summaries.map((s) => [
+      s.client,
+      fmt(s.p50, 2),
+      fmt(s.p95, 2),
+      fmt(s.p99, 2),
+      fmt(s.max, 2),
+      String(s.messages),
+      fmt(s.achievedRate, 0),
+      s.okRounds === 0
+        ? `FAILED (0/${s.rounds})`
+        : s.okRounds === s.rounds
+          ? 'all verified'
+          : `${s.okRounds}/${s.rounds} rounds ok`,
+    ]),
+  );
 }

@@ -3,6 +3,8 @@
 // holds only the clients and its CPU and RSS figures are the clients' own.
 import {
   LocalRouter,
+  type LocalDataConsumer,
+  type LocalDirectDataProducer,
   type LocalTransportOptions,
 } from '../../packages/mediasoup-local-router/src/index.js';
 import { versionAtLeast } from '../../packages/mediasoup-local-router/src/loadMediasoup.js';
@@ -11,7 +13,10 @@ import {
   serveLocalRouter,
   type LocalRouterService,
 } from '../../packages/mediasoup-data-producer-cli/src/localRouterService.js';
-import { errorMessage } from '../lib/util.js';
+import { encodeMessage, epochNow } from '../../packages/mediasoup-data-producer-cli/src/message.js';
+import type { ConsumeParams } from '../clients/types.js';
+import { sendPaced } from '../lib/routerPacing.js';
+import { errorMessage, sleep } from '../lib/util.js';
 import type {
   HostEvent,
   ProducerStats,
@@ -89,6 +94,26 @@ function waitForCount(
     }, timeoutMs);
     set.add(waiter);
   });
+}
+
+/** A DataProducer on the DirectTransport and its DataConsumer on one client's transport. */
+interface DirectPair {
+  producer: LocalDirectDataProducer;
+  consumer: LocalDataConsumer;
+  drops: number;
+}
+
+const pairs = new Map<string, DirectPair>();
+
+function consumeParams(params: ConsumeParams): ConsumeParams {
+  const { id, dataProducerId, sctpStreamParameters, label, protocol } = params;
+  return { id, dataProducerId, sctpStreamParameters, label, protocol };
+}
+
+function pair(consumerId: string): DirectPair {
+  const entry = pairs.get(consumerId);
+  if (!entry) throw new Error(`no direct DataProducer for consumer ${consumerId}`);
+  return entry;
 }
 
 interface StatsCapable {
@@ -182,6 +207,59 @@ function handlers(service: LocalRouterService): Handlers {
       return (usage.user + usage.system) / 1e6;
     },
     workerReceived: (dataProducerId) => workerReceived(router, dataProducerId),
+    consumeDirect: async (transportId, label) => {
+      const producer = await router.createDirectDataProducer({ label });
+      try {
+        const params = await router.consumeData(transportId, { dataProducerId: producer.id });
+        const entry: DirectPair = { producer, consumer: router.dataConsumer(params.id), drops: 0 };
+        entry.consumer.on('sctpsendbufferfull', () => {
+          entry.drops++;
+        });
+        pairs.set(params.id, entry);
+        return consumeParams(params);
+      } catch (error) {
+        producer.close();
+        throw error;
+      }
+    },
+    consumeData: async (transportId, dataProducerId) =>
+      consumeParams(await router.consumeData(transportId, { dataProducerId })),
+    sendPaced: async (consumerId, options) => {
+      const entry = pair(consumerId);
+      const check = async (): Promise<{ buffered: number; workerReceivedBytes: number }> => {
+        // Both requests go down the worker's channel in this order and it answers them in
+        // order: whatever it took in between is counted twice, never missed.
+        const [received, buffered] = await Promise.all([
+          workerReceived(router, entry.producer.id),
+          entry.consumer.getBufferedAmount(),
+        ]);
+        return { buffered, workerReceivedBytes: received?.bytes ?? NaN };
+      };
+      const report = await sendPaced(
+        {
+          send: (seq) => {
+            const at = epochNow();
+            entry.producer.send(encodeMessage(options.size, seq, at), 53);
+            return at;
+          },
+          check,
+          drops: () => entry.drops,
+          sleep,
+          now: () => performance.now(),
+        },
+        options,
+      );
+      // sctpsendbufferfull comes over the worker's channel, before the answer to a later request.
+      await check();
+      report.drops = entry.drops;
+      return report;
+    },
+    closeDirect: (consumerId) => {
+      const entry = pairs.get(consumerId);
+      pairs.delete(consumerId);
+      entry?.producer.close();
+      return undefined;
+    },
     close: async () => {
       await router.close();
       return undefined;

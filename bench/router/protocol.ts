@@ -3,7 +3,8 @@ import type {
   LocalTransportOptions,
   ProduceDataParams,
 } from '../../packages/mediasoup-local-router/src/index.js';
-import type { TransportParams } from '../clients/types.js';
+import type { ConsumeParams, TransportParams } from '../clients/types.js';
+import type { RouterSendReport, RouterSendOptions } from '../lib/routerPacing.js';
 
 /** What the router host counted for one DataProducer since `track()`. */
 export interface ProducerStats {
@@ -53,6 +54,17 @@ export interface RouterMethods {
    * DirectTransport hands it to Node; null if it cannot tell.
    */
   workerReceived: { params: [string]; result: { messages: number; bytes: number } | null };
+  /**
+   * Receive side: a DataProducer on the router's DirectTransport, consumed on the client's
+   * transport; answers with what the client's consumeData() takes (its `id` names the pair).
+   */
+  consumeDirect: { params: [string, string]; result: ConsumeParams };
+  /** The router's DataConsumer of a client's DataProducer on another client's transport. */
+  consumeData: { params: [string, string]; result: ConsumeParams };
+  /** Sends load messages from a consumeDirect() pair, paced on the consumer's buffered amount. */
+  sendPaced: { params: [string, RouterSendOptions]; result: RouterSendReport };
+  /** Closes a consumeDirect() pair's DataProducer (and so its consumer). */
+  closeDirect: { params: [string]; result: undefined };
   close: { params: []; result: undefined };
 }
 

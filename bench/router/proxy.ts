@@ -77,6 +77,10 @@ export function parentEndpoint(): Endpoint {
 
 /** How long a relayed or direct call may take: waits get their own wait plus a margin. */
 export function callTimeoutMs(method: MethodName, params: unknown[]): number {
+  if (method === 'sendPaced') {
+    const seconds = (params[1] as { seconds?: unknown } | undefined)?.seconds;
+    return (typeof seconds === 'number' ? seconds * 1000 : DEFAULT_CALL_TIMEOUT_MS) + 30000;
+  }
   if (method === 'waitFor' || method === 'waitForEach') {
     const wait = params[2];
     return (typeof wait === 'number' ? wait : DEFAULT_CALL_TIMEOUT_MS) + 10000;

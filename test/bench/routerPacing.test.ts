@@ -1,0 +1,93 @@
+// The benchmark's router-side pacing (bench/lib/routerPacing.ts): never more in the router's
+// SCTP send buffer than the byte and message high-water marks allow.
+import {
+  backlogBytes,
+  messagesAllowed,
+  sendPaced,
+  type RouterSendOptions,
+} from '../../bench/lib/routerPacing';
+
+const options: RouterSendOptions = {
+  size: 1000,
+  seconds: 0.05,
+  highWater: 10_000,
+  maxMessages: 8,
+  pollMs: 1,
+};
+
+describe('messagesAllowed', () => {
+  it('fills up to the byte high-water mark', () => {
+    expect(messagesAllowed({ ...options, maxMessages: 100 }, 0)).toBe(10);
+    expect(messagesAllowed({ ...options, maxMessages: 100 }, 2500)).toBe(7);
+  });
+
+  it('keeps small messages under the message limit', () => {
+    expect(messagesAllowed({ size: 100, highWater: 1_000_000, maxMessages: 384 }, 0)).toBe(384);
+    expect(messagesAllowed({ size: 100, highWater: 1_000_000, maxMessages: 384 }, 38_350)).toBe(0);
+  });
+
+  it('allows none above either mark, never a negative count', () => {
+    expect(messagesAllowed(options, 20_000)).toBe(0);
+    expect(messagesAllowed(options, 9_500)).toBe(0);
+  });
+
+  it('refuses a message size of 0', () => {
+    expect(() => messagesAllowed({ ...options, size: 0 }, 0)).toThrow(RangeError);
+  });
+});
+
+describe('backlogBytes', () => {
+  it('adds what the worker has not taken in yet', () => {
+    expect(backlogBytes(5000, 12_000, 9000)).toBe(8000);
+    expect(backlogBytes(5000, 9000, 12_000)).toBe(5000);
+  });
+
+  it('is the buffered amount alone when the worker cannot tell', () => {
+    expect(backlogBytes(5000, 12_000, NaN)).toBe(5000);
+  });
+});
+
+describe('sendPaced', () => {
+  it('sends in order, only while there is room, and reports the drops', async () => {
+    let now = 0;
+    let buffered = 0;
+    let received = 0;
+    const sent: number[] = [];
+    let maxSeen = 0;
+    const report = await sendPaced(
+      {
+        send: (seq) => {
+          sent.push(seq);
+          return 1000 + seq;
+        },
+        // The worker takes in everything sent and acks 3 messages per check.
+        check: () => {
+          received = sent.length * options.size;
+          const inBuffer = Math.max(0, sent.length - Math.floor(now / 2) * 3) * options.size;
+          maxSeen = Math.max(maxSeen, inBuffer);
+          buffered = inBuffer;
+          return Promise.resolve({ buffered, workerReceivedBytes: received });
+        },
+        drops: () => 0,
+        sleep: (ms) => {
+          now += ms;
+          return Promise.resolve();
+        },
+        now: () => {
+          now += 0.5;
+          return now;
+        },
+      },
+      options,
+    );
+    expect(sent).toEqual([...sent.keys()]);
+    expect(report.sent).toBe(sent.length);
+    expect(report.sent).toBeGreaterThan(options.maxMessages);
+    expect(maxSeen).toBeLessThanOrEqual(options.maxMessages * options.size);
+    expect(report.maxBacklog).toBeLessThanOrEqual(options.maxMessages * options.size);
+    expect(report.fullChecks).toBeGreaterThan(0);
+    expect(report.firstSendAt).toBe(1000);
+    expect(report.lastSendAt).toBe(1000 + report.sent - 1);
+    expect(report.drops).toBe(0);
+  });
+});
