@@ -97,7 +97,7 @@ export async function openMsLikeReceiver(
   router: SignalingRouter,
   consume: (transportId: string) => Promise<ConsumeParams>,
   signal: AbortSignal,
-  options: { binaryType?: string } = {},
+  options: { binaryType?: string; closeGraceMs?: number } = {},
 ): Promise<BenchReceiver> {
   const params = await abortable(
     router.createWebRtcTransport({ numSctpStreams: device.sctpCapabilities.numStreams }),
@@ -114,18 +114,28 @@ export async function openMsLikeReceiver(
     failed = reason;
     failure?.(reason);
   };
-  const closeAll = (): void => {
+  const closeTransport = (): void => {
+    try {
+      transport?.close();
+    } catch {
+      // already closed
+    }
+  };
+  const closeAll = async (): Promise<void> => {
     closing = true;
     try {
       consumer?.close();
     } catch {
       // already closed
     }
-    try {
-      transport?.close();
-    } catch {
-      // already closed
+    // As for the send side (MsLikeOptions.closeGraceMs): let the stream reset finish first.
+    const graceMs = options.closeGraceMs ?? 0;
+    const deadline = performance.now() + graceMs;
+    while (consumer && consumer.readyState !== 'closed' && performance.now() < deadline) {
+      await sleep(10);
     }
+    if (consumer && graceMs > 0) await sleep(Math.min(100, graceMs));
+    closeTransport();
   };
   try {
     const t = device.createRecvTransport(params);
@@ -183,14 +193,20 @@ export async function openMsLikeReceiver(
         failure = cb;
         if (failed !== undefined) cb(failed);
       },
-      close: () => {
+      close: async () => {
         failure = undefined;
-        closeAll();
+        await closeAll();
       },
     };
   } catch (error) {
     failure = undefined;
-    closeAll();
+    closing = true;
+    try {
+      consumer?.close();
+    } catch {
+      // already closed
+    }
+    closeTransport();
     await Promise.resolve(router.closeTransport(params.id)).catch(() => undefined);
     throw error;
   }
@@ -359,13 +375,10 @@ export function msLikeClient(spec: {
     },
     openReceiver: async (router, _label, consume, signal) => {
       device ??= spec.loadDevice(router);
-      return openMsLikeReceiver(
-        await device,
-        router,
-        consume,
-        signal,
-        spec.binaryType === undefined ? {} : { binaryType: spec.binaryType },
-      );
+      return openMsLikeReceiver(await device, router, consume, signal, {
+        ...(spec.binaryType !== undefined && { binaryType: spec.binaryType }),
+        closeGraceMs: spec.options?.closeGraceMs ?? 0,
+      });
     },
     dispose: () => undefined,
   };

@@ -254,6 +254,8 @@ export interface LatencyResult {
   rate: number;
   sent: number;
   received: number;
+  /** Messages the router dropped on the way to B (its DataConsumer's sctpsendbufferfull). */
+  drops: number;
   /** One-way, A's send() to B's message event, in ms. */
   p50: number;
   p95: number;
@@ -283,6 +285,7 @@ export async function measureLatency(
     rate,
     sent: 0,
     received: 0,
+    drops: 0,
     p50: NaN,
     p95: NaN,
     p99: NaN,
@@ -340,7 +343,13 @@ export async function measureLatency(
       result.max = latency.max;
     }
     const { problems } = verify(checker, seq, size);
-    if (problem !== undefined) problems.push(problem);
+    if (problem !== undefined) problems.push(`waiting for the last messages: ${problem}`);
+    result.drops = await router.call('consumerDrops', receiver.dataConsumerId);
+    if (result.drops > 0) {
+      problems.unshift(
+        `the router dropped ${result.drops} messages to B (sctpsendbufferfull: B did not keep up)`,
+      );
+    }
     const failed = failure();
     if (failed !== undefined) problems.push(`receiver failed: ${failed}`);
     result.ok = problems.length === 0;

@@ -417,6 +417,8 @@ export interface LatencySummary {
   max: number;
   messages: number;
   achievedRate: number;
+  /** Over all rounds. */
+  drops: number;
   errors: string[];
 }
 
@@ -436,6 +438,7 @@ export function summarizeLatency(results: LatencyResult[], clients: string[]): L
         max: ok.length > 0 ? Math.max(...ok.map((r) => r.max)) : NaN,
         messages: ok.reduce((sum, r) => sum + r.received, 0),
         achievedRate: median(ok.map((r) => r.achievedRate)),
+        drops: all.reduce((sum, r) => sum + r.drops, 0),
         errors: [...new Set(all.flatMap((r) => (r.error ? [`round ${r.round}: ${r.error}`] : [])))],
       },
     ];
@@ -444,7 +447,17 @@ export function summarizeLatency(results: LatencyResult[], clients: string[]): L
 
 export function latencyTable(summaries: LatencySummary[]): string {
   return table(
-    ['client', 'p50 (ms)', 'p95 (ms)', 'p99 (ms)', 'max (ms)', 'messages', 'sent msg/s', 'status'],
+    [
+      'client',
+      'p50 (ms)',
+      'p95 (ms)',
+      'p99 (ms)',
+      'max (ms)',
+      'messages',
+      'sent msg/s',
+      'router drops',
+      'status',
+    ],
     summaries.map((s) => [
       s.client,
       fmt(s.p50, 2),
@@ -453,6 +466,7 @@ export function latencyTable(summaries: LatencySummary[]): string {
       fmt(s.max, 2),
       String(s.messages),
       fmt(s.achievedRate, 0),
+      String(s.drops),
       s.okRounds === 0
         ? `FAILED (0/${s.rounds})`
         : s.okRounds === s.rounds

@@ -104,6 +104,8 @@ interface DirectPair {
 }
 
 const pairs = new Map<string, DirectPair>();
+/** sctpsendbufferfull counts of the consumeData() consumers (latency). */
+const consumerDrops = new Map<string, number>();
 
 function consumeParams(params: ConsumeParams): ConsumeParams {
   const { id, dataProducerId, sctpStreamParameters, label, protocol } = params;
@@ -222,8 +224,23 @@ function handlers(service: LocalRouterService): Handlers {
         throw error;
       }
     },
-    consumeData: async (transportId, dataProducerId) =>
-      consumeParams(await router.consumeData(transportId, { dataProducerId })),
+    consumeData: async (transportId, dataProducerId) => {
+      const params = await router.consumeData(transportId, { dataProducerId });
+      consumerDrops.set(params.id, 0);
+      router.dataConsumer(params.id).on('sctpsendbufferfull', () => {
+        consumerDrops.set(params.id, (consumerDrops.get(params.id) ?? 0) + 1);
+      });
+      return consumeParams(params);
+    },
+    consumerDrops: async (consumerId) => {
+      // The worker's notifications come before its answer to a later request.
+      if (router.hasDataConsumer(consumerId)) {
+        await router.dataConsumer(consumerId).getBufferedAmount();
+      }
+      const drops = consumerDrops.get(consumerId) ?? 0;
+      consumerDrops.delete(consumerId);
+      return drops;
+    },
     sendPaced: async (consumerId, options) => {
       const entry = pair(consumerId);
       const check = async (): Promise<{ buffered: number; workerReceivedBytes: number }> => {

@@ -61,6 +61,8 @@ export interface RouterMethods {
   consumeDirect: { params: [string, string]; result: ConsumeParams };
   /** The router's DataConsumer of a client's DataProducer on another client's transport. */
   consumeData: { params: [string, string]; result: ConsumeParams };
+  /** sctpsendbufferfull events of a consumeData() consumer so far (after a channel round trip). */
+  consumerDrops: { params: [string]; result: number };
   /** Sends load messages from a consumeDirect() pair, paced on the consumer's buffered amount. */
   sendPaced: { params: [string, RouterSendOptions]; result: RouterSendReport };
   /** Closes a consumeDirect() pair's DataProducer (and so its consumer). */
