@@ -383,45 +383,47 @@ function renderMarkdown(input: ReportInput): string[] {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}.`,
   );
-  lines.push(
-    `Each measurement: a fresh transport with one ordered, reliable DataProducer; ${config.seconds} s of sending, ` +
-      `paced the same for every client (send while bufferedAmount < ${formatBytes(config.highWater)}, then wait for ` +
-      `bufferedamountlow at ${formatBytes(config.lowWater)}, with a ${config.pollMs} ms bufferedAmount poll as a safety net); ` +
-      'then a bounded wait until the router has every message. Rate = messages (bytes) the router received / (first send → ' +
-      'the mediasoup worker had the last one: its DataProducer counters, polled every 10 ms' +
-      (summaries.some((x) => x.rateAt.includes('consumer'))
-        ? '; † = at the DirectTransport consumer instead'
-        : '') +
-      '); every message is also verified (sequence, size, PPID) where the DirectTransport hands it to Node. ' +
-      `${config.rounds} interleaved round(s) per size; MB = 10^6 B. CPU = user + system seconds of the client process ` +
-      'and of the mediasoup worker during the measurement.',
-  );
-  lines.push('');
-  lines.push('### Throughput');
-  lines.push('');
-  lines.push(summaries.length > 0 ? throughputTable(summaries) : '(no throughput measurements)');
-  lines.push('');
   const present = new Set(clientNames);
   const others = RATIO_AGAINST.filter((c) => present.has(c));
-  if (present.has('ours') && others.length > 0) {
-    lines.push('### Ratios (median MB/s)');
-    lines.push('');
-    lines.push(ratioTable(summaries, 'ours', [...others], config.sizes));
-    lines.push('');
-  } else if (present.has('raw') && others.length > 1) {
+  if (config.sections.includes('send')) {
     lines.push(
-      '### Ratios (median MB/s): ours was not run; raw (the ceiling of our stack) against the others',
+      `Each measurement: a fresh transport with one ordered, reliable DataProducer; ${config.seconds} s of sending, ` +
+        `paced the same for every client (send while bufferedAmount < ${formatBytes(config.highWater)}, then wait for ` +
+        `bufferedamountlow at ${formatBytes(config.lowWater)}, with a ${config.pollMs} ms bufferedAmount poll as a safety net); ` +
+        'then a bounded wait until the router has every message. Rate = messages (bytes) the router received / (first send → ' +
+        'the mediasoup worker had the last one: its DataProducer counters, polled every 10 ms' +
+        (summaries.some((x) => x.rateAt.includes('consumer'))
+          ? '; † = at the DirectTransport consumer instead'
+          : '') +
+        '); every message is also verified (sequence, size, PPID) where the DirectTransport hands it to Node. ' +
+        `${config.rounds} interleaved round(s) per size; MB = 10^6 B. CPU = user + system seconds of the client process ` +
+        'and of the mediasoup worker during the measurement.',
     );
     lines.push('');
-    lines.push(
-      ratioTable(
-        summaries,
-        'raw',
-        others.filter((c) => c !== 'raw'),
-        config.sizes,
-      ),
-    );
+    lines.push('### Throughput');
     lines.push('');
+    lines.push(summaries.length > 0 ? throughputTable(summaries) : '(no throughput measurements)');
+    lines.push('');
+    if (present.has('ours') && others.length > 0) {
+      lines.push('### Ratios (median MB/s)');
+      lines.push('');
+      lines.push(ratioTable(summaries, 'ours', [...others], config.sizes));
+      lines.push('');
+    } else if (present.has('raw') && others.length > 1) {
+      lines.push(
+        '### Ratios (median MB/s): ours was not run; raw (the ceiling of our stack) against the others',
+      );
+      lines.push('');
+      lines.push(
+        ratioTable(
+          summaries,
+          'raw',
+          others.filter((c) => c !== 'raw'),
+          config.sizes,
+        ),
+      );
+      lines.push('');
+    }
   }
   if (summaries.length > 0) {
     lines.push('### Pacing (medians)');
