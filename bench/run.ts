@@ -476,7 +476,9 @@ function receiveSection({ config, receive, states }: ReportInput): string[] {
       `${config.recvMaxMessages} messages in the SCTP send buffer or on their way to it: mediasoup drops ` +
       "what does not fit and emits sctpsendbufferfull, counted as drops); every message verified at the client by the CLI's " +
       'ReceiverChecker (count, order, size, binary). Rate = bytes received / (first send at the router → last ' +
-      'arrival at the client). Client CPU includes the verification.',
+      'arrival at the client). Client CPU includes the verification. Router host CPU share: CPU seconds of the ' +
+      "router host's Node process (the sending loop and mediasoup's channel to its worker) per second of the " +
+      'measurement: near 100 %, the router side, not the client, sets the rate.',
   );
   lines.push('');
   lines.push(receiveTable(receive));

@@ -34,6 +34,8 @@ export interface ReceiveResult {
   messagesPerSecond: number;
   clientCpuSeconds: number;
   workerCpuSeconds: number;
+  /** The router host process (its Node side: the sending loop, mediasoup's channel to the worker). */
+  hostCpuSeconds: number;
   /** The router side's pacing. */
   pacing?: Omit<RouterSendReport, 'firstSendAt' | 'lastSendAt'>;
   verification: { count: boolean; order: boolean; bytes: boolean };
@@ -55,6 +57,7 @@ export function emptyReceiveResult(client: string, size: number, round: number):
     messagesPerSecond: 0,
     clientCpuSeconds: 0,
     workerCpuSeconds: 0,
+    hostCpuSeconds: 0,
     verification: { count: false, order: false, bytes: false },
   };
 }
@@ -188,6 +191,7 @@ export async function measureReceive(
     const { failure } = listen(receiver, checker);
 
     const workerCpu0 = await router.workerCpuSeconds();
+    const hostCpu0 = await router.hostCpuSeconds();
     const cpu0 = process.cpuUsage();
     const sendReport = await router.call('sendPaced', receiver.dataConsumerId, {
       size,
@@ -199,6 +203,7 @@ export async function measureReceive(
     const problem = await arrivals(checker, sendReport.sent, config, failure);
     const cpu = process.cpuUsage(cpu0);
     const workerCpu1 = await router.workerCpuSeconds();
+    result.hostCpuSeconds = (await router.hostCpuSeconds()) - hostCpu0;
 
     const { firstSendAt, lastSendAt, ...pacing } = sendReport;
     result.pacing = pacing;

@@ -291,6 +291,8 @@ export interface ReceiveSummary {
   clientCpuSeconds: number;
   clientCpuMsPerMB: number;
   workerCpuMsPerMB: number;
+  /** Router host (Node) CPU seconds per second of the measurement: near 1, it is the limit. */
+  hostCpuShare: number;
   /** Over all rounds: a valid run has none. */
   drops: number;
   verified: { count: boolean; order: boolean; bytes: boolean };
@@ -327,6 +329,7 @@ export function summarizeReceive(
         workerCpuMsPerMB: median(
           ok.map((r) => (r.workerCpuSeconds * 1000) / (r.receivedBytes / 1e6)),
         ),
+        hostCpuShare: median(ok.map((r) => r.hostCpuSeconds / (r.elapsedMs / 1000))),
         drops: all.reduce((sum, r) => sum + r.drops, 0),
         verified: {
           count: all.every((r) => r.verification.count),
@@ -366,6 +369,7 @@ export function receiveTable(summaries: ReceiveSummary[]): string {
       'client CPU s',
       'client CPU ms/MB',
       'worker CPU ms/MB',
+      'router host CPU share',
       'router drops',
       'verified',
     ],
@@ -377,6 +381,7 @@ export function receiveTable(summaries: ReceiveSummary[]): string {
       fmt(s.clientCpuSeconds, 2),
       fmt(s.clientCpuMsPerMB, 1),
       fmt(s.workerCpuMsPerMB, 1),
+      `${Math.round(s.hostCpuShare * 100)}%`,
       String(s.drops),
       receiveVerified(s),
     ]),
