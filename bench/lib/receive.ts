@@ -153,6 +153,13 @@ async function closeReceiver(
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
+/** The client's openReceiver(): every client of the receive and latency sections has one. */
+function openReceiverOf(client: BenchClient): NonNullable<BenchClient['openReceiver']> {
+  const open = client.openReceiver?.bind(client);
+  if (!open) throw new Error(`${client.name} cannot receive (it is in the scale section only)`);
+  return open;
+}
+
 /**
  * One receive measurement: a fresh recv transport and DataConsumer of a fresh DataProducer
  * on the router's DirectTransport, which sends for `seconds` paced on the consumer's
@@ -173,7 +180,7 @@ export async function measureReceive(
     const label = `bench-recv-${client.name}-${size}-${round}`;
     receiver = await openWithTimeout(
       (signal) =>
-        client.openReceiver(
+        openReceiverOf(client)(
           router,
           label,
           async (transportId) => {
@@ -309,7 +316,7 @@ export async function measureLatency(
     sender = a;
     receiver = await openWithTimeout(
       (signal) =>
-        client.openReceiver(
+        openReceiverOf(client)(
           router,
           label,
           (transportId) => router.call('consumeData', transportId, a.dataProducerId),
