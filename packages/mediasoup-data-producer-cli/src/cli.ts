@@ -141,10 +141,16 @@ export async function main(
     )
     .option('--host <ip>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', parseInteger(0, 65535), 0)
+    .option(
+      '-w, --workers <n>',
+      'mediasoup workers (each a single-threaded process; transports go to the least busy)',
+      parseInteger(1, 64),
+      1,
+    )
     .addOption(new Option('--child', 'run for a parent process (stop when stdin ends)').hideHelp())
-    .action(async (raw: { host: string; port: number; child?: boolean }) => {
+    .action(async (raw: { host: string; port: number; workers: number; child?: boolean }) => {
       exitCode = await runRouterHost(
-        { host: raw.host, port: raw.port, child: raw.child === true },
+        { host: raw.host, port: raw.port, workers: raw.workers, child: raw.child === true },
         io,
       );
     });
@@ -174,7 +180,7 @@ async function createAdapter(
   const target = resolveAdapterSpecifier(specifier);
   if ('builtIn' in target) {
     if (target.builtIn === 'local') {
-      const { adapter, router } = await startLocalAdapter();
+      const { adapter, router } = await startLocalAdapter({ workers: raw.workers });
       return { adapter, name: `the local router (${router})` };
     }
     return { adapter: createWebSocketAdapterFromContext(context), name: 'websocket' };

@@ -32,6 +32,8 @@ export interface RawLoadOptions {
   progress: boolean;
   signaling?: string;
   signalingUrl?: string;
+  /** mediasoup workers of the local router (demo, capacity, --signaling local). */
+  workers?: number;
   consumers?: number;
   roomSize?: number;
   /** capacity */
@@ -133,6 +135,12 @@ export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_D
   return command
     .option('-t, --transports <n>', 'send transports to open', parseInteger(1, MAX_TRANSPORTS), 20)
     .option('-p, --producers <n>', 'DataProducers per transport', parseInteger(1, MAX_PRODUCERS), 1)
+    .option(
+      '-w, --workers <n>',
+      'mediasoup workers of the local router (each a single-threaded process)',
+      parseInteger(1, 64),
+      1,
+    )
     .option(
       '-s, --size <bytes>',
       `message size in bytes (${HEADER_SIZE} or more; 1k = 1KiB = 1024)`,
@@ -268,6 +276,11 @@ export function toLoadConfig(
   if (raw.rampUp > 0 && raw.rampUp >= raw.duration) {
     throw new UsageError(
       `--ramp-up (${raw.rampUp} s) must be less than --duration (${raw.duration} s)`,
+    );
+  }
+  if (!local && (raw.workers ?? 1) !== 1) {
+    throw new UsageError(
+      `--workers ${raw.workers} applies to the local router only: your app runs its own workers`,
     );
   }
   if (local && raw.size > LOCAL_MAX_MESSAGE_SIZE) {

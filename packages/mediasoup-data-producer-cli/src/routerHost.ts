@@ -8,6 +8,8 @@ import { startSignalingServer } from './signalingServer.js';
 export interface RouterHostOptions {
   host: string;
   port: number;
+  /** mediasoup workers to start (LocalRouter's `workers`). */
+  workers: number;
   /** Run for a parent process: stop when stdin ends, leave SIGINT to the parent. */
   child: boolean;
 }
@@ -19,7 +21,7 @@ export async function runRouterHost(
 ): Promise<number> {
   let router: LocalRouter;
   try {
-    router = await LocalRouter.start({ recordMessages: false });
+    router = await LocalRouter.start({ recordMessages: false, workers: options.workers });
   } catch (error) {
     io.err.write(`error: could not start the local router: ${errorMessage(error)}\n`);
     return 1;
@@ -37,7 +39,8 @@ export async function runRouterHost(
   // The first line is what the demo's parent process waits for: keep "listening <url>".
   // Which mediasoup and why (MEDIASOUP_PATH, MEDIASOUP_VERSION, the project's own, default).
   io.out.write(
-    `listening ${server.url} (local router: ${router.mediasoupDescription}, worker pid ${router.workerPid})\n`,
+    `listening ${server.url} (local router: ${router.mediasoupDescription}, ` +
+      `${router.workerPids.length === 1 ? 'worker pid' : `${router.workerPids.length} workers, pids`} ${router.workerPids.join(' ')})\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -353,6 +353,18 @@ describe('load --signaling websocket', () => {
   });
 });
 
+test('demo --workers 2 spreads the local router over two mediasoup workers and says so', async () => {
+  const result = await runCli(['demo', '-t', '4', '-d', '1', '--workers', '2', '--no-report']);
+
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(
+    /^mediasoup-data-producer demo via the local router \(mediasoup .*, 2 workers\):/m,
+  );
+  expect(row(result.stdout, 'transports')).toMatch(/^4 opened of 4/);
+  expect(row(result.stdout, 'lost')).toBe('0');
+});
+
 describe('bad options', () => {
   const cases: [string, string[], RegExp][] = [
     ['zero transports', ['demo', '--transports', '0'], /--transports.*expected an integer from 1/],
@@ -363,6 +375,12 @@ describe('bad options', () => {
       /larger than the local router accepts/,
     ],
     ['a negative rate', ['demo', '--rate', '-5'], /--rate.*expected messages per second/],
+    ['zero workers', ['demo', '--workers', '0'], /--workers.*expected an integer from 1 to 64/],
+    [
+      'workers for an app of your own',
+      ['load', '--signaling', 'websocket', '--signaling-url', 'ws://127.0.0.1:9', '--workers', '2'],
+      /--workers 2 applies to the local router only/,
+    ],
     [
       'a duration of 0',
       ['demo', '--duration', '0'],

@@ -25,15 +25,23 @@ export async function createLocalAdapter(): Promise<SignalingAdapter> {
   return (await startLocalAdapter()).adapter;
 }
 
+export interface LocalAdapterOptions {
+  /** mediasoup workers of the router (default 1). */
+  workers?: number;
+}
+
 /**
  * The local adapter and which mediasoup the router runs (e.g. `mediasoup 3.8.4 (the default)
  * at <dir>`), as the child's first line says: the CLI prints it, since a test run is only
  * as good as knowing which router it ran against.
  */
-export async function startLocalAdapter(): Promise<{ adapter: SignalingAdapter; router: string }> {
+export async function startLocalAdapter(
+  options: LocalAdapterOptions = {},
+): Promise<{ adapter: SignalingAdapter; router: string }> {
   // detached: its own process group, so that a Ctrl-C in the terminal reaches only the
   // CLI, which then closes everything in order; the child ends when its stdin does.
-  const child = spawn(process.execPath, [...cliCommand(), 'local-router', '--child'], {
+  const workers = ['--workers', String(options.workers ?? 1)];
+  const child = spawn(process.execPath, [...cliCommand(), 'local-router', '--child', ...workers], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
@@ -77,16 +85,19 @@ function waitForListening(
     child.stderr.setEncoding('utf8');
     const onStdout = (chunk: string): void => {
       stdout += chunk;
-      // routerHost's first line: `listening <url> (local router: <which>, worker pid <n>)`.
-      const match = /listening (ws:\/\/\S+)(?: \(local router: (.*), worker pid \d+\))?\n/.exec(
-        stdout,
-      );
+      // routerHost's first line: `listening <url> (local router: <which>, worker pid <n>)`, or
+      // `..., <n> workers, pids <p> <q> ...)`.
+      const match =
+        /listening (ws:\/\/\S+)(?: \(local router: (.*), (?:worker pid|(\d+) workers, pids) [\d ]+\))?\n/.exec(
+          stdout,
+        );
       if (!match?.[1]) return;
       clearTimeout(timer);
       child.stdout.off('data', onStdout);
       // Keep draining: the child must never block on a full pipe.
       child.stdout.resume();
-      resolve({ url: match[1], router: match[2] ?? 'mediasoup of unknown version' });
+      const workers = match[3] ? `, ${match[3]} workers` : '';
+      resolve({ url: match[1], router: `${match[2] ?? 'mediasoup of unknown version'}${workers}` });
     };
     child.stdout.on('data', onStdout);
     child.stderr.on('data', (chunk: string) => {
