@@ -7,9 +7,11 @@ import {
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
 import { InvalidStateError, OperationError, UnsupportedError } from './errors.js';
 import type {
+  HandlerDataChannel,
   HandlerFactory,
   HandlerInterface,
   HandlerSctpParameters,
+  NativeChannel,
 } from './handlers/HandlerInterface.js';
 import { Logger } from './Logger.js';
 import type {
@@ -424,39 +426,25 @@ export class Transport<
         },
       );
       this.assertNotClosed();
-      // From here on the router has a DataProducer that the app must be able to close, so
-      // produceData() resolves whatever happened meanwhile; the DataProducer reports it.
-      const failed = this._connectionState === 'failed';
-      const doomed = failed || dataChannel.closed;
       // Only now, when the router has its DataProducer on this stream (so it has closed any
       // earlier one and sent that stream's reset), may a reused id get a channel: a reset
-      // still in flight would close the new one. A doomed producer gets none: a failed peer
-      // takes no new channel, and a channel closed early is destroyed natively (its
-      // release() closes it).
-      const channel = doomed ? undefined : dataChannel.create();
-      producer = new DataProducer({
-        id,
-        channel,
-        sctpStreamParameters,
-        label: settings.label,
-        protocol: settings.protocol,
-        appData: settings.appData,
-        maxMessageSize: sctp.maxMessageSize,
-        maxBufferedAmount: settings.maxBufferedAmount,
-        onShutDown: () => {
-          if (producer) this._producers.delete(producer);
-          dataChannel.release();
-        },
-      });
-      this._producers.add(producer);
-      if (doomed) {
-        const failing = producer;
-        // After `await produceData()` has returned, so that the app's listeners see it.
-        setImmediate(() => {
-          if (failed) failing.transportFailed();
-          else failing.channelClosed();
-        });
-      }
+      // still in flight would close the new one.
+      producer = this.adoptChannel(
+        dataChannel,
+        this._producers,
+        (channel, onShutDown) =>
+          new DataProducer({
+            id,
+            channel,
+            sctpStreamParameters,
+            label: settings.label,
+            protocol: settings.protocol,
+            appData: settings.appData,
+            maxMessageSize: sctp.maxMessageSize,
+            maxBufferedAmount: settings.maxBufferedAmount,
+            onShutDown,
+          }),
+      );
     } catch (error) {
       dataChannel.release();
       throw error;
@@ -480,38 +468,58 @@ export class Transport<
     };
     try {
       this.assertNotClosed();
-      // The router already has its DataConsumer: the app must get one to close, so a failure
-      // or an early close is reported by the DataConsumer rather than by a rejection.
-      const failed = this._connectionState === 'failed';
-      const doomed = failed || dataChannel.closed;
-      consumer = new DataConsumer({
-        id: settings.id,
-        dataProducerId: settings.dataProducerId,
-        channel: doomed ? undefined : dataChannel.create(),
-        sctpStreamParameters: settings.sctpStreamParameters,
-        label: settings.label,
-        protocol: settings.protocol,
-        appData: settings.appData,
-        onShutDown: () => {
-          if (consumer) this._consumers.delete(consumer);
-          dataChannel.release();
-        },
-      });
-      this._consumers.add(consumer);
-      if (doomed) {
-        const failing = consumer;
-        // After `await consumeData()` has returned, so that the app's listeners see it.
-        setImmediate(() => {
-          if (failed) failing.transportFailed();
-          else failing.channelClosed();
-        });
-      }
+      consumer = this.adoptChannel(
+        dataChannel,
+        this._consumers,
+        (channel, onShutDown) =>
+          new DataConsumer({
+            id: settings.id,
+            dataProducerId: settings.dataProducerId,
+            channel,
+            sctpStreamParameters: settings.sctpStreamParameters,
+            label: settings.label,
+            protocol: settings.protocol,
+            appData: settings.appData,
+            onShutDown,
+          }),
+      );
     } catch (error) {
       dataChannel.release();
       throw error;
     }
     this._observer.safeEmit('newdataconsumer', consumer);
     return consumer;
+  }
+
+  /**
+   * Makes the DataProducer or DataConsumer of a stream once the router has its own on it:
+   * from then on the app must get one to close, so produceData()/consumeData() resolve
+   * whatever happened meanwhile and the endpoint reports it (after the caller's await has
+   * returned, so that the app's listeners see it). A doomed endpoint gets no channel: a
+   * failed peer takes no new one, and a channel closed early is destroyed natively (its
+   * release() closes it). Closing the endpoint forgets it and gives the stream back.
+   */
+  private adoptChannel<Endpoint extends { channelClosed(): void; transportFailed(): void }>(
+    dataChannel: HandlerDataChannel,
+    endpoints: Set<Endpoint>,
+    make: (channel: NativeChannel | undefined, onShutDown: () => void) => Endpoint,
+  ): Endpoint {
+    const failed = this._connectionState === 'failed';
+    const doomed = failed || dataChannel.closed;
+    let endpoint: Endpoint | undefined = undefined;
+    const made = make(doomed ? undefined : dataChannel.create(), () => {
+      if (endpoint) endpoints.delete(endpoint);
+      dataChannel.release();
+    });
+    endpoint = made;
+    endpoints.add(made);
+    if (doomed) {
+      setImmediate(() => {
+        if (failed) made.transportFailed();
+        else made.channelClosed();
+      });
+    }
+    return made;
   }
 
   /**
