@@ -118,26 +118,13 @@ function pair(consumerId: string): DirectPair {
   return entry;
 }
 
-interface StatsCapable {
-  getStats?: () => Promise<unknown>;
-}
-
-/**
- * The worker's own count for a DataProducer. LocalRouter keeps its mediasoup DataProducers
- * to itself, so this reads its (private) map; if that ever changes, the answer is null and
- * the report says "n/a" rather than the benchmark failing.
- */
+/** The worker's own count for a DataProducer; null when the router no longer has it. */
 async function workerReceived(
   router: LocalRouter,
   dataProducerId: string,
 ): Promise<{ messages: number; bytes: number } | null> {
-  const map = (router as unknown as { dataProducers?: unknown }).dataProducers;
-  if (!(map instanceof Map)) return null;
-  const entry = map.get(dataProducerId) as { producer?: StatsCapable } | undefined;
-  const producer = entry?.producer;
-  if (typeof producer?.getStats !== 'function') return null;
-  const stats = await producer.getStats();
-  if (!Array.isArray(stats)) return null;
+  if (!router.hasDataProducer(dataProducerId)) return null;
+  const stats = await router.getDataProducerStats(dataProducerId);
   for (const item of stats as { messagesReceived?: unknown; bytesReceived?: unknown }[]) {
     if (typeof item.messagesReceived === 'number' && typeof item.bytesReceived === 'number') {
       return { messages: item.messagesReceived, bytes: item.bytesReceived };

@@ -588,6 +588,13 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     return this.transport(transportId).transport.getStats();
   }
 
+  /** A DataProducer's mediasoup `getStats()` (the worker's own message and byte counts). */
+  async getDataProducerStats(dataProducerId: string): Promise<unknown[]> {
+    const entry = this.dataProducers.get(dataProducerId);
+    if (!entry) throw new Error(`no data producer ${dataProducerId} on the local router`);
+    return entry.producer.getStats();
+  }
+
   /**
    * Closes the worker and resolves once its process is gone and mediasoup has let go of
    * its channel sockets (it destroys them 200 ms after close), so nothing keeps the

@@ -45,6 +45,7 @@ export interface MsDataProducer {
   protocol: string;
   closed: boolean;
   close(): void;
+  getStats(): Promise<unknown[]>;
 }
 
 /** A DataProducer on a DirectTransport: the app's Node process sends through it. */

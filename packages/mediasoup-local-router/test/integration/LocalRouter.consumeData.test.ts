@@ -153,6 +153,20 @@ test("LocalRouter.dataConsumer() gives the router's DataConsumer: closed once it
   expect(() => router.dataConsumer(params.id)).toThrow(`no data consumer ${params.id}`);
 });
 
+test("LocalRouter.getDataProducerStats() gives the worker's counts of a client's DataProducer; an unknown id rejects", async () => {
+  peer.dc.sendMessage('counted');
+  await router.waitForMessages(1, { dataProducerId: peer.dataProducerId });
+
+  const stats = (await router.getDataProducerStats(peer.dataProducerId)) as {
+    messagesReceived?: number;
+  }[];
+
+  expect(stats.some((item) => (item.messagesReceived ?? 0) >= 1)).toBe(true);
+  await expect(router.getDataProducerStats('nope')).rejects.toThrow(
+    'no data producer nope on the local router',
+  );
+});
+
 test('LocalRouter.consumeData() of an unknown DataProducer rejects', async () => {
   await expect(
     router.consumeData(peer.transportId, {
