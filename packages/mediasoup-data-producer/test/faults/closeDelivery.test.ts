@@ -31,16 +31,20 @@ function sendBurst(dataProducer: DataProducer, count: number): number {
 }
 
 /**
- * Sends 1000-byte messages until `bufferedAmount` passes `backlog` bytes; returns how many.
- * bufferedAmount counts libdatachannel's queue only, and usrsctp's own buffer in front of it
- * takes anything from about 1 to over 6 MB of a burst (measured), so a fixed count does not
- * make a backlog for sure.
+ * Sends 64 KiB messages until `bufferedAmount` passes `backlog` bytes; returns how many.
+ * bufferedAmount counts libdatachannel's queue only. usrsctp's buffer in front of it takes
+ * several MB, and the router drains it while this loop runs: 1000-byte messages, sent at the
+ * cost of one native call each, were drained about as fast as they were sent on a quiet
+ * machine (15 MB sent, 0.7 MB left queued). Large messages are queued far faster than any
+ * drain, so the backlog builds in a few dozen calls.
  */
 function sendUntilBacklog(dataProducer: DataProducer, backlog: number): number {
+  const size = 64 * 1024;
   let count = 0;
-  // 15 MB at most: below maxBufferedAmount (16 MiB), past which send() throws.
-  while (dataProducer.bufferedAmount <= backlog && count < 15000) {
-    dataProducer.send(Buffer.alloc(1000, count % 256));
+  // 64 MB at most; the loop ends long before, as bufferedAmount passes `backlog`, far below
+  // maxBufferedAmount (16 MiB), past which send() throws.
+  while (dataProducer.bufferedAmount <= backlog && count < 1000) {
+    dataProducer.send(Buffer.alloc(size, count % 256));
     count++;
   }
   return count;
