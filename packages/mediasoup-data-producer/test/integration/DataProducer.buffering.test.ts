@@ -81,10 +81,14 @@ test('dataProducer.send() after OperationError and bufferedamountlow accepts mes
 
 test('dataProducer.bufferedAmount returns to 0 once a burst has been sent', async () => {
   const dataProducer = await openProducer(transport);
-  for (let seq = 0; seq < 200; seq++) dataProducer.send(numbered(seq, 32 * 1024));
-  expect(dataProducer.bufferedAmount).toBeGreaterThan(0);
+  // Until libdatachannel queues: usrsctp's own buffer in front of it takes the first MB or so.
+  let seq = 0;
+  while (dataProducer.bufferedAmount <= MiB && seq < 2000) {
+    dataProducer.send(numbered(seq++, 32 * 1024));
+  }
+  expect(dataProducer.bufferedAmount).toBeGreaterThan(MiB);
 
-  await session.router.waitForMessages(200, { dataProducerId: dataProducer.id });
+  await session.router.waitForMessages(seq, { dataProducerId: dataProducer.id });
 
   expect(dataProducer.bufferedAmount).toBe(0);
 });
