@@ -8,7 +8,7 @@ import {
   type DataProducer,
   type Transport,
 } from 'mediasoup-data-producer';
-import { decodeMessage, encodeMessage, type SignalingAdapter } from 'mediasoup-data-producer-cli';
+import { encodeMessage, type SignalingAdapter } from 'mediasoup-data-producer-cli';
 
 import type {
   ConsumeDataStep,
@@ -18,6 +18,8 @@ import type {
   WaitForMessagesStep,
 } from './config.js';
 import { COUNTERS, ERRORS, HISTOGRAMS, type MetricsEmitter } from './metrics.js';
+import { ReceiveTally, type ConsumerCount } from './receiveTally.js';
+import { sleep, waitBelow, waitConsumerOpen, within } from './waits.js';
 
 /** A step failed: `kind` is the error Artillery counts (`errors.<kind>`). */
 export class BotError extends Error {
@@ -40,76 +42,20 @@ export type PayloadRenderer = (template: string, seq: number) => string;
 /** How long close() waits for the adapter's closeTransport and close. */
 const CLOSE_TIMEOUT_MS = 5000;
 
-/** Resolves with the promise's value, or undefined after `ms` (then the promise is left alone). */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => {
-        resolve(undefined);
-      }, ms);
-    }),
-  ]).finally(() => {
-    clearTimeout(timer);
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves when the DataConsumer is open; rejects when it closes first or after `ms`. */
-function waitConsumerOpen(consumer: DataConsumer, ms: number): Promise<void> {
-  if (consumer.readyState === 'open') return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = (error?: Error): void => {
-      clearTimeout(timer);
-      consumer.off('open', onOpen);
-      consumer.off('error', onError);
-      consumer.observer.off('close', onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onOpen = (): void => {
-      done();
-    };
-    const onError = (error: Error): void => {
-      done(error);
-    };
-    const onClose = (): void => {
-      done(new Error('the DataConsumer closed before it opened'));
-    };
-    const timer = setTimeout(() => {
-      done(new Error(`the DataConsumer did not open within ${Math.round(ms)} ms`));
-    }, ms);
-    consumer.on('open', onOpen);
-    consumer.on('error', onError);
-    consumer.observer.on('close', onClose);
-  });
-}
-
 /** Throws when the producer closed (a function: the compiler cannot see it close meanwhile). */
 function checkOpen(producer: DataProducer): void {
   if (producer.closed) throw new BotError(ERRORS.send, 'send: the DataProducer closed');
 }
+
+type TransportParameters = Awaited<ReturnType<SignalingAdapter['createWebRtcTransport']>>;
 
 interface ProducerEntry {
   producer: DataProducer;
   seq: number;
 }
 
-interface ConsumerEntry {
+interface ConsumerEntry extends ConsumerCount {
   consumer: DataConsumer;
-  /** Messages received. */
-  received: number;
-  /** The sequence number expected next (numbered messages), once one arrived. */
-  nextSeq: number | undefined;
-}
-
-/** Epoch milliseconds, as the CLI's message header carries them. */
-function epochNow(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 export class Bot {
@@ -133,13 +79,9 @@ export class Bot {
   private readonly consumers = new Map<string, ConsumerEntry>();
   private readonly consuming = new Set<string>();
   private watchTimer: NodeJS.Timeout | undefined;
+  /** Messages received, counted into Artillery's metrics about once a second. */
+  private readonly tally: ReceiveTally;
   private polling: Promise<unknown> | undefined;
-  private lastMessageAt = 0;
-  private pendingReceived = 0;
-  private pendingReceivedBytes = 0;
-  private pendingOutOfOrder = 0;
-  private pendingLost = 0;
-  private lastReceiveFlush = 0;
 
   constructor(
     readonly id: string,
@@ -152,7 +94,9 @@ export class Bot {
     private readonly ee: MetricsEmitter,
     /** The bot's room: its producers' appData.room, and the room consumeData consumes. */
     readonly room?: string,
-  ) {}
+  ) {
+    this.tally = new ReceiveTally(ee);
+  }
 
   /** The transport's id while connected, for tests and processor functions. */
   get connectedTransportId(): string | undefined {
@@ -173,49 +117,11 @@ export class Bot {
       throw new BotError(ERRORS.scenario, 'connect: this bot is connected already (close first)');
     }
     const start = performance.now();
-    const adapter = this.adapter;
-    let params: Awaited<ReturnType<SignalingAdapter['createWebRtcTransport']>>;
-    let device: Device;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`no transport within ${timeoutMs} ms`));
-        }, timeoutMs);
-      });
-      device = await Promise.race([this.loadDevice(), deadline]);
-      const request = adapter.createWebRtcTransport({ sctpCapabilities: device.sctpCapabilities });
-      params = await Promise.race([request, deadline]).catch((error: unknown) => {
-        // Answered after we gave up: close it on the server.
-        this.lateCleanups.push(
-          request.then(
-            ({ id }) => adapter.closeTransport?.({ transportId: id }),
-            () => undefined,
-          ),
-        );
-        throw error;
-      });
-    } catch (error) {
-      this.ee.emit('counter', COUNTERS.transportsFailed, 1);
-      throw new BotError(ERRORS.connect, `connect: ${messageOf(error)}`);
-    } finally {
-      clearTimeout(timer);
-    }
-    this.transportId = params.id;
-    if (this.closed) {
-      void adapter.closeTransport?.({ transportId: params.id }).catch(() => undefined);
-      throw new BotError(ERRORS.scenario, 'connect: the bot closed meanwhile');
-    }
-    const transport = device.createSendTransport({
-      ...params,
-      signalingTimeout: timeoutMs,
-      appData: { botId: this.id },
-    });
+    const transport = await this.openTransport('send', timeoutMs);
     this.transport = transport;
+    this.transportId = transport.id;
+    const adapter = this.adapter;
     const transportId = transport.id;
-    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      adapter.connectWebRtcTransport({ transportId, dtlsParameters }).then(callback, errback);
-    });
     transport.on('producedata', (parameters, callback, errback) => {
       adapter
         .produceData({
@@ -228,16 +134,6 @@ export class Bot {
         .then(({ id }) => {
           callback({ id });
         }, errback);
-    });
-    let opened = false;
-    transport.on('connectionstatechange', (state) => {
-      if (state === 'connected' && !opened) {
-        opened = true;
-        this.ee.emit('counter', COUNTERS.transportsOpened, 1);
-      } else if (state === 'failed' && !this.closed && this.transport === transport) {
-        this.ee.emit('counter', COUNTERS.transportsFailed, 1);
-        this.failure ??= new BotError(ERRORS.transport, 'the transport connection failed');
-      }
     });
     this.connectSignalingMs = performance.now() - start;
   }
@@ -394,7 +290,7 @@ export class Bot {
         checkOpen(producer);
         if (producer.bufferedAmount >= highWaterMark) {
           flush();
-          await this.waitLow(producer);
+          await waitBelow(producer, highWaterMark);
           continue;
         }
         if (interval > 0) {
@@ -442,25 +338,6 @@ export class Bot {
     } finally {
       flush();
     }
-  }
-
-  private waitLow(producer: DataProducer): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearInterval(poll);
-        producer.off('bufferedamountlow', done);
-        producer.off('close', done);
-        producer.off('transportclose', done);
-        resolve();
-      };
-      // The event, or a look every 100 ms in case the threshold was crossed meanwhile.
-      const poll = setInterval(() => {
-        if (producer.closed || producer.bufferedAmount < this.config.highWaterMark) done();
-      }, 100);
-      producer.on('bufferedamountlow', done);
-      producer.on('close', done);
-      producer.on('transportclose', done);
-    });
   }
 
   // ---- The receive side ----
@@ -525,22 +402,39 @@ export class Bot {
   }
 
   private async createRecvTransport(timeoutMs: number): Promise<Transport> {
+    const transport = await this.openTransport('recv', timeoutMs);
+    this.recvTransport = transport;
+    return transport;
+  }
+
+  /**
+   * A transport of the bot's Device through the adapter, within `timeoutMs`, its `connect`
+   * handled and its connection counted. The send transport is the connect step's, the recv
+   * transport the first consumeData step's: failures are reported as that step's.
+   */
+  private async openTransport(direction: 'send' | 'recv', timeoutMs: number): Promise<Transport> {
+    const [stepName, kind, what] =
+      direction === 'send'
+        ? (['connect', ERRORS.connect, 'transport'] as const)
+        : (['consumeData', ERRORS.consume, 'recv transport'] as const);
     const adapter = this.adapter;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new Error(`no recv transport within ${timeoutMs} ms`));
-      }, timeoutMs);
-    });
     let device: Device;
-    let params: Awaited<ReturnType<SignalingAdapter['createWebRtcTransport']>>;
+    let params: TransportParameters;
+    let timer: NodeJS.Timeout | undefined;
     try {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`no ${what} within ${timeoutMs} ms`));
+        }, timeoutMs);
+      });
       device = await Promise.race([this.loadDevice(), deadline]);
       const request = adapter.createWebRtcTransport({
         sctpCapabilities: device.sctpCapabilities,
-        direction: 'recv',
+        // The send transport's request stays as adapters without a receive side know it.
+        ...(direction === 'recv' && { direction }),
       });
       params = await Promise.race([request, deadline]).catch((error: unknown) => {
+        // Answered after we gave up: close it on the server.
         this.lateCleanups.push(
           request.then(
             ({ id }) => adapter.closeTransport?.({ transportId: id }),
@@ -551,32 +445,36 @@ export class Bot {
       });
     } catch (error) {
       this.ee.emit('counter', COUNTERS.transportsFailed, 1);
-      throw new BotError(ERRORS.consume, `consumeData: ${messageOf(error)}`);
+      throw new BotError(kind, `${stepName}: ${messageOf(error)}`);
     } finally {
       clearTimeout(timer);
     }
     if (this.closed) {
       void adapter.closeTransport?.({ transportId: params.id }).catch(() => undefined);
-      throw new BotError(ERRORS.scenario, 'consumeData: the bot closed meanwhile');
+      throw new BotError(ERRORS.scenario, `${stepName}: the bot closed meanwhile`);
     }
-    const transport = device.createRecvTransport({
-      ...params,
-      signalingTimeout: timeoutMs,
-      appData: { botId: this.id },
-    });
-    this.recvTransport = transport;
+    const options = { ...params, signalingTimeout: timeoutMs, appData: { botId: this.id } };
+    const transport =
+      direction === 'send'
+        ? device.createSendTransport(options)
+        : device.createRecvTransport(options);
     const transportId = transport.id;
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       adapter.connectWebRtcTransport({ transportId, dtlsParameters }).then(callback, errback);
     });
     let opened = false;
     transport.on('connectionstatechange', (state) => {
+      const current = this.transport === transport || this.recvTransport === transport;
       if (state === 'connected' && !opened) {
         opened = true;
-        this.ee.emit('counter', COUNTERS.recvTransportsOpened, 1);
-      } else if (state === 'failed' && !this.closed && this.recvTransport === transport) {
+        this.ee.emit(
+          'counter',
+          direction === 'send' ? COUNTERS.transportsOpened : COUNTERS.recvTransportsOpened,
+          1,
+        );
+      } else if (state === 'failed' && !this.closed && current) {
         this.ee.emit('counter', COUNTERS.transportsFailed, 1);
-        this.failure ??= new BotError(ERRORS.transport, 'the recv transport connection failed');
+        this.failure ??= new BotError(ERRORS.transport, `the ${what} connection failed`);
       }
     });
     return transport;
@@ -627,7 +525,7 @@ export class Bot {
       consumer.binaryType = 'nodebuffer';
       const entry: ConsumerEntry = { consumer, received: 0, nextSeq: undefined };
       consumer.on('message', (message) => {
-        this.onMessage(entry, message as string | Buffer);
+        this.tally.count(entry, message as string | Buffer);
       });
       await waitConsumerOpen(consumer, Math.max(0, deadline - performance.now()));
       if (this.closed) throw new Error('the bot closed meanwhile');
@@ -641,45 +539,6 @@ export class Bot {
       throw new BotError(ERRORS.consume, `consumeData: ${messageOf(error)}`);
     } finally {
       this.consuming.delete(dataProducerId);
-    }
-  }
-
-  private onMessage(entry: ConsumerEntry, message: string | Buffer): void {
-    const now = epochNow();
-    entry.received++;
-    this.lastMessageAt = performance.now();
-    this.pendingReceived++;
-    this.pendingReceivedBytes +=
-      typeof message === 'string' ? Buffer.byteLength(message) : message.length;
-    if (typeof message !== 'string') {
-      const decoded = decodeMessage(message);
-      if (decoded) {
-        this.ee.emit('histogram', HISTOGRAMS.latency, Math.max(0, now - decoded.sentAt));
-        if (entry.nextSeq !== undefined && decoded.seq < entry.nextSeq) this.pendingOutOfOrder++;
-        else {
-          if (entry.nextSeq !== undefined) this.pendingLost += decoded.seq - entry.nextSeq;
-          entry.nextSeq = decoded.seq + 1;
-        }
-      }
-    }
-    if (this.lastMessageAt - this.lastReceiveFlush >= 1000) this.flushReceived();
-  }
-
-  private flushReceived(): void {
-    this.lastReceiveFlush = performance.now();
-    if (this.pendingReceived > 0) {
-      this.ee.emit('counter', COUNTERS.messagesReceived, this.pendingReceived);
-      this.ee.emit('counter', COUNTERS.bytesReceived, this.pendingReceivedBytes);
-      this.pendingReceived = 0;
-      this.pendingReceivedBytes = 0;
-    }
-    if (this.pendingOutOfOrder > 0) {
-      this.ee.emit('counter', COUNTERS.messagesOutOfOrder, this.pendingOutOfOrder);
-      this.pendingOutOfOrder = 0;
-    }
-    if (this.pendingLost > 0) {
-      this.ee.emit('counter', COUNTERS.messagesLost, this.pendingLost);
-      this.pendingLost = 0;
     }
   }
 
@@ -724,12 +583,12 @@ export class Bot {
       ) {
         await sleep(20);
       }
-      this.lastMessageAt = Math.max(this.lastMessageAt, performance.now());
+      this.tally.lastMessageAt = Math.max(this.tally.lastMessageAt, performance.now());
       for (;;) {
         this.check();
         const now = performance.now();
         if (step.count === undefined) {
-          if (now - this.lastMessageAt >= step.idleMs || now >= deadline) return;
+          if (now - this.tally.lastMessageAt >= step.idleMs || now >= deadline) return;
         } else {
           const count = step.count;
           const short = [...this.consumers.values()].filter((e) => e.received < count);
@@ -744,7 +603,7 @@ export class Bot {
         await sleep(50);
       }
     } finally {
-      this.flushReceived();
+      this.tally.flush();
     }
   }
 
@@ -763,7 +622,7 @@ export class Bot {
         ),
         CLOSE_TIMEOUT_MS,
       );
-      this.flushReceived();
+      this.tally.flush();
       const entries = [...this.consumers.values()];
       this.consumers.clear();
       for (const { consumer } of entries) consumer.close();
