@@ -195,24 +195,15 @@ async function runCommand(
   io: Io,
   { signals: source = process, onSecondSignal }: MainOptions,
 ): Promise<number> {
-  // An object, not a variable: the signal handler changes it across awaits.
-  const signals = { interrupted: false };
-  const wasInterrupted = (): boolean => signals.interrupted;
   let engine: LoadEngine | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signals.interrupted) {
-      if (onSecondSignal) onSecondSignal(signal);
-      else io.err.write(`\n${signal} again: still closing\n`);
-      return;
-    }
-    signals.interrupted = true;
-    io.err.write(
-      `\n${signal}: stopping, closing every transport${onSecondSignal ? ' (again to exit at once)' : ''}\n`,
-    );
-    engine?.interrupt();
-  };
-  source.on('SIGINT', onSignal);
-  source.on('SIGTERM', onSignal);
+  const signals = watchSignals(
+    source,
+    io,
+    'stopping, closing every transport',
+    onSecondSignal,
+    () => engine?.interrupt(),
+  );
+  const wasInterrupted = (): boolean => signals.interrupted;
   let adapter: SignalingAdapter | undefined;
   let progress: ProgressDisplay | undefined;
   try {
@@ -311,8 +302,7 @@ async function runCommand(
     return wasInterrupted() ? EXIT_INTERRUPTED : EXIT_FAILED;
   } finally {
     if (adapter) await closeAdapter(adapter, io);
-    source.off('SIGINT', onSignal);
-    source.off('SIGTERM', onSignal);
+    signals.stop();
   }
 }
 
@@ -363,22 +353,61 @@ async function closeAdapter(adapter: SignalingAdapter, io: Io): Promise<void> {
   }
 }
 
+interface SignalWatch {
+  /** A first SIGINT or SIGTERM came. */
+  readonly interrupted: boolean;
+  stop(): void;
+}
+
+/**
+ * A first SIGINT or SIGTERM interrupts the run, which then closes everything; a second one
+ * goes to onSecondSignal (main.ts exits at once), or only says the run is still closing.
+ */
+function watchSignals(
+  source: SignalSource,
+  io: Io,
+  stopping: string,
+  onSecondSignal: MainOptions['onSecondSignal'],
+  interrupt: () => void,
+): SignalWatch {
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) {
+      if (onSecondSignal) onSecondSignal(signal);
+      else io.err.write(`\n${signal} again: still closing\n`);
+      return;
+    }
+    interrupted = true;
+    io.err.write(`\n${signal}: ${stopping}${onSecondSignal ? ' (again to exit at once)' : ''}\n`);
+    interrupt();
+  };
+  source.on('SIGINT', onSignal);
+  source.on('SIGTERM', onSignal);
+  return {
+    get interrupted() {
+      return interrupted;
+    },
+    stop() {
+      source.off('SIGINT', onSignal);
+      source.off('SIGTERM', onSignal);
+    },
+  };
+}
+
 /** `capacity`: one adapter, one LoadEngine per step, the search in capacity.ts. */
 async function runCapacityCommand(
   raw: RawLoadOptions,
   io: Io,
-  { signals: source = process }: MainOptions,
+  { signals: source = process, onSecondSignal }: MainOptions,
 ): Promise<number> {
-  const signals = { interrupted: false };
   let engine: LoadEngine | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signals.interrupted) return;
-    signals.interrupted = true;
-    io.err.write(`\n${signal}: stopping the search, closing every transport\n`);
-    engine?.interrupt();
-  };
-  source.on('SIGINT', onSignal);
-  source.on('SIGTERM', onSignal);
+  const signals = watchSignals(
+    source,
+    io,
+    'stopping the search, closing every transport',
+    onSecondSignal,
+    () => engine?.interrupt(),
+  );
   let adapter: SignalingAdapter | undefined;
   try {
     const local = raw.signaling === undefined || raw.signaling === 'local';
@@ -475,7 +504,6 @@ async function runCapacityCommand(
     return signals.interrupted ? EXIT_INTERRUPTED : EXIT_FAILED;
   } finally {
     if (adapter) await closeAdapter(adapter, io);
-    source.off('SIGINT', onSignal);
-    source.off('SIGTERM', onSignal);
+    signals.stop();
   }
 }

@@ -19,6 +19,11 @@ export interface TimelineRow {
   receivedBytes?: number;
   latencyP50Ms?: number;
   latencyP99Ms?: number;
+  /** With consumers or rooms: what the consuming bots received, and its end-to-end latency. */
+  deliveredMessages?: number;
+  deliveredBytes?: number;
+  deliveredLatencyP50Ms?: number;
+  deliveredLatencyP99Ms?: number;
   bufferedAmount: number;
   openTransports: number;
 }
@@ -86,7 +91,17 @@ export function buildReport(
     if (s.latencyP50Ms !== undefined) r.latencyP50Ms = s.latencyP50Ms;
     if (s.latencyP99Ms !== undefined) r.latencyP99Ms = s.latencyP99Ms;
   }
-  if (result.receiver) for (const r of rows.values()) r.receivedMessages ??= 0;
+  for (const s of result.consumers?.report.timeline ?? []) {
+    const r = row(s.second);
+    r.deliveredMessages = s.messages;
+    r.deliveredBytes = s.bytes;
+    if (s.latencyP50Ms !== undefined) r.deliveredLatencyP50Ms = s.latencyP50Ms;
+    if (s.latencyP99Ms !== undefined) r.deliveredLatencyP99Ms = s.latencyP99Ms;
+  }
+  for (const r of rows.values()) {
+    if (result.receiver) r.receivedMessages ??= 0;
+    if (result.consumers) r.deliveredMessages ??= 0;
+  }
   return {
     tool: 'mediasoup-data-producer',
     version,
@@ -127,12 +142,20 @@ export function chartSpec(
   for (const r of report.timeline) {
     throughput.push({ t: r.t, series: 'sent', value: r.sentMessages });
     if (r.receivedMessages !== undefined) {
-      throughput.push({ t: r.t, series: 'received', value: r.receivedMessages });
+      throughput.push({ t: r.t, series: 'received by the router', value: r.receivedMessages });
     }
-    if (r.latencyP50Ms !== undefined)
-      latency.push({ t: r.t, series: 'p50', value: r.latencyP50Ms });
-    if (r.latencyP99Ms !== undefined)
-      latency.push({ t: r.t, series: 'p99', value: r.latencyP99Ms });
+    if (r.deliveredMessages !== undefined) {
+      throughput.push({ t: r.t, series: 'delivered to consumers', value: r.deliveredMessages });
+    }
+    const points: [string, number | undefined][] = [
+      ['to the router p50', r.latencyP50Ms],
+      ['to the router p99', r.latencyP99Ms],
+      ['end to end p50', r.deliveredLatencyP50Ms],
+      ['end to end p99', r.deliveredLatencyP99Ms],
+    ];
+    for (const [series, value] of points) {
+      if (value !== undefined) latency.push({ t: r.t, series, value });
+    }
   }
   const x = { field: 't', type: 'quantitative', title: 'time (s)' };
   const panel = (
@@ -148,7 +171,7 @@ export function chartSpec(
     encoding: {
       x,
       y: { field: 'value', type: 'quantitative', title: yTitle },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400 } },
     },
   });
   const s = report.summary;
@@ -162,6 +185,8 @@ export function chartSpec(
     },
     background: 'white',
     vconcat: panels,
+    // Each panel its own colours and legend: throughput series and latency series differ.
+    resolve: { scale: { color: 'independent' } },
   };
 }
 

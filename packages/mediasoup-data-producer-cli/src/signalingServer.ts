@@ -9,7 +9,10 @@ import { answer, serveLocalRouter } from './localRouterService.js';
 
 export interface SignalingServer {
   url: string;
-  /** Ids of the transports created through this server and not closed yet. */
+  /**
+   * Ids of the transports created through this server and not closed yet: closed by
+   * `closeTransport`, or when the connection that created them closes.
+   */
   openTransports: ReadonlySet<string>;
   /**
    * Runs whose receiver figures the server still keeps: each is forgotten once every
@@ -41,10 +44,27 @@ export async function startSignalingServer(
     checker.forget(runId);
     runs.delete(runId);
   };
+  // As an app's server does: a connection's transports are closed when it closes, so that a
+  // bot that crashed or lost its connection leaves nothing open on the router.
+  const transportsOf = new Map<WebSocket, Set<string>>();
+  const closeTransport = (id: string): void => {
+    service.closeTransport(id);
+    for (const owned of transportsOf.values()) owned.delete(id);
+    for (const [runId, run] of runs) {
+      if (run.transports.delete(id) && run.transports.size === 0) forgetRun(runId);
+    }
+  };
   const handlers: Record<string, Handler> = {
     getRouterRtpCapabilities: () => Promise.resolve(router.rtpCapabilities),
     // The local router makes send and recv transports alike: `direction` is not needed.
-    createWebRtcTransport: () => service.createWebRtcTransport(),
+    createWebRtcTransport: async (_data, socket) => {
+      const params = await service.createWebRtcTransport();
+      const owned = transportsOf.get(socket);
+      // Asked by a connection that closed meanwhile: nobody will use or close it.
+      if (!owned) service.closeTransport(params.id);
+      else owned.add(params.id);
+      return params;
+    },
     connectWebRtcTransport: async (data) => {
       await service.connect(String(data.transportId), data.dtlsParameters);
       return {};
@@ -77,11 +97,7 @@ export async function startSignalingServer(
       return Promise.resolve({});
     },
     closeTransport: (data) => {
-      const id = String(data.transportId);
-      service.closeTransport(id);
-      for (const [runId, run] of runs) {
-        if (run.transports.delete(id) && run.transports.size === 0) forgetRun(runId);
-      }
+      closeTransport(String(data.transportId));
       return Promise.resolve({});
     },
     getReceiverStats: (data) => Promise.resolve(checker.report(String(data.runId)) ?? null),
@@ -96,8 +112,12 @@ export async function startSignalingServer(
   const sockets = new Set<WebSocket>();
   wss.on('connection', (socket) => {
     sockets.add(socket);
+    transportsOf.set(socket, new Set());
     socket.on('close', () => {
       sockets.delete(socket);
+      const owned = transportsOf.get(socket) ?? new Set<string>();
+      transportsOf.delete(socket);
+      for (const id of owned) closeTransport(id);
       for (const [runId, run] of runs) if (run.socket === socket) forgetRun(runId);
     });
     socket.on('message', (raw) => {

@@ -218,7 +218,8 @@ describe('load --signaling websocket', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(row(result.stdout, 'delivery lost')).toBe('0');
-    const s = (JSON.parse(readFileSync(jsonPath, 'utf8')) as Report).summary;
+    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as Report;
+    const s = report.summary;
     expect(s.consumers).toMatchObject({
       mode: '2 consumers per producer',
       dataConsumers: 6,
@@ -228,6 +229,9 @@ describe('load --signaling websocket', () => {
       lost: 0,
       outOfOrder: 0,
     });
+    // The timeline (and so the chart) has the consumers' side, second by second.
+    const delivered = report.timeline.reduce((sum, r) => sum + (r.deliveredMessages ?? 0), 0);
+    expect(delivered).toBe(s.sent.messages * 2);
     const recv = server.requests.filter(
       (r) => r.method === 'createWebRtcTransport' && r.data.direction === 'recv',
     );
@@ -542,6 +546,40 @@ describe('local-router signaling server', () => {
       }
     } finally {
       socket.close();
+    }
+  });
+
+  test('startSignalingServer() when a connection closes closes the transports it created, and only those', async () => {
+    const [leaving, staying] = [await connect(), await connect()];
+    try {
+      const create = async (socket: WebSocket): Promise<string> =>
+        ((await request(socket, 'createWebRtcTransport', {})) as { id: string }).id;
+      const left = [await create(leaving), await create(leaving)];
+      const kept = await create(staying);
+      const closedByClient = await create(leaving);
+      await request(leaving, 'closeTransport', { transportId: closedByClient });
+      expect(left.every((id) => server.openTransports.has(id))).toBe(true);
+
+      const closed = new Promise((resolve) => leaving.once('close', resolve));
+      leaving.close();
+      await closed;
+      // The server sees the close on its own side of the socket, a moment after this one.
+      for (let i = 0; i < 200 && left.some((id) => server.openTransports.has(id)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(left.filter((id) => server.openTransports.has(id))).toEqual([]);
+      expect(server.openTransports.has(kept)).toBe(true);
+      // Closed on the router too: connecting to it is refused.
+      await expect(
+        request(staying, 'connectWebRtcTransport', {
+          transportId: left[0],
+          dtlsParameters: { role: 'client', fingerprints: [] },
+        }),
+      ).rejects.toThrow(/no transport .* on the local router/);
+      await request(staying, 'closeTransport', { transportId: kept });
+      expect(server.openTransports.has(kept)).toBe(false);
+    } finally {
+      staying.close();
     }
   });
 

@@ -29,40 +29,43 @@ function capture(): { stream: PassThrough; text(): string } {
 }
 
 describe('main()', () => {
-  test('when a second SIGINT comes while the run is closing calls onSecondSignal and never process.exit()', async () => {
-    const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
-    const signals = new EventEmitter();
-    const out = capture();
-    const err = capture();
-    let secondSignal!: (signal: NodeJS.Signals) => void;
-    const gotSecondSignal = new Promise<NodeJS.Signals>((resolve) => {
-      secondSignal = resolve;
-    });
+  test.each([
+    ['load', 'stopping, closing every transport'],
+    ['capacity', 'stopping the search, closing every transport'],
+  ])(
+    '%s when a second SIGINT comes while the run is closing calls onSecondSignal and never process.exit()',
+    async (command, stopping) => {
+      const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+      const signals = new EventEmitter();
+      const err = capture();
+      let secondSignal!: (signal: NodeJS.Signals) => void;
+      const gotSecondSignal = new Promise<NodeJS.Signals>((resolve) => {
+        secondSignal = resolve;
+      });
 
-    // An app that never answers: the run cannot end by itself before the request timeout.
-    const exitCode = main(
-      [
-        ...['node', 'mediasoup-data-producer', 'load', '--signaling', 'websocket'],
-        ...['--signaling-url', server.url, '-t', '1', '-d', '60', '--no-report', '--no-progress'],
-      ],
-      { out: out.stream as unknown as NodeJS.WriteStream, err: err.stream },
-      { signals, onSecondSignal: secondSignal },
-    );
-    await server.nextRequest();
-    signals.emit('SIGINT', 'SIGINT');
-    signals.emit('SIGINT', 'SIGINT');
-    await expect(gotSecondSignal).resolves.toBe('SIGINT');
+      // An app that never answers: the run cannot end by itself before the request timeout.
+      const exitCode = main(
+        [
+          ...['node', 'mediasoup-data-producer', command, '--signaling', 'websocket'],
+          ...['--signaling-url', server.url, '-t', '1', '-d', '60', '--no-report', '--no-progress'],
+        ],
+        { out: capture().stream as unknown as NodeJS.WriteStream, err: err.stream },
+        { signals, onSecondSignal: secondSignal },
+      );
+      await server.nextRequest();
+      signals.emit('SIGINT', 'SIGINT');
+      signals.emit('SIGINT', 'SIGINT');
+      await expect(gotSecondSignal).resolves.toBe('SIGINT');
 
-    // The app goes away, so the interrupted run can finish closing.
-    await server.close();
-    await expect(exitCode).resolves.toBe(130);
-    expect(exit).not.toHaveBeenCalled();
-    expect(err.text()).toMatch(
-      /SIGINT: stopping, closing every transport \(again to exit at once\)/,
-    );
-    expect(signals.listenerCount('SIGINT')).toBe(0);
-    expect(signals.listenerCount('SIGTERM')).toBe(0);
-  });
+      // The app goes away, so the interrupted run can finish closing.
+      await server.close();
+      await expect(exitCode).resolves.toBe(130);
+      expect(exit).not.toHaveBeenCalled();
+      expect(err.text()).toContain(`SIGINT: ${stopping} (again to exit at once)`);
+      expect(signals.listenerCount('SIGINT')).toBe(0);
+      expect(signals.listenerCount('SIGTERM')).toBe(0);
+    },
+  );
 
   test('when a second SIGTERM comes and no onSecondSignal is given goes on closing', async () => {
     const exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never);

@@ -225,4 +225,40 @@ describe('chart spec', () => {
   test('chartSpec() without a version names the installed vega-lite major version', () => {
     expect(chartSpec(report).$schema).toBe(vegaLiteSchemaUrl(installed));
   });
+
+  test('chartSpec() of a room run draws what the consumers received and its end-to-end latency', () => {
+    const rooms = {
+      ...report,
+      timeline: [
+        {
+          t: 0,
+          sentMessages: 10,
+          sentBytes: 10240,
+          receivedMessages: 10,
+          latencyP50Ms: 1,
+          latencyP99Ms: 2,
+          deliveredMessages: 30,
+          deliveredLatencyP50Ms: 3,
+          deliveredLatencyP99Ms: 9,
+          bufferedAmount: 0,
+          openTransports: 4,
+        },
+      ],
+    } as Report;
+    const [throughput, latency] = (
+      chartSpec(rooms).vconcat as { data: { values: { series: string; value: number }[] } }[]
+    ).map((panel) => Object.fromEntries(panel.data.values.map((v) => [v.series, v.value])));
+
+    expect(throughput).toEqual({
+      sent: 10,
+      'received by the router': 10,
+      'delivered to consumers': 30,
+    });
+    expect(latency).toEqual({
+      'to the router p50': 1,
+      'to the router p99': 2,
+      'end to end p50': 3,
+      'end to end p99': 9,
+    });
+  });
 });
