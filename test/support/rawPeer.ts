@@ -3,7 +3,7 @@
 // benchmark uses it as the ceiling of our stack.
 import { PeerConnection, type DataChannel, type RtcConfig } from 'node-datachannel';
 
-import type { LocalRouter } from 'mediasoup-local-router';
+import type { LocalRouter, LocalTransportOptions } from 'mediasoup-local-router';
 import {
   buildAnswerSdp,
   localFingerprint,
@@ -39,6 +39,8 @@ export interface RawPeerOptions {
   openTimeoutMs?: number;
   /** The SCTP stream of the peer's channel. Default 0. */
   streamId?: number;
+  /** Options of the router's transport. Default none. */
+  transportOptions?: LocalTransportOptions;
 }
 
 export async function openRawPeer(
@@ -46,7 +48,7 @@ export async function openRawPeer(
   label = 'raw',
   options: RawPeerOptions = {},
 ): Promise<RawPeer> {
-  const params = await router.createWebRtcTransport();
+  const params = await router.createWebRtcTransport(options.transportOptions);
   const pc = new PeerConnection(label, {
     iceServers: options.iceServers ?? [],
     disableAutoNegotiation: true,
