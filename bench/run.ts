@@ -473,7 +473,8 @@ function receiveSection({ config, receive, states }: ReportInput): string[] {
     'Each measurement: a fresh recv transport with one DataConsumer of a fresh DataProducer on the ' +
       `router's DirectTransport, which sends the CLI's load messages for ${config.seconds} s, paced on its ` +
       `DataConsumer's getBufferedAmount() (at most ${formatBytes(config.recvHighWater)} and ` +
-      `${config.recvMaxMessages} messages in the SCTP send buffer or on their way to it: mediasoup drops ` +
+      `${config.recvMaxChunks} DATA chunks of about 1,100 bytes in the SCTP send buffer or on their way to it, ` +
+      `${config.recvSendBuffer > 0 ? `a send buffer of ${formatBytes(config.recvSendBuffer)}` : "mediasoup's default send buffer"}: mediasoup drops ` +
       "what does not fit and emits sctpsendbufferfull, counted as drops); every message verified at the client by the CLI's " +
       'ReceiverChecker (count, order, size, binary). Rate = bytes received / (first send at the router → last ' +
       'arrival at the client). Client CPU includes the verification. Router host CPU share: CPU seconds of the ' +

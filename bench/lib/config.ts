@@ -46,7 +46,9 @@ export interface BenchConfig {
   /** Receive: message sizes; the router's pacing (bytes and messages in its SCTP send buffer). */
   recvSizes: number[];
   recvHighWater: number;
-  recvMaxMessages: number;
+  recvMaxChunks: number;
+  /** The router's SCTP send buffer toward each receiving client (bytes); 0: mediasoup's default. */
+  recvSendBuffer: number;
   /** Latency: message size, messages per second, sending time. */
   latencySize: number;
   latencyRate: number;
@@ -160,7 +162,8 @@ export function loadConfig(): BenchConfig {
       // Below mediasoup's 256 KiB SCTP send buffer by more than one 16 KiB message.
       recvHighWater: envNumber('BENCH_RECV_HIGH', 192 * 1024),
       // Below usrsctp's 512 chunks on queue (one chunk per message up to ~1.1 KiB).
-      recvMaxMessages: envNumber('BENCH_RECV_MAX_MESSAGES', 384),
+      recvMaxChunks: envNumber('BENCH_RECV_MAX_CHUNKS', 384),
+      recvSendBuffer: envNumber('BENCH_RECV_SEND_BUFFER', 0),
       latencySize: parseSize(envString('BENCH_LATENCY_SIZE') ?? '1KiB'),
       latencyRate: envNumber('BENCH_LATENCY_RATE', 1000),
       latencySeconds: envNumber('BENCH_LATENCY_SECONDS', quick ? 1 : 3),

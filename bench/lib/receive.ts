@@ -2,7 +2,8 @@
 // client's DataProducer reaches another client's DataConsumer through the router (latency).
 // Every message is the CLI's load message and is verified at the client by the CLI's
 // ReceiverChecker (count, order, size, binary).
-import type { BenchClient, BenchReceiver } from '../clients/types.js';
+import type { BenchClient, BenchReceiver, SignalingRouter } from '../clients/types.js';
+import type { LocalTransportOptions } from '../../packages/mediasoup-local-router/src/index.js';
 import type { RouterClient } from '../router/proxy.js';
 import { encodeMessage, epochNow } from '../../packages/mediasoup-data-producer-cli/src/message.js';
 import { ReceiverChecker } from '../../packages/mediasoup-data-producer-cli/src/receiver.js';
@@ -153,6 +154,25 @@ async function closeReceiver(
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
+/**
+ * The router as the receive section's clients see it: their recv transports get the
+ * configured SCTP send buffer (BENCH_RECV_SEND_BUFFER; 0 keeps mediasoup's default), so that
+ * the router's window toward the client, not only the client, can be the limit measured.
+ */
+function withSendBuffer(router: RouterClient, config: BenchConfig): SignalingRouter {
+  if (config.recvSendBuffer <= 0) return router;
+  const extra: LocalTransportOptions = { sctpSendBufferSize: config.recvSendBuffer };
+  return {
+    get rtpCapabilities() {
+      return router.rtpCapabilities;
+    },
+    createWebRtcTransport: (options) => router.createWebRtcTransport({ ...extra, ...options }),
+    connect: (transportId, params) => router.connect(transportId, params),
+    produceData: (transportId, params) => router.produceData(transportId, params),
+    closeTransport: (transportId) => router.closeTransport(transportId),
+  };
+}
+
 /** The client's openReceiver(): every client of the receive and latency sections has one. */
 function openReceiverOf(client: BenchClient): NonNullable<BenchClient['openReceiver']> {
   const open = client.openReceiver?.bind(client);
@@ -181,7 +201,7 @@ export async function measureReceive(
     receiver = await openWithTimeout(
       (signal) =>
         openReceiverOf(client)(
-          router,
+          withSendBuffer(router, config),
           label,
           async (transportId) => {
             const params = await router.call('consumeDirect', transportId, label);
@@ -204,7 +224,7 @@ export async function measureReceive(
       size,
       seconds,
       highWater: config.recvHighWater,
-      maxMessages: config.recvMaxMessages,
+      maxChunks: config.recvMaxChunks,
       pollMs: 1,
     });
     const problem = await arrivals(checker, sendReport.sent, config, failure);

@@ -4,8 +4,9 @@
 // association cannot take right now is dropped (the DataConsumer emits `sctpsendbufferfull`).
 // usrsctp refuses a message when its send buffer (SO_SNDBUF, mediasoup's sctpSendBufferSize,
 // 256 KiB by default) would overflow, or when 512 chunks already wait to be sent or acked
-// (sctp_max_chunks_on_queue): a 100 B message is one chunk, so the byte limit alone does not
-// keep small messages from being dropped. The pacing keeps both below their limits.
+// (sctp_max_chunks_on_queue): a 100 B message is one chunk and a 16 KiB one 15, so the byte
+// limit alone does not keep messages from being dropped. The pacing keeps both below their
+// limits.
 //
 // The pure parts (how many to send now) are unit-tested in test/bench; the loop runs in the
 // router host (bench/router/host.ts), where the router lives.
@@ -17,8 +18,11 @@ export interface RouterSendOptions {
   seconds: number;
   /** Most bytes allowed in the router's SCTP send buffer (plus what is still on its way there). */
   highWater: number;
-  /** Most messages allowed there (usrsctp's chunk limit, one chunk per small message). */
-  maxMessages: number;
+  /**
+   * Most DATA chunks allowed there (usrsctp refuses past 512 chunks on queue): one per small
+   * message, several per large one (chunksPerMessage).
+   */
+  maxChunks: number;
   /** Sleep between checks when the buffer is full. */
   pollMs: number;
 }
@@ -43,14 +47,25 @@ export interface RouterSendReport {
  * room is what keeps it within both the byte and the message high-water marks.
  */
 export function messagesAllowed(
-  options: Pick<RouterSendOptions, 'size' | 'highWater' | 'maxMessages'>,
+  options: Pick<RouterSendOptions, 'size' | 'highWater' | 'maxChunks'>,
   backlogBytes: number,
 ): number {
-  const { size, highWater, maxMessages } = options;
+  const { size, highWater, maxChunks } = options;
   if (size <= 0) throw new RangeError(`message size must be > 0, got ${size}`);
   const byBytes = Math.floor((highWater - backlogBytes) / size);
-  const byCount = maxMessages - Math.ceil(backlogBytes / size);
-  return Math.max(0, Math.min(byBytes, byCount));
+  const byChunks = Math.floor(maxChunks / chunksPerMessage(size)) - Math.ceil(backlogBytes / size);
+  return Math.max(0, Math.min(byBytes, byChunks));
+}
+
+/**
+ * User data per DATA chunk, rounded down from what mediasoup's SCTP MTU (1200 bytes) leaves
+ * after the headers: a message larger than this goes out as several chunks.
+ */
+export const CHUNK_PAYLOAD = 1100;
+
+/** The DATA chunks one message of `size` bytes takes, at least one. */
+export function chunksPerMessage(size: number): number {
+  return Math.max(1, Math.ceil(size / CHUNK_PAYLOAD));
 }
 
 /**

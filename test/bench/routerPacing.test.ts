@@ -1,7 +1,8 @@
 // The benchmark's router-side pacing (bench/lib/routerPacing.ts): never more in the router's
-// SCTP send buffer than the byte and message high-water marks allow.
+// SCTP send buffer than the byte and chunk high-water marks allow.
 import {
   backlogBytes,
+  chunksPerMessage,
   messagesAllowed,
   sendPaced,
   type RouterSendOptions,
@@ -11,19 +12,31 @@ const options: RouterSendOptions = {
   size: 1000,
   seconds: 0.05,
   highWater: 10_000,
-  maxMessages: 8,
+  maxChunks: 8,
   pollMs: 1,
 };
 
 describe('messagesAllowed', () => {
   it('fills up to the byte high-water mark', () => {
-    expect(messagesAllowed({ ...options, maxMessages: 100 }, 0)).toBe(10);
-    expect(messagesAllowed({ ...options, maxMessages: 100 }, 2500)).toBe(7);
+    expect(messagesAllowed({ ...options, maxChunks: 100 }, 0)).toBe(10);
+    expect(messagesAllowed({ ...options, maxChunks: 100 }, 2500)).toBe(7);
   });
 
-  it('keeps small messages under the message limit', () => {
-    expect(messagesAllowed({ size: 100, highWater: 1_000_000, maxMessages: 384 }, 0)).toBe(384);
-    expect(messagesAllowed({ size: 100, highWater: 1_000_000, maxMessages: 384 }, 38_350)).toBe(0);
+  it('keeps small messages under the chunk limit, one chunk each', () => {
+    expect(messagesAllowed({ size: 100, highWater: 1_000_000, maxChunks: 384 }, 0)).toBe(384);
+    expect(messagesAllowed({ size: 100, highWater: 1_000_000, maxChunks: 384 }, 38_350)).toBe(0);
+  });
+
+  it('counts a large message as the chunks it is sent in', () => {
+    expect(chunksPerMessage(1)).toBe(1);
+    expect(chunksPerMessage(1100)).toBe(1);
+    expect(chunksPerMessage(1101)).toBe(2);
+    expect(chunksPerMessage(16 * 1024)).toBe(15);
+    // 384 chunks are 25 messages of 16 KiB, whatever the byte mark allows.
+    expect(messagesAllowed({ size: 16 * 1024, highWater: 4_000_000, maxChunks: 384 }, 0)).toBe(25);
+    expect(
+      messagesAllowed({ size: 16 * 1024, highWater: 4_000_000, maxChunks: 384 }, 20 * 16 * 1024),
+    ).toBe(5);
   });
 
   it('allows none above either mark, never a negative count', () => {
@@ -82,9 +95,9 @@ describe('sendPaced', () => {
     );
     expect(sent).toEqual([...sent.keys()]);
     expect(report.sent).toBe(sent.length);
-    expect(report.sent).toBeGreaterThan(options.maxMessages);
-    expect(maxSeen).toBeLessThanOrEqual(options.maxMessages * options.size);
-    expect(report.maxBacklog).toBeLessThanOrEqual(options.maxMessages * options.size);
+    expect(report.sent).toBeGreaterThan(options.maxChunks);
+    expect(maxSeen).toBeLessThanOrEqual(options.maxChunks * options.size);
+    expect(report.maxBacklog).toBeLessThanOrEqual(options.maxChunks * options.size);
     expect(report.fullChecks).toBeGreaterThan(0);
     expect(report.firstSendAt).toBe(1000);
     expect(report.lastSendAt).toBe(1000 + report.sent - 1);
