@@ -10,8 +10,11 @@ import { isPlainObject } from './validation.js';
 const logger = new Logger('Device');
 
 export interface DeviceLoadOptions {
-  /** The router's `rtpCapabilities`. Only checked to be an object: this device sends data only. */
-  routerRtpCapabilities: Record<string, unknown>;
+  /**
+   * The router's `rtpCapabilities`. Only checked to be a plain object: this device sends data
+   * only. Typed `object` so that mediasoup's own `RtpCapabilities` interface fits as it is.
+   */
+  routerRtpCapabilities: object;
 }
 
 /** What `new Device()` takes. */
