@@ -16,6 +16,7 @@ import {
 } from 'mediasoup-data-producer';
 import {
   ReceiverChecker,
+  signalThrough,
   type ReceiverReport,
   type SignalingAdapter,
   type SignalingAdapterFactory,
@@ -263,3 +264,27 @@ export const createAdapter: SignalingAdapterFactory = ({ url }) => {
   seen.push(incomplete);
   return adapter;
 };
+
+/** mediasoup's types are interfaces, which have no index signature. */
+interface MediasoupRtpCapabilities {
+  codecs?: { mimeType: string; clockRate: number }[];
+  headerExtensions?: { uri: string }[];
+}
+
+/** A bot on a signaling adapter, as docs/cli.md shows it, loaded with mediasoup's types. */
+export async function botOnAdapter(
+  adapter: SignalingAdapter,
+  rtpCapabilities: MediasoupRtpCapabilities,
+): Promise<DataProducer> {
+  const typed = new Device();
+  await typed.load({ routerRtpCapabilities: rtpCapabilities });
+  // @ts-expect-error the router's capabilities are an object, not a string
+  seen.push(typed.load({ routerRtpCapabilities: 'rtpCapabilities' }));
+  const device = new Device();
+  await device.load({ routerRtpCapabilities: await adapter.getRouterRtpCapabilities() });
+  const transport = device.createSendTransport(
+    await adapter.createWebRtcTransport({ sctpCapabilities: device.sctpCapabilities }),
+  );
+  signalThrough(transport, adapter);
+  return transport.produceData({ label: 'bot' });
+}

@@ -8,7 +8,7 @@ import {
   type DataProducer,
   type Transport,
 } from 'mediasoup-data-producer';
-import { encodeMessage, type SignalingAdapter } from 'mediasoup-data-producer-cli';
+import { encodeMessage, signalThrough, type SignalingAdapter } from 'mediasoup-data-producer-cli';
 
 import type {
   ConsumeDataStep,
@@ -120,21 +120,6 @@ export class Bot {
     const transport = await this.openTransport('send', timeoutMs);
     this.transport = transport;
     this.transportId = transport.id;
-    const adapter = this.adapter;
-    const transportId = transport.id;
-    transport.on('producedata', (parameters, callback, errback) => {
-      adapter
-        .produceData({
-          transportId,
-          sctpStreamParameters: parameters.sctpStreamParameters,
-          label: parameters.label,
-          protocol: parameters.protocol,
-          appData: parameters.appData,
-        })
-        .then(({ id }) => {
-          callback({ id });
-        }, errback);
-    });
     this.connectSignalingMs = performance.now() - start;
   }
 
@@ -458,10 +443,7 @@ export class Bot {
       direction === 'send'
         ? device.createSendTransport(options)
         : device.createRecvTransport(options);
-    const transportId = transport.id;
-    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      adapter.connectWebRtcTransport({ transportId, dtlsParameters }).then(callback, errback);
-    });
+    signalThrough(transport, adapter);
     let opened = false;
     transport.on('connectionstatechange', (state) => {
       const current = this.transport === transport || this.recvTransport === transport;

@@ -23,6 +23,8 @@ jest.setTimeout(240_000);
 let router: LocalRouter;
 let server: SignalingServer;
 let received = 0;
+/** Signaling requests of the current test, by method. */
+let requests = new Map<string, number>();
 
 beforeAll(async () => {
   checkPrerequisites();
@@ -30,7 +32,9 @@ beforeAll(async () => {
   router.on('message', () => {
     received++;
   });
-  server = await startSignalingServer(router);
+  server = await startSignalingServer(router, {
+    onRequest: (method) => requests.set(method, (requests.get(method) ?? 0) + 1),
+  });
 });
 
 afterAll(async () => {
@@ -40,6 +44,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   received = 0;
+  requests = new Map();
 });
 
 /** The example scenario of the README, as shipped. */
@@ -63,10 +68,19 @@ function withWorkerCount(scenario: string): string {
     .replace('      - connect: {}\n', '      - function: countWorker\n      - connect: {}\n');
 }
 
-async function waitForServerCleanup(): Promise<void> {
+/**
+ * Every transport the bots asked for was closed by the engine through closeTransport (the
+ * server would also close a connection's transports when it closes: not what is tested), and
+ * none is left open on the server.
+ */
+async function expectTransportsClosedByTheBots(): Promise<void> {
   for (let i = 0; i < 50 && server.openTransports.size > 0; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const created = requests.get('createWebRtcTransport') ?? 0;
+  expect(created).toBeGreaterThan(0);
+  expect(requests.get('closeTransport') ?? 0).toBe(created);
+  expect(server.openTransports.size).toBe(0);
 }
 
 function explain(run: ArtilleryRun): string {
@@ -99,8 +113,7 @@ describe('artillery run', () => {
     expect(summaries['mediasoup_data.buffered_amount']?.count).toBeGreaterThanOrEqual(EXAMPLE_BOTS);
     // Everything sent arrived at the router, and every transport is closed there.
     expect(received).toBe(EXAMPLE_BOTS * EXAMPLE_MESSAGES_PER_BOT);
-    await waitForServerCleanup();
-    expect(server.openTransports.size).toBe(0);
+    await expectTransportsClosedByTheBots();
   });
 
   test('artillery run() on two worker threads adds up the counters of both', async () => {
@@ -119,8 +132,7 @@ describe('artillery run', () => {
       EXAMPLE_BOTS,
     );
     expect(received).toBe(EXAMPLE_BOTS * EXAMPLE_MESSAGES_PER_BOT);
-    await waitForServerCleanup();
-    expect(server.openTransports.size).toBe(0);
+    await expectTransportsClosedByTheBots();
   });
 
   test('artillery run() with bots whose connect times out counts their errors and completes the others', async () => {
@@ -170,9 +182,38 @@ scenarios:
       sent: good * 5,
     });
     expect(received).toBe(good * 5);
-    // The transports answered after the bots gave up are closed on the server too.
-    await waitForServerCleanup();
-    expect(server.openTransports.size).toBe(0);
+    // The good bots closed their transports (the late ones gave up before asking for one;
+    // the next test has an app that answers after the timeout).
+    await expectTransportsClosedByTheBots();
+  });
+
+  test('artillery run() with an app that answers createWebRtcTransport after the connect timeout closes every late transport on the server', async () => {
+    const scenario = `
+config:
+  target: mediasoup-data
+  phases:
+    - duration: 1
+      arrivalRate: 3
+  engines:
+    mediasoup-data:
+      signaling: ${JSON.stringify(join(PACKAGE_DIR, 'test', 'support', 'slowApp.cjs'))}
+      signalingUrl: ${server.url}
+scenarios:
+  - engine: mediasoup-data
+    flow:
+      - connect: { timeout: 0.3 }
+      - produceData: {}
+`;
+    const run = await runArtillery(scenario, { env: { SLOW_APP_MS: '1500' } });
+    const c = counters(run);
+    expect({
+      created: c['vusers.created'] ?? 0,
+      failed: c['vusers.failed'] ?? 0,
+      connectFailed: c['errors.mediasoup_data.connect_failed'] ?? 0,
+    }).toEqual({ created: 3, failed: 3, connectFailed: 3 });
+    // The app made each bot's transport after the bot gave up; the bot closed it.
+    expect(requests.get('createWebRtcTransport')).toBe(3);
+    await expectTransportsClosedByTheBots();
   });
 
   test('artillery run() of the room example on two worker threads: every bot receives every other bot of its room', async () => {
@@ -216,8 +257,7 @@ scenarios:
     expect(latency?.min).toBeGreaterThanOrEqual(0);
     // The router got every message once, and the bots closed everything they opened there.
     expect(received).toBe(sent);
-    await waitForServerCleanup();
-    expect(server.openTransports.size).toBe(0);
+    await expectTransportsClosedByTheBots();
     expect(router.listDataProducers()).toEqual([]);
   });
 });

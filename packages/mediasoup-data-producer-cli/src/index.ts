@@ -30,3 +30,4 @@ export {
   SIGNALING_URL_ENV,
 } from './adapter.js';
 export { createWebSocketAdapter, type WebSocketAdapterOptions } from './adapters/websocket.js';
+export { signalThrough } from './signalThrough.js';

@@ -236,6 +236,11 @@ describe('load --signaling websocket', () => {
       (r) => r.method === 'createWebRtcTransport' && r.data.direction === 'recv',
     );
     expect(recv).toHaveLength(3);
+    // Closed by the CLI (closeTransport), not only by the server when the connection closed.
+    const methods = server.requests.map((r) => r.method);
+    expect(methods.filter((m) => m === 'closeTransport')).toHaveLength(
+      methods.filter((m) => m === 'createWebRtcTransport').length,
+    );
     expect(server.openTransports.size).toBe(0);
   });
 

@@ -8,6 +8,7 @@ import type { DataConsumer, Device, Transport } from 'mediasoup-data-producer';
 
 import type { ConsumeDataResult, SignalingAdapter } from '../adapter.js';
 import { errorMessage } from '../errors.js';
+import { signalThrough } from '../signalThrough.js';
 import { ReceiverChecker, type ReceiverReport } from '../receiver.js';
 import { withTimeout } from './async.js';
 import type { ProducerState, TransportState } from './transportState.js';
@@ -98,11 +99,7 @@ export class ConsumerSide {
     bot.id = params.id;
     const transport = device.createRecvTransport({ ...params, appData: { index: bot.index } });
     bot.transport = transport;
-    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      adapter
-        .connectWebRtcTransport({ transportId: transport.id, dtlsParameters })
-        .then(callback, errback);
-    });
+    signalThrough(transport, adapter);
     const opened: Promise<void>[] = [];
     for (const producer of producers) {
       const answer: ConsumeDataResult = await (

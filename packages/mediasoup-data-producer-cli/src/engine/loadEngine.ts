@@ -10,6 +10,7 @@ import { Device, type DataProducer, type Transport } from 'mediasoup-data-produc
 
 import type { SignalingAdapter, WebRtcTransportParameters } from '../adapter.js';
 import { errorMessage } from '../errors.js';
+import { signalThrough } from '../signalThrough.js';
 import { encodeMessage, epochNow } from '../message.js';
 import type { ReceiverReport } from '../receiver.js';
 import {
@@ -300,23 +301,7 @@ export class LoadEngine {
         appData: { index: state.index },
       });
       state.transport = transport;
-      const transportId = transport.id;
-      transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-        adapter.connectWebRtcTransport({ transportId, dtlsParameters }).then(callback, errback);
-      });
-      transport.on('producedata', (parameters, callback, errback) => {
-        adapter
-          .produceData({
-            transportId,
-            sctpStreamParameters: parameters.sctpStreamParameters,
-            label: parameters.label,
-            protocol: parameters.protocol,
-            appData: parameters.appData,
-          })
-          .then(({ id }) => {
-            callback({ id });
-          }, errback);
-      });
+      signalThrough(transport, adapter);
       transport.on('connectionstatechange', (connectionState) => {
         if (connectionState === 'failed' && !this.isStopping()) {
           this.recorder.error('transport connection failed', state.index);
