@@ -130,7 +130,7 @@ export class Bot {
       try {
         const device = new Device();
         const routerRtpCapabilities = await this.adapter.getRouterRtpCapabilities();
-        await device.load({ routerRtpCapabilities: routerRtpCapabilities as never });
+        await device.load({ routerRtpCapabilities });
         this.device = device;
         return device;
       } finally {

@@ -147,9 +147,7 @@ export class LoadEngine {
     try {
       try {
         const routerRtpCapabilities = await this.adapter.getRouterRtpCapabilities();
-        await this.device.load({
-          routerRtpCapabilities: routerRtpCapabilities as Record<string, unknown>,
-        });
+        await this.device.load({ routerRtpCapabilities });
       } catch (error) {
         this.recorder.error(`getRouterRtpCapabilities failed: ${errorMessage(error)}`);
         this.stop('fatal');
