@@ -40,7 +40,7 @@ describe('createWebSocketAdapter() against the local router', () => {
   test('consumeData() on a recv transport answers what the client consumes and receives with', async () => {
     const device = new Device();
     await device.load({
-      routerRtpCapabilities: (await adapter.getRouterRtpCapabilities()) as Record<string, unknown>,
+      routerRtpCapabilities: await adapter.getRouterRtpCapabilities(),
     });
     const send = await transport(device, 'send');
     send.on('producedata', (p, callback, errback) => {
@@ -89,7 +89,7 @@ describe('createWebSocketAdapter() against the local router', () => {
   test('consumeData() for an unknown DataProducer rejects with the router error', async () => {
     const device = new Device();
     await device.load({
-      routerRtpCapabilities: (await adapter.getRouterRtpCapabilities()) as Record<string, unknown>,
+      routerRtpCapabilities: await adapter.getRouterRtpCapabilities(),
     });
     const params = await adapter.createWebRtcTransport({
       sctpCapabilities: device.sctpCapabilities,
@@ -106,7 +106,7 @@ describe('createWebSocketAdapter() against the local router', () => {
   test('listDataProducers() answers the open DataProducers of one room, and forgets closed ones', async () => {
     const device = new Device();
     await device.load({
-      routerRtpCapabilities: (await adapter.getRouterRtpCapabilities()) as Record<string, unknown>,
+      routerRtpCapabilities: await adapter.getRouterRtpCapabilities(),
     });
     const send = await transport(device, 'send');
     send.on('producedata', (p, callback, errback) => {
