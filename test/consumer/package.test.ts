@@ -60,6 +60,7 @@ const CLI_EXPORTS = [
   'instantiateAdapter',
   'isAdapter',
   'pickAdapterExport',
+  'signalThrough',
 ];
 const LOCAL_ROUTER_EXPORTS = [
   'BUILT_IN_MEDIASOUP_VERSION',

@@ -53,19 +53,24 @@ async function burst(
   return { received: () => received, dropped: () => dropped };
 }
 
-test('LocalRouter.createWebRtcTransport() with sctpSendBufferSize 4 MiB delivers an unpaced 2 MiB burst whole', async () => {
-  const { received, dropped } = await burst(4 * 1024 * 1024, 16, 128 * 1024);
+// 400 KiB: more than 3.8.4's default buffer (262,144 bytes, which dropped half of it), in 4
+// messages of about 94 DATA chunks each, below usrsctp's 512 chunks on queue, past which it
+// refuses whatever the buffer size (a 2 MiB burst of 128 KiB messages lost some at 4 MiB).
+test('LocalRouter.createWebRtcTransport() with sctpSendBufferSize 4 MiB delivers an unpaced 400 KiB burst whole', async () => {
+  const { received, dropped } = await burst(4 * 1024 * 1024, 4, 100 * 1024);
 
-  await waitUntil(() => received() === 16, 20000, 'the whole burst at the client');
-  expect(dropped()).toBe(0);
+  await waitUntil(() => received() + dropped() >= 4, 20000, 'every message arrived or dropped');
+  expect({ received: received(), dropped: dropped() }).toEqual({ received: 4, dropped: 0 });
 });
 
 test('LocalRouter.createWebRtcTransport() with sctpSendBufferSize 16384 drops what does not fit', async () => {
-  const { received, dropped } = await burst(16384, 40, 4096);
+  // 100 times the buffer: 40 messages were sometimes all taken on 3.27.1, whose worker can read
+  // the client's acknowledgements between them; of 400, it dropped 40 to 382 (measured).
+  const { received, dropped } = await burst(16384, 400, 4096);
 
-  await waitUntil(() => received() + dropped() >= 40, 20000, 'every message arrived or dropped');
+  await waitUntil(() => received() + dropped() >= 400, 20000, 'every message arrived or dropped');
   expect(dropped()).toBeGreaterThan(0);
-  expect(received()).toBe(40 - dropped());
+  expect(received()).toBe(400 - dropped());
 });
 
 test('LocalRouter.createWebRtcTransport() with sctpSendBufferSize not a positive integer throws TypeError', async () => {
