@@ -35,24 +35,12 @@ export async function consumeOnRouter(
   options: { dataProducerId: string },
 ): Promise<RouterDataConsumer> {
   const params = await router.consumeData(transportId, options);
-  const consumer = router.dataConsumer(params.id);
-  return {
-    id: consumer.id,
-    dataProducerId: consumer.dataProducerId,
-    get closed() {
-      return consumer.closed;
-    },
-    getBufferedAmount: () => consumer.getBufferedAmount(),
-    on: (event, listener) => {
-      consumer.on(event, listener);
-    },
-    close: () => {
-      consumer.close();
-    },
+  // The router's own DataConsumer object (its closed getter stays live), with the stream.
+  return Object.assign(router.dataConsumer(params.id), {
     sctpStreamParameters: params.sctpStreamParameters as unknown as types.SctpStreamParameters,
     label: params.label,
     protocol: params.protocol,
-  };
+  });
 }
 
 /** A recv transport whose `connect` is answered by the local router; the session closes it. */

@@ -6,6 +6,7 @@ import { Device, type DataConsumer } from 'mediasoup-data-producer';
 import type { SignalingAdapter } from '../src/adapter.js';
 import { createWebSocketAdapter } from '../src/adapters/websocket.js';
 import { encodeMessage, decodeMessage } from '../src/message.js';
+import { signalThrough } from '../src/signalThrough.js';
 import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
 
 jest.setTimeout(30000);
@@ -23,6 +24,13 @@ afterEach(async () => {
   await server.close();
 });
 
+async function loadedDevice(): Promise<Device> {
+  const device = new Device();
+  await device.load({ routerRtpCapabilities: await adapter.getRouterRtpCapabilities() });
+  return device;
+}
+
+/** A transport whose connect (and producedata) the adapter answers. */
 async function transport(device: Device, direction: 'send' | 'recv') {
   const params = await adapter.createWebRtcTransport({
     sctpCapabilities: device.sctpCapabilities,
@@ -30,24 +38,14 @@ async function transport(device: Device, direction: 'send' | 'recv') {
   });
   const t =
     direction === 'send' ? device.createSendTransport(params) : device.createRecvTransport(params);
-  t.on('connect', ({ dtlsParameters }, callback, errback) => {
-    adapter.connectWebRtcTransport({ transportId: t.id, dtlsParameters }).then(callback, errback);
-  });
+  signalThrough(t, adapter);
   return t;
 }
 
 describe('createWebSocketAdapter() against the local router', () => {
   test('consumeData() on a recv transport answers what the client consumes and receives with', async () => {
-    const device = new Device();
-    await device.load({
-      routerRtpCapabilities: await adapter.getRouterRtpCapabilities(),
-    });
+    const device = await loadedDevice();
     const send = await transport(device, 'send');
-    send.on('producedata', (p, callback, errback) => {
-      adapter
-        .produceData({ transportId: send.id, ...p, appData: p.appData })
-        .then(callback, errback);
-    });
     const producer = await send.produceData({ label: 'room', protocol: 'proto' });
     const recv = await transport(device, 'recv');
 
@@ -87,10 +85,7 @@ describe('createWebSocketAdapter() against the local router', () => {
   });
 
   test('consumeData() for an unknown DataProducer rejects with the router error', async () => {
-    const device = new Device();
-    await device.load({
-      routerRtpCapabilities: await adapter.getRouterRtpCapabilities(),
-    });
+    const device = await loadedDevice();
     const params = await adapter.createWebRtcTransport({
       sctpCapabilities: device.sctpCapabilities,
       direction: 'recv',
@@ -104,16 +99,8 @@ describe('createWebSocketAdapter() against the local router', () => {
   });
 
   test('listDataProducers() answers the open DataProducers of one room, and forgets closed ones', async () => {
-    const device = new Device();
-    await device.load({
-      routerRtpCapabilities: await adapter.getRouterRtpCapabilities(),
-    });
+    const device = await loadedDevice();
     const send = await transport(device, 'send');
-    send.on('producedata', (p, callback, errback) => {
-      adapter
-        .produceData({ transportId: send.id, ...p, appData: p.appData })
-        .then(callback, errback);
-    });
     const a = await send.produceData({ label: 'a', protocol: 'p', appData: { room: 'r1' } });
     const b = await send.produceData({ label: 'b', appData: { room: 'r2' } });
     await send.produceData({ label: 'none' });
