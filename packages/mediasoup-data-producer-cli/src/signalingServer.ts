@@ -44,8 +44,9 @@ export async function startSignalingServer(
     checker.forget(runId);
     runs.delete(runId);
   };
-  // As an app's server does: a connection's transports are closed when it closes, so that a
-  // bot that crashed or lost its connection leaves nothing open on the router.
+  // The open connections, each with the transports it created. As an app's server does, a
+  // connection's transports are closed when it closes, so that a bot that crashed or lost its
+  // connection leaves nothing open on the router.
   const transportsOf = new Map<WebSocket, Set<string>>();
   const closeTransport = (id: string): void => {
     service.closeTransport(id);
@@ -109,12 +110,9 @@ export async function startSignalingServer(
     wss.once('listening', resolve);
     wss.once('error', reject);
   });
-  const sockets = new Set<WebSocket>();
   wss.on('connection', (socket) => {
-    sockets.add(socket);
     transportsOf.set(socket, new Set());
     socket.on('close', () => {
-      sockets.delete(socket);
       const owned = transportsOf.get(socket) ?? new Set<string>();
       transportsOf.delete(socket);
       for (const id of owned) closeTransport(id);
@@ -153,7 +151,7 @@ export async function startSignalingServer(
       return runs.size;
     },
     async close() {
-      for (const socket of sockets) socket.terminate();
+      for (const socket of transportsOf.keys()) socket.terminate();
       await new Promise<void>((resolve) => {
         wss.close(() => {
           resolve();

@@ -238,14 +238,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   static async start(options: LocalRouterOptions = {}): Promise<LocalRouter> {
     // Checked before anything starts.
     const recording = recordingBound(options.recordMessages);
-    if (
-      options.workers !== undefined &&
-      !(Number.isInteger(options.workers) && options.workers >= 1 && options.workers <= 64)
-    ) {
-      throw new TypeError(
-        `workers must be an integer from 1 to 64, got ${String(options.workers)}`,
-      );
-    }
+    checkIntegerOption('workers', options.workers, 1, 64);
     const env = options.env ?? process.env;
     const location = locateMediasoup(env);
     const version = checkMediasoupPackage(location);
@@ -327,18 +320,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     const enableTcp = options.enableTcp ?? false;
     const maxMessageSize = options.maxSctpMessageSize ?? 262144;
     const { sctpSendBufferSize } = options;
-    if (
-      sctpSendBufferSize !== undefined &&
-      !(
-        Number.isInteger(sctpSendBufferSize) &&
-        sctpSendBufferSize >= 1 &&
-        sctpSendBufferSize <= 2 ** 31 - 1
-      )
-    ) {
-      throw new TypeError(
-        `sctpSendBufferSize must be an integer from 1 to 2147483647 (bytes), got ${String(sctpSendBufferSize)}`,
-      );
-    }
+    checkIntegerOption('sctpSendBufferSize', sctpSendBufferSize, 1, 2 ** 31 - 1, ' (bytes)');
     const common = {
       enableUdp: true,
       enableTcp,
@@ -691,6 +673,20 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     if (!transport) throw new Error(`no transport ${id} on the local router`);
     return transport;
   }
+}
+
+/** Throws TypeError unless the option is absent or an integer from `min` to `max`. */
+function checkIntegerOption(
+  name: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+  unit = '',
+): void {
+  if (value === undefined || (Number.isInteger(value) && value >= min && value <= max)) return;
+  throw new TypeError(
+    `${name} must be an integer from ${min} to ${max}${unit}, got ${String(value)}`,
+  );
 }
 
 /** The bound `recordMessages` stands for; undefined when nothing is recorded. Throws on bad input. */
