@@ -252,24 +252,26 @@ function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-async function closeChannel(
-  channel: BenchChannel,
+/**
+ * Closes a client's endpoint (a sending channel or a receiver) within the close timeout,
+ * runs `beforeTransport`, then closes its transport on the router; says what failed.
+ */
+export async function closeEndpoint(
+  endpoint: { close(): Promise<void> | void; readonly transportId: string },
   router: RouterClient,
   config: BenchConfig,
+  what: string,
+  beforeTransport?: () => Promise<unknown>,
 ): Promise<string | undefined> {
   const problems: string[] = [];
   try {
-    await withTimeout(
-      Promise.resolve(channel.close()),
-      config.closeTimeoutMs,
-      'closing the channel',
-    );
+    await withTimeout(Promise.resolve(endpoint.close()), config.closeTimeoutMs, `closing ${what}`);
   } catch (error) {
     problems.push(errorMessage(error));
   }
-  await router.untrack([channel.dataProducerId]).catch(() => undefined);
+  await beforeTransport?.();
   try {
-    await router.closeTransport(channel.transportId);
+    await router.closeTransport(endpoint.transportId);
   } catch (error) {
     problems.push(errorMessage(error));
   }
@@ -405,7 +407,10 @@ export async function measureThroughput(
     result.error = errorMessage(error);
   } finally {
     if (channel) {
-      const closeProblem = await closeChannel(channel, router, config);
+      const { dataProducerId } = channel;
+      const closeProblem = await closeEndpoint(channel, router, config, 'the channel', () =>
+        router.untrack([dataProducerId]).catch(() => undefined),
+      );
       if (closeProblem !== undefined) {
         result.error = [result.error, `close: ${closeProblem}`].filter(Boolean).join('; ');
       }

@@ -8,7 +8,7 @@ import type { RouterClient } from '../router/proxy.js';
 import { encodeMessage, epochNow } from '../../packages/mediasoup-data-producer-cli/src/message.js';
 import { ReceiverChecker } from '../../packages/mediasoup-data-producer-cli/src/receiver.js';
 import type { BenchConfig } from './config.js';
-import { drainWatch } from './measure.js';
+import { closeEndpoint, drainWatch } from './measure.js';
 import type { RouterSendReport } from './routerPacing.js';
 import { errorMessage, openWithTimeout, sleep, withTimeout } from './util.js';
 
@@ -131,29 +131,6 @@ function verify(
   return { verification, problems };
 }
 
-async function closeReceiver(
-  receiver: BenchReceiver,
-  router: RouterClient,
-  config: BenchConfig,
-): Promise<string | undefined> {
-  const problems: string[] = [];
-  try {
-    await withTimeout(
-      Promise.resolve(receiver.close()),
-      config.closeTimeoutMs,
-      'closing the receiver',
-    );
-  } catch (error) {
-    problems.push(errorMessage(error));
-  }
-  try {
-    await router.closeTransport(receiver.transportId);
-  } catch (error) {
-    problems.push(errorMessage(error));
-  }
-  return problems.length > 0 ? problems.join('; ') : undefined;
-}
-
 /**
  * The router as the receive section's clients see it: their recv transports get the
  * configured SCTP send buffer (BENCH_RECV_SEND_BUFFER; 0 keeps mediasoup's default), so that
@@ -267,7 +244,7 @@ export async function measureReceive(
       });
     }
     if (receiver) {
-      const closeProblem = await closeReceiver(receiver, router, config);
+      const closeProblem = await closeEndpoint(receiver, router, config, 'the receiver');
       if (closeProblem !== undefined) problems.push(closeProblem);
     }
     if (problems.length > 0) {
@@ -392,7 +369,7 @@ export async function measureLatency(
   } finally {
     const problems: string[] = [];
     if (receiver) {
-      const p = await closeReceiver(receiver, router, config);
+      const p = await closeEndpoint(receiver, router, config, 'the receiver');
       if (p !== undefined) problems.push(p);
     }
     if (sender) {

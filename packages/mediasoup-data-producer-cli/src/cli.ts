@@ -203,6 +203,7 @@ async function runCommand(
     onSecondSignal,
     () => engine?.interrupt(),
   );
+  // A function: the compiler would narrow `signals.interrupted` across the awaits below.
   const wasInterrupted = (): boolean => signals.interrupted;
   let adapter: SignalingAdapter | undefined;
   let progress: ProgressDisplay | undefined;
