@@ -40,6 +40,10 @@ function signalledCandidates(rawPeer: RawPeer): string[] {
   return sdp.split(/\r?\n/).filter((line) => line.startsWith('a=candidate:'));
 }
 
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) {
@@ -53,11 +57,15 @@ ipv6Test(
   async () => {
     turn = await startTurnServer({ listenIp: '::1' });
     const started = performance.now();
+    const server = turn;
     peer = await openRawPeer(router, 'turn-only', {
-      iceServers: [turn.iceServer],
+      iceServers: [server.iceServer],
       iceTransportPolicy: 'relay',
       bindAddress: '::1',
       openTimeoutMs: 10000,
+    }).catch((error: unknown) => {
+      // Seen once in CI (3.27.1, ICE stuck in checking): keep coturn's side of it.
+      throw new Error(`${String(error)}\ncoturn's last log lines:\n${lastLines(server.log(), 40)}`);
     });
     const connectMs = performance.now() - started;
 
