@@ -146,7 +146,7 @@ let routerDataConsumers = 0;
 export function routerDataConsumer(
   streamId: number,
   overrides: Partial<types.DataConsumerOptions> = {},
-): types.DataConsumerOptions {
+): types.DataConsumerOptions & { sctpStreamParameters: types.SctpStreamParameters } {
   routerDataConsumers++;
   return {
     id: `router-data-consumer-${routerDataConsumers}`,

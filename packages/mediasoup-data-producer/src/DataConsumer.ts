@@ -2,24 +2,36 @@ import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
 import { Logger } from './Logger.js';
 import type { NativeChannel } from './handlers/HandlerInterface.js';
 import type { AppData, SctpStreamParameters } from './types.js';
-import { isPlainObject } from './validation.js';
+import { isBinaryType, isPlainObject } from './validation.js';
 
 const logger = new Logger('DataConsumer');
 
 /** What `transport.consumeData()` takes: what the router's DataConsumer tells. */
-export interface DataConsumerOptions<DataConsumerAppData extends AppData = AppData> {
+export interface DataConsumerOptions<
+  DataConsumerAppData extends AppData = AppData,
+  BinaryType extends DataConsumerBinaryType = DataConsumerBinaryType,
+> {
   /** The router's DataConsumer id. */
   id: string;
   /** The id of the DataProducer it consumes. */
   dataProducerId: string;
-  /** The router's `dataConsumer.sctpStreamParameters`: the stream id is the router's choice. */
-  sctpStreamParameters: SctpStreamParameters;
+  /**
+   * The router's `dataConsumer.sctpStreamParameters`: the stream id is the router's choice.
+   * Typed as mediasoup types that getter (undefined for a DataConsumer of type 'direct',
+   * which TypeError rejects), so that it can be passed as it is.
+   */
+  sctpStreamParameters: SctpStreamParameters | undefined;
   /** Default ''. At most 65535 UTF-8 bytes. */
   label?: string;
   /** Default ''. At most 65535 UTF-8 bytes. */
   protocol?: string;
   /** Default {}. */
   appData?: DataConsumerAppData;
+  /**
+   * The DataConsumer's first `binaryType` (default 'arraybuffer'). Given here, it also types
+   * the `message` event: with 'arraybuffer' a message is `string | ArrayBuffer`.
+   */
+  binaryType?: BinaryType;
 }
 
 export type DataConsumerReadyState = 'connecting' | 'open' | 'closing' | 'closed';
@@ -30,16 +42,26 @@ export type DataConsumerReadyState = 'connecting' | 'open' | 'closing' | 'closed
  */
 export type DataConsumerBinaryType = 'arraybuffer' | 'blob' | 'nodebuffer';
 
-/** A received message: a string, or binary data as `binaryType` says. */
-export type DataConsumerMessage = string | ArrayBuffer | Blob | Buffer;
+/** The binary message of each `binaryType`. */
+export type DataConsumerBinaryMessage<BinaryType extends DataConsumerBinaryType> =
+  BinaryType extends 'nodebuffer' ? Buffer : BinaryType extends 'blob' ? Blob : ArrayBuffer;
 
-export type DataConsumerEvents = {
-  transportclose: [];
-  open: [];
-  error: [Error];
-  close: [];
-  message: [DataConsumerMessage];
-};
+/**
+ * A received message: a string, or binary data as `binaryType` says (with `binaryType`
+ * given to `consumeData()`, that one type).
+ */
+export type DataConsumerMessage<
+  BinaryType extends DataConsumerBinaryType = DataConsumerBinaryType,
+> = string | DataConsumerBinaryMessage<BinaryType>;
+
+export type DataConsumerEvents<BinaryType extends DataConsumerBinaryType = DataConsumerBinaryType> =
+  {
+    transportclose: [];
+    open: [];
+    error: [Error];
+    close: [];
+    message: [DataConsumerMessage<BinaryType>];
+  };
 
 export type DataConsumerObserverEvents = {
   close: [];
@@ -55,15 +77,18 @@ export interface DataConsumerInternal {
   label: string;
   protocol: string;
   appData: AppData;
+  binaryType: DataConsumerBinaryType;
+  /** Runs its callback once the transport has reported 'connected': `open` never comes first. */
+  whenConnected: (fn: () => void) => void;
   /** Called once, when the consumer is closed for whatever reason: its stream id is freed. */
   onShutDown: () => void;
 }
 
-const BINARY_TYPES: readonly string[] = ['arraybuffer', 'blob', 'nodebuffer'];
 
 export class DataConsumer<
   DataConsumerAppData extends AppData = AppData,
-> extends EnhancedEventEmitter<DataConsumerEvents> {
+  BinaryType extends DataConsumerBinaryType = DataConsumerBinaryType,
+> extends EnhancedEventEmitter<DataConsumerEvents<BinaryType>> {
   private readonly _id: string;
   private readonly _dataProducerId: string;
   private _channel: NativeChannel | undefined;
@@ -71,12 +96,13 @@ export class DataConsumer<
   private readonly _label: string;
   private readonly _protocol: string;
   private _appData: DataConsumerAppData;
+  private readonly _whenConnected: (fn: () => void) => void;
   private readonly _onShutDown: () => void;
   private readonly _observer = new EnhancedEventEmitter<DataConsumerObserverEvents>();
   private _closed = false;
   private _readyState: DataConsumerReadyState = 'connecting';
   private _openEmitted = false;
-  private _binaryType: DataConsumerBinaryType = 'arraybuffer';
+  private _binaryType: BinaryType;
   private _messagesReceived = 0;
   private _bytesReceived = 0;
 
@@ -94,6 +120,8 @@ export class DataConsumer<
     this._label = internal.label;
     this._protocol = internal.protocol;
     this._appData = internal.appData as DataConsumerAppData;
+    this._binaryType = internal.binaryType as BinaryType;
+    this._whenConnected = internal.whenConnected;
     this._onShutDown = internal.onShutDown;
     const channel = internal.channel;
     if (!channel) return;
@@ -146,12 +174,12 @@ export class DataConsumer<
     return this._protocol;
   }
 
-  get binaryType(): DataConsumerBinaryType {
+  get binaryType(): BinaryType {
     return this._binaryType;
   }
 
-  set binaryType(binaryType: DataConsumerBinaryType) {
-    if (!BINARY_TYPES.includes(binaryType)) {
+  set binaryType(binaryType: BinaryType) {
+    if (!isBinaryType(binaryType)) {
       throw new TypeError(
         `binaryType must be 'arraybuffer', 'blob' or 'nodebuffer', got ${describe(binaryType)}`,
       );
@@ -222,6 +250,13 @@ export class DataConsumer<
 
   private handleNativeOpen(): void {
     if (this._closed || this._openEmitted) return;
+    this._whenConnected(() => {
+      this.emitOpen();
+    });
+  }
+
+  private emitOpen(): void {
+    if (this._closed || this._openEmitted) return;
     this._openEmitted = true;
     this._readyState = 'open';
     logger.debug('open [id:%s, streamId:%d]', this._id, this._sctpStreamParameters.streamId);
@@ -243,7 +278,8 @@ export class DataConsumer<
       return;
     }
     this._bytesReceived += message.byteLength;
-    this.safeEmit('message', this.toBinaryType(message));
+    // The binary type is the one set: toBinaryType() makes that one.
+    this.safeEmit('message', this.toBinaryType(message) as DataConsumerBinaryMessage<BinaryType>);
   }
 
   private toBinaryType(data: Buffer | ArrayBuffer): ArrayBuffer | Blob | Buffer {

@@ -15,6 +15,11 @@ export interface DataProducerOptions<DataProducerAppData extends AppData = AppDa
   maxPacketLifeTime?: number;
   /** How many times a message may be retransmitted (0–65535). Excludes maxPacketLifeTime. */
   maxRetransmits?: number;
+  /**
+   * As older mediasoup-client (RTCDataChannel's priority): checked, then ignored, since
+   * libdatachannel schedules every stream alike.
+   */
+  priority?: 'very-low' | 'low' | 'medium' | 'high';
   /** Default ''. At most 65535 UTF-8 bytes. */
   label?: string;
   /** Default ''. At most 65535 UTF-8 bytes. */
@@ -67,6 +72,8 @@ export interface DataProducerInternal {
   appData: AppData;
   maxMessageSize: number;
   maxBufferedAmount: number;
+  /** Runs its callback once the transport has reported 'connected': `open` never comes first. */
+  whenConnected: (fn: () => void) => void;
   /** Called once, when the producer is closed for whatever reason: its stream id may be reused. */
   onShutDown: () => void;
 }
@@ -82,6 +89,7 @@ export class DataProducer<
   private _appData: DataProducerAppData;
   private readonly _maxMessageSize: number;
   private readonly _maxBufferedAmount: number;
+  private readonly _whenConnected: (fn: () => void) => void;
   private readonly _onShutDown: () => void;
   private readonly _observer = new EnhancedEventEmitter<DataProducerObserverEvents>();
   private _closed = false;
@@ -109,6 +117,7 @@ export class DataProducer<
     this._appData = internal.appData as DataProducerAppData;
     this._maxMessageSize = internal.maxMessageSize;
     this._maxBufferedAmount = internal.maxBufferedAmount;
+    this._whenConnected = internal.whenConnected;
     this._onShutDown = internal.onShutDown;
     const channel = internal.channel;
     if (!channel) return;
@@ -369,6 +378,13 @@ export class DataProducer<
 
   private handleNativeOpen(): void {
     this._nativeOpen = true;
+    if (this._closed || this._openEmitted) return;
+    this._whenConnected(() => {
+      this.emitOpen();
+    });
+  }
+
+  private emitOpen(): void {
     if (this._closed || this._openEmitted) return;
     this._openEmitted = true;
     this._readyState = 'open';

@@ -1,10 +1,11 @@
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
-import { InvalidStateError } from './errors.js';
+import { InvalidStateError, UnsupportedError } from './errors.js';
+import { FakeHandler } from './handlers/FakeHandler.js';
 import type { HandlerFactory, HandlerInterface } from './handlers/HandlerInterface.js';
 import { NodeDataChannelHandler } from './handlers/NodeDataChannelHandler.js';
 import { Logger } from './Logger.js';
 import { SCTP_NUM_STREAMS, Transport, type TransportOptions } from './Transport.js';
-import type { AppData, SctpCapabilities } from './types.js';
+import type { AppData, RtpCapabilities, SctpCapabilities } from './types.js';
 import { isPlainObject } from './validation.js';
 
 const logger = new Logger('Device');
@@ -15,7 +16,15 @@ export interface DeviceLoadOptions {
    * only. Typed `object` so that mediasoup's own `RtpCapabilities` interface fits as it is.
    */
   routerRtpCapabilities: object;
+  /** As in mediasoup-client. Checked, then ignored: this device has no codec to order. */
+  preferLocalCodecsOrder?: boolean;
 }
+
+/** The handlers `new Device({ handlerName })` knows, by the names their `name` reports. */
+const HANDLER_FACTORIES: Record<string, () => HandlerFactory> = {
+  'node-datachannel': () => NodeDataChannelHandler.createFactory(),
+  FakeHandler: () => FakeHandler.createFactory(),
+};
 
 /** What `new Device()` takes. */
 export interface DeviceOptions {
@@ -24,6 +33,13 @@ export interface DeviceOptions {
    * gives one that needs no network, for unit tests.
    */
   handlerFactory?: HandlerFactory;
+  /**
+   * As in mediasoup-client, a handler by its name: 'node-datachannel' (the default) or
+   * 'FakeHandler' (with its default options). A name of mediasoup-client's own handlers
+   * ('Chrome111', ...) is an UnsupportedError: this library drives none of them. Not with
+   * `handlerFactory`.
+   */
+  handlerName?: string;
 }
 
 export type DeviceObserverEvents = {
@@ -42,8 +58,11 @@ export class Device {
     if (!isPlainObject(options)) throw new TypeError('new Device() options must be a plain object');
     const handlerFactory: unknown =
       options.handlerFactory === undefined
-        ? NodeDataChannelHandler.createFactory()
+        ? factoryNamed(options.handlerName)
         : options.handlerFactory;
+    if (options.handlerFactory !== undefined && options.handlerName !== undefined) {
+      throw new TypeError('new Device() takes handlerName or handlerFactory, not both');
+    }
     if (typeof handlerFactory !== 'function') {
       throw new TypeError('handlerFactory must be a function that returns a handler');
     }
@@ -69,7 +88,20 @@ export class Device {
     return this._loaded;
   }
 
-  /** What `createWebRtcTransport({ numSctpStreams })` on the router wants. */
+  /**
+   * A data-only device's RTP capabilities, `{ codecs: [], headerExtensions: [] }`: what an app
+   * sends in its `join` (mediasoup-demo does). mediasoup's `router.canConsume()` takes them
+   * and answers false: this device consumes no media.
+   */
+  get rtpCapabilities(): RtpCapabilities {
+    if (!this._loaded) throw new InvalidStateError('not loaded');
+    return { codecs: [], headerExtensions: [] };
+  }
+
+  /**
+   * What the router's `createWebRtcTransport({ numSctpStreams })` takes up to mediasoup 3.26
+   * (3.27 removed the option: pass nothing there).
+   */
   get sctpCapabilities(): SctpCapabilities {
     if (!this._loaded) throw new InvalidStateError('not loaded');
     return { numStreams: { ...SCTP_NUM_STREAMS } };
@@ -86,6 +118,12 @@ export class Device {
     if (!isPlainObject(options)) throw new TypeError('load() takes { routerRtpCapabilities }');
     if (!isPlainObject(options.routerRtpCapabilities)) {
       throw new TypeError("routerRtpCapabilities must be an object (the router's rtpCapabilities)");
+    }
+    if (
+      options.preferLocalCodecsOrder !== undefined &&
+      typeof options.preferLocalCodecsOrder !== 'boolean'
+    ) {
+      throw new TypeError('preferLocalCodecsOrder must be a boolean');
     }
     this._loaded = true;
   }
@@ -122,6 +160,22 @@ export class Device {
     this._observer.safeEmit('newtransport', transport);
     return transport;
   }
+}
+
+/** The factory of the handler named `name`; node-datachannel's when no name is given. */
+function factoryNamed(name: unknown): HandlerFactory {
+  if (name === undefined) return NodeDataChannelHandler.createFactory();
+  if (typeof name !== 'string') throw new TypeError('handlerName must be a string');
+  const make = Object.hasOwn(HANDLER_FACTORIES, name) ? HANDLER_FACTORIES[name] : undefined;
+  if (!make) {
+    throw new UnsupportedError(
+      `handlerName '${name}' names no handler of this library: it has ` +
+        `${Object.keys(HANDLER_FACTORIES)
+          .map((known) => `'${known}'`)
+          .join(' and ')} (mediasoup-client's browser handlers do not run in Node.js)`,
+    );
+  }
+  return make();
 }
 
 /** Enough of a HandlerInterface to be taken for one: what a wrong factory most likely lacks. */

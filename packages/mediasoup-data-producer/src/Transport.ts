@@ -1,4 +1,8 @@
-import { DataConsumer, type DataConsumerOptions } from './DataConsumer.js';
+import {
+  DataConsumer,
+  type DataConsumerBinaryType,
+  type DataConsumerOptions,
+} from './DataConsumer.js';
 import {
   DataProducer,
   DEFAULT_MAX_BUFFERED_AMOUNT,
@@ -19,14 +23,17 @@ import type {
   ConnectionState,
   DtlsParameters,
   IceCandidate,
+  IceGatheringState,
   IceParameters,
   IceServer,
   IceTransportPolicy,
+  RemoteDtlsParameters,
   SctpParameters,
   SctpStreamParameters,
 } from './types.js';
 import {
   isPlainObject,
+  validateAdditionalSettings,
   validateAppData,
   validateConsumeDataOptions,
   validateDtlsParameters,
@@ -35,6 +42,7 @@ import {
   validateIceServers,
   validateIceTransportPolicy,
   validateProduceDataOptions,
+  validateProprietaryConstraints,
   validateSctpParameters,
   validateTimeout,
   type ConsumeDataSettings,
@@ -56,10 +64,19 @@ export interface TransportOptions<TransportAppData extends AppData = AppData> {
   id: string;
   iceParameters: IceParameters;
   iceCandidates: IceCandidate[];
-  dtlsParameters: DtlsParameters;
+  /** The router's: any fingerprint algorithm is taken, and a sha-256 one is required. */
+  dtlsParameters: RemoteDtlsParameters;
   sctpParameters?: SctpParameters;
   iceServers?: IceServer[];
   iceTransportPolicy?: IceTransportPolicy;
+  /**
+   * As in mediasoup-client, a partial RTCConfiguration: its `iceServers` and
+   * `iceTransportPolicy` are used (they must agree with the options of the same name when
+   * both are given); its other members are checked and ignored (docs/api.md says why).
+   */
+  additionalSettings?: object;
+  /** As in older mediasoup-client: Chrome's legacy constraints. Checked, then ignored. */
+  proprietaryConstraints?: object;
   appData?: TransportAppData;
   /**
    * How long `connect` and `producedata` may go unanswered before `produceData()` (or
@@ -79,6 +96,7 @@ export type TransportEvents = {
   connect: [{ dtlsParameters: DtlsParameters }, () => void, (error: Error) => void];
   producedata: [ProduceDataParameters, (result: { id: string }) => void, (error: Error) => void];
   connectionstatechange: [ConnectionState];
+  icegatheringstatechange: [IceGatheringState];
 };
 
 export type TransportObserverEvents = {
@@ -112,6 +130,13 @@ export class Transport<
   private readonly _observer = new EnhancedEventEmitter<TransportObserverEvents>();
   private _closed = false;
   private _connectionState: ConnectionState = 'new';
+  private _iceGatheringState: IceGatheringState = 'new';
+  /**
+   * What waits for the first `connectionstatechange` to 'connected': the `open` of each
+   * DataProducer and DataConsumer, so that an app sees the transport connected first, as
+   * in a browser. Undefined once it has been emitted.
+   */
+  private _untilConnected: (() => void)[] | undefined = [];
   /** Every producer created and not yet closed (not those whose producedata is unanswered). */
   private readonly _producers = new Set<DataProducer>();
   /** Every consumer created and not yet closed. */
@@ -143,8 +168,22 @@ export class Transport<
     const iceCandidates = validateIceCandidates(options.iceCandidates);
     const dtlsParameters = validateDtlsParameters(options.dtlsParameters);
     const sctp = validateSctpParameters(options.sctpParameters);
-    const iceServers = validateIceServers(options.iceServers);
-    const iceTransportPolicy = validateIceTransportPolicy(options.iceTransportPolicy);
+    const settings = validateAdditionalSettings(options.additionalSettings);
+    validateProprietaryConstraints(options.proprietaryConstraints);
+    const iceServers = agreeing(
+      'iceServers',
+      options.iceServers === undefined ? undefined : validateIceServers(options.iceServers),
+      settings.iceServers,
+      [],
+    );
+    const iceTransportPolicy = agreeing(
+      'iceTransportPolicy',
+      options.iceTransportPolicy === undefined
+        ? undefined
+        : validateIceTransportPolicy(options.iceTransportPolicy),
+      settings.iceTransportPolicy,
+      'all',
+    );
     this._appData = validateAppData(options.appData) as TransportAppData;
     this._signalingTimeout = validateTimeout(
       options.signalingTimeout,
@@ -173,6 +212,9 @@ export class Transport<
     this._handler.on('@connectionstatechange', (state) => {
       this.handleConnectionState(state);
     });
+    this._handler.on('@icegatheringstatechange', (state) => {
+      this.handleIceGatheringState(state);
+    });
     logger.debug(
       'constructor() [id:%s, direction:%s, handler:%s]',
       this._id,
@@ -195,6 +237,11 @@ export class Transport<
 
   get connectionState(): ConnectionState {
     return this._connectionState;
+  }
+
+  /** Where the gathering of our local ICE candidates is: it starts with the first channel. */
+  get iceGatheringState(): IceGatheringState {
+    return this._iceGatheringState;
   }
 
   get appData(): TransportAppData {
@@ -223,6 +270,7 @@ export class Transport<
     logger.debug('close() [id:%s]', this._id);
     this._closed = true;
     this._connectionState = 'closed';
+    this._untilConnected = undefined;
     this.rejectPendingSignals('transport closed');
     for (const producer of [...this._producers]) producer.transportClosed();
     this._producers.clear();
@@ -267,9 +315,12 @@ export class Transport<
    * Creates a DataConsumer on the stream the router's DataConsumer sends on. The first call
    * emits `connect`. Calls are serialized, with each other and with `produceData()`.
    */
-  async consumeData<DataConsumerAppData extends AppData = AppData>(
-    options: DataConsumerOptions<DataConsumerAppData>,
-  ): Promise<DataConsumer<DataConsumerAppData>> {
+  async consumeData<
+    DataConsumerAppData extends AppData = AppData,
+    BinaryType extends DataConsumerBinaryType = DataConsumerBinaryType,
+  >(
+    options: DataConsumerOptions<DataConsumerAppData, BinaryType>,
+  ): Promise<DataConsumer<DataConsumerAppData, BinaryType>> {
     logger.debug('consumeData() [id:%s]', this._id);
     if (this._closed) throw new InvalidStateError('transport is closed');
     if (this._direction !== 'recv') {
@@ -285,7 +336,7 @@ export class Transport<
     const settings = validateConsumeDataOptions(options, this._sctp.maxStreams);
     const run = this._queue.then(() => this.createDataConsumer(settings));
     this._queue = run.catch(() => undefined);
-    return run as Promise<DataConsumer<DataConsumerAppData>>;
+    return run as Promise<DataConsumer<DataConsumerAppData, BinaryType>>;
   }
 
   /** Not supported: libdatachannel has no ICE restart. */
@@ -442,6 +493,7 @@ export class Transport<
             appData: settings.appData,
             maxMessageSize: sctp.maxMessageSize,
             maxBufferedAmount: settings.maxBufferedAmount,
+            whenConnected: this.whenConnected,
             onShutDown,
           }),
       );
@@ -480,6 +532,8 @@ export class Transport<
             label: settings.label,
             protocol: settings.protocol,
             appData: settings.appData,
+            binaryType: settings.binaryType,
+            whenConnected: this.whenConnected,
             onShutDown,
           }),
       );
@@ -579,11 +633,33 @@ export class Transport<
     });
   }
 
+  /**
+   * Runs `fn` once the transport has emitted `connectionstatechange` to 'connected' (at once
+   * if it has). libdatachannel reports the peer connected before it opens its channels, but
+   * each reaches this thread through a callback of its own, in either order.
+   */
+  private readonly whenConnected = (fn: () => void): void => {
+    if (this._untilConnected) this._untilConnected.push(fn);
+    else if (!this._closed) fn();
+  };
+
+  private handleIceGatheringState(state: IceGatheringState): void {
+    if (this._closed || state === this._iceGatheringState) return;
+    logger.debug('ICE gathering state [id:%s]: %s', this._id, state);
+    this._iceGatheringState = state;
+    this.safeEmit('icegatheringstatechange', state);
+  }
+
   private handleConnectionState(state: ConnectionState): void {
     if (this._closed || state === this._connectionState) return;
     logger.debug('connection state [id:%s]: %s', this._id, state);
     this._connectionState = state;
     this.safeEmit('connectionstatechange', state);
+    if (state === 'connected' && this._untilConnected) {
+      const waiting = this._untilConnected;
+      this._untilConnected = undefined;
+      for (const fn of waiting) fn();
+    }
     if (state === 'failed') {
       for (const producer of [...this._producers]) producer.transportFailed();
       for (const consumer of [...this._consumers]) consumer.transportFailed();
@@ -610,4 +686,19 @@ export class Transport<
       throw new InvalidStateError('transport connection failed: close it and create a new one');
     }
   }
+}
+
+/**
+ * An option that can be given directly or in `additionalSettings`: both are fine when they
+ * agree, and contradictory otherwise.
+ */
+function agreeing<T>(name: string, direct: T | undefined, inSettings: T | undefined, fallback: T): T {
+  if (direct !== undefined && inSettings !== undefined) {
+    if (JSON.stringify(direct) !== JSON.stringify(inSettings)) {
+      throw new TypeError(
+        `${name} and additionalSettings.${name} contradict each other: give it once, or the same in both`,
+      );
+    }
+  }
+  return direct ?? inSettings ?? fallback;
 }

@@ -22,14 +22,28 @@ export interface IceCandidate {
 
 export type DtlsRole = 'auto' | 'client' | 'server';
 
+/** The hash functions of a DTLS fingerprint, as mediasoup (>= 3.13) and mediasoup-client name them. */
+export type FingerprintAlgorithm = 'sha-1' | 'sha-224' | 'sha-256' | 'sha-384' | 'sha-512';
+
 export interface DtlsFingerprint {
-  algorithm: string;
+  algorithm: FingerprintAlgorithm;
   value: string;
 }
 
+/** Our DTLS parameters, as the `connect` event gives them: mediasoup's `connect()` takes them as they are. */
 export interface DtlsParameters {
   role?: DtlsRole;
   fingerprints: DtlsFingerprint[];
+}
+
+/**
+ * The router's DTLS parameters, as `createSendTransport()` and `createRecvTransport()` take
+ * them: mediasoup before 3.13 types a fingerprint's algorithm as any string. Only the
+ * sha-256 fingerprint is used (one is required); the others are ignored.
+ */
+export interface RemoteDtlsParameters {
+  role?: DtlsRole;
+  fingerprints: { algorithm: string; value: string }[];
 }
 
 /**
@@ -50,9 +64,15 @@ export interface SctpCapabilities {
   numStreams: { OS: number; MIS: number };
 }
 
+/**
+ * An SCTP stream's reliability, as mediasoup and mediasoup-client type it. The library's own
+ * objects (a DataProducer's or DataConsumer's, `producedata`'s) always have `ordered` set;
+ * `consumeData()` takes it unset as mediasoup does (true unless the stream is partially
+ * reliable).
+ */
 export interface SctpStreamParameters {
   streamId: number;
-  ordered: boolean;
+  ordered?: boolean;
   maxPacketLifeTime?: number;
   maxRetransmits?: number;
 }
@@ -65,6 +85,18 @@ export interface IceServer {
 }
 
 export type IceTransportPolicy = 'all' | 'relay';
+
+/** As RTCIceGatheringState: where the gathering of our local ICE candidates is. */
+export type IceGatheringState = 'new' | 'gathering' | 'complete';
+
+/**
+ * `device.rtpCapabilities`: a data-only device's, with no codec and no header extension (it
+ * consumes no media). mediasoup's `router.canConsume()` takes it and answers false.
+ */
+export interface RtpCapabilities {
+  codecs: [];
+  headerExtensions: [];
+}
 
 export type ConnectionState =
   'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';

@@ -2,10 +2,11 @@
 // the library never keeps or mutates the caller's objects; appData alone is kept by
 // reference, as mediasoup-client does, since it is the caller's to change.
 import { isIceServerUrl } from './iceServers.js';
+import type { DataConsumerBinaryType } from './DataConsumer.js';
+import type { HandlerSctpStreamParameters } from './handlers/HandlerInterface.js';
 import type {
   AppData,
-  SctpStreamParameters,
-  DtlsParameters,
+  RemoteDtlsParameters,
   IceCandidate,
   IceParameters,
   IceServer,
@@ -158,7 +159,7 @@ export function validateIceCandidates(value: unknown): IceCandidate[] {
   });
 }
 
-export function validateDtlsParameters(value: unknown): DtlsParameters {
+export function validateDtlsParameters(value: unknown): RemoteDtlsParameters {
   if (!isPlainObject(value)) throw new TypeError('dtlsParameters must be an object');
   const role = value.role;
   if (role !== undefined && role !== 'auto' && role !== 'client' && role !== 'server') {
@@ -238,11 +239,11 @@ function minOf(...values: unknown[]): number | undefined {
   return numbers.length > 0 ? Math.min(...numbers) : undefined;
 }
 
-export function validateIceServers(value: unknown): IceServer[] {
+export function validateIceServers(value: unknown, what = 'iceServers'): IceServer[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new TypeError('iceServers must be an array of RTCIceServer');
+  if (!Array.isArray(value)) throw new TypeError(`${what} must be an array of RTCIceServer`);
   return value.map((server: unknown, i) => {
-    const name = `iceServers[${i}]`;
+    const name = `${what}[${i}]`;
     if (!isPlainObject(server)) throw new TypeError(`${name} must be an object`);
     const urls = typeof server.urls === 'string' ? [server.urls] : server.urls;
     if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
@@ -273,10 +274,13 @@ export function validateIceServers(value: unknown): IceServer[] {
   });
 }
 
-export function validateIceTransportPolicy(value: unknown): IceTransportPolicy {
+export function validateIceTransportPolicy(
+  value: unknown,
+  what = 'iceTransportPolicy',
+): IceTransportPolicy {
   if (value === undefined) return 'all';
   if (value !== 'all' && value !== 'relay') {
-    throw new TypeError("iceTransportPolicy must be 'all' or 'relay'");
+    throw new TypeError(`${what} must be 'all' or 'relay'`);
   }
   return value;
 }
@@ -311,6 +315,7 @@ export function validateProduceDataOptions(
       'ordered: true cannot be given with maxPacketLifeTime or maxRetransmits (partial reliability is unordered)',
     );
   }
+  validatePriority(options.priority);
   // Only undefined means the default: null is refused, as for every other option.
   const maxBufferedAmount =
     options.maxBufferedAmount === undefined ? defaultMaxBufferedAmount : options.maxBufferedAmount;
@@ -328,13 +333,20 @@ export function validateProduceDataOptions(
   };
 }
 
+const BINARY_TYPES: readonly unknown[] = ['arraybuffer', 'blob', 'nodebuffer'];
+
+export function isBinaryType(value: unknown): value is DataConsumerBinaryType {
+  return BINARY_TYPES.includes(value);
+}
+
 export interface ConsumeDataSettings {
   id: string;
   dataProducerId: string;
-  sctpStreamParameters: SctpStreamParameters;
+  sctpStreamParameters: HandlerSctpStreamParameters;
   label: string;
   protocol: string;
   appData: AppData;
+  binaryType: DataConsumerBinaryType;
 }
 
 /** The largest SCTP stream id: 65535 is reserved (RFC 8831). */
@@ -354,7 +366,10 @@ export function validateConsumeDataOptions(
   const dataProducerId = requireString(options.dataProducerId, 'dataProducerId');
   const parameters = options.sctpStreamParameters;
   if (!isPlainObject(parameters)) {
-    throw new TypeError('sctpStreamParameters must be an object');
+    throw new TypeError(
+      "sctpStreamParameters must be an object: the router's dataConsumer.sctpStreamParameters " +
+        "(a DataConsumer of type 'direct' has none and cannot be consumed here)",
+    );
   }
   const streamId = parameters.streamId;
   if (!isUint(streamId, MAX_STREAM_ID)) {
@@ -397,7 +412,18 @@ export function validateConsumeDataOptions(
     label: validateShortString(options.label, 'label'),
     protocol: validateShortString(options.protocol, 'protocol'),
     appData: validateAppData(options.appData),
+    binaryType: validateBinaryType(options.binaryType),
   };
+}
+
+function validateBinaryType(value: unknown): DataConsumerBinaryType {
+  if (value === undefined) return 'arraybuffer';
+  if (!isBinaryType(value)) {
+    throw new TypeError(
+      `binaryType must be 'arraybuffer', 'blob' or 'nodebuffer', got ${typeof value === 'string' ? `'${value}'` : String(value)}`,
+    );
+  }
+  return value;
 }
 
 export function validateTimeout(value: unknown, name: string, fallback: number): number {
@@ -405,4 +431,68 @@ export function validateTimeout(value: unknown, name: string, fallback: number):
   if (!isUint(value) || value === 0)
     throw new TypeError(`${name} must be a positive integer (milliseconds)`);
   return value;
+}
+
+/** What of a transport's `additionalSettings` (an RTCConfiguration) the library uses. */
+export interface AdditionalSettings {
+  iceServers: IceServer[] | undefined;
+  iceTransportPolicy: IceTransportPolicy | undefined;
+}
+
+const BUNDLE_POLICIES: readonly unknown[] = ['balanced', 'max-bundle', 'max-compat'];
+const RTCP_MUX_POLICIES: readonly unknown[] = ['negotiate', 'require'];
+
+/**
+ * `additionalSettings`, as mediasoup-client takes it: a partial RTCConfiguration. Its
+ * `iceServers` and `iceTransportPolicy` are used; the other members a browser knows are
+ * checked and ignored (docs/api.md says why), and members no browser knows are ignored.
+ */
+export function validateAdditionalSettings(value: unknown): AdditionalSettings {
+  if (value === undefined) return { iceServers: undefined, iceTransportPolicy: undefined };
+  if (!isPlainObject(value)) {
+    throw new TypeError('additionalSettings must be a plain object (a partial RTCConfiguration)');
+  }
+  if (value.bundlePolicy !== undefined && !BUNDLE_POLICIES.includes(value.bundlePolicy)) {
+    throw new TypeError(
+      "additionalSettings.bundlePolicy must be 'balanced', 'max-bundle' or 'max-compat'",
+    );
+  }
+  if (value.rtcpMuxPolicy !== undefined && !RTCP_MUX_POLICIES.includes(value.rtcpMuxPolicy)) {
+    throw new TypeError("additionalSettings.rtcpMuxPolicy must be 'negotiate' or 'require'");
+  }
+  if (value.iceCandidatePoolSize !== undefined && !isUint(value.iceCandidatePoolSize, 255)) {
+    throw new TypeError('additionalSettings.iceCandidatePoolSize must be an integer from 0 to 255');
+  }
+  if (value.certificates !== undefined && !Array.isArray(value.certificates)) {
+    throw new TypeError('additionalSettings.certificates must be an array');
+  }
+  return {
+    iceServers:
+      value.iceServers === undefined
+        ? undefined
+        : validateIceServers(value.iceServers, 'additionalSettings.iceServers'),
+    iceTransportPolicy:
+      value.iceTransportPolicy === undefined
+        ? undefined
+        : validateIceTransportPolicy(
+            value.iceTransportPolicy,
+            'additionalSettings.iceTransportPolicy',
+          ),
+  };
+}
+
+/** mediasoup-client's `proprietaryConstraints` (Chrome's legacy constraints): checked, then ignored. */
+export function validateProprietaryConstraints(value: unknown): void {
+  if (value !== undefined && !isPlainObject(value)) {
+    throw new TypeError('proprietaryConstraints must be a plain object');
+  }
+}
+
+const PRIORITIES: readonly unknown[] = ['very-low', 'low', 'medium', 'high'];
+
+/** An RTCDataChannel's `priority`, as older mediasoup-client takes it: checked, then ignored. */
+export function validatePriority(value: unknown): void {
+  if (value !== undefined && !PRIORITIES.includes(value)) {
+    throw new TypeError("priority must be 'very-low', 'low', 'medium' or 'high'");
+  }
 }

@@ -4,7 +4,7 @@
 // each channel. For unit tests of an app's signaling and close handling, and of this library.
 import { InvalidStateError, UnsupportedError } from '../errors.js';
 import { Logger } from '../Logger.js';
-import type { ConnectionState, DtlsParameters, IceServer } from '../types.js';
+import type { ConnectionState, DtlsParameters, IceGatheringState, IceServer } from '../types.js';
 import {
   HandlerInterface,
   type HandlerFactory,
@@ -247,6 +247,7 @@ export class FakeHandler extends HandlerInterface {
   private _streams: SendStreams | RecvStreams | undefined;
   private readonly _dataChannels: FakeDataChannel[] = [];
   private _connectionState: ConnectionState = 'new';
+  private _iceGatheringState: IceGatheringState = 'new';
   private _connected = false;
   private _closed = false;
   private _channelRefusal: string | undefined;
@@ -285,6 +286,11 @@ export class FakeHandler extends HandlerInterface {
     return this._connectionState;
   }
 
+  /** The ICE gathering state last reported. */
+  get iceGatheringState(): IceGatheringState {
+    return this._iceGatheringState;
+  }
+
   get closed(): boolean {
     return this._closed;
   }
@@ -316,6 +322,17 @@ export class FakeHandler extends HandlerInterface {
     this.safeEmit('@connectionstatechange', state);
     if (state !== 'connected') return;
     for (const channel of this._dataChannels) channel.simulateOpen();
+  }
+
+  /**
+   * Reports an ICE gathering state, as the native stack would. The fake reports 'gathering'
+   * itself when its first channel makes the offer and, with `autoConnect`, 'complete' on a
+   * later turn of the event loop.
+   */
+  setIceGatheringState(state: IceGatheringState): void {
+    if (this._closed || state === this._iceGatheringState) return;
+    this._iceGatheringState = state;
+    this.safeEmit('@icegatheringstatechange', state);
   }
 
   /** The next channel the native stack is asked for is refused with this reason. */
@@ -458,6 +475,15 @@ export class FakeHandler extends HandlerInterface {
       role: run.dtlsParameters.role === 'client' ? 'server' : 'client',
       fingerprints: [{ algorithm: 'sha-256', value: FAKE_FINGERPRINT }],
     };
+    // As libdatachannel: the offer starts the gathering of local candidates.
+    if (this._iceGatheringState === 'new') {
+      this.setIceGatheringState('gathering');
+      if (this._autoConnect) {
+        later(() => {
+          if (this._iceGatheringState === 'gathering') this.setIceGatheringState('complete');
+        });
+      }
+    }
     await new Promise<void>((resolve, reject) => {
       this.safeEmit('@connect', { dtlsParameters }, resolve, reject);
     });

@@ -7,11 +7,16 @@ import type {
   ConnectionState,
   DtlsParameters,
   IceCandidate,
+  IceGatheringState,
   IceParameters,
   IceServer,
   IceTransportPolicy,
+  RemoteDtlsParameters,
   SctpStreamParameters,
 } from '../types.js';
+
+/** SCTP stream parameters with `ordered` resolved, as the library passes and reports them. */
+export type HandlerSctpStreamParameters = SctpStreamParameters & { ordered: boolean };
 
 /**
  * A native data channel as a DataProducer uses it. node-datachannel's `DataChannel` has this
@@ -57,7 +62,7 @@ export interface HandlerRunOptions {
   id: string;
   iceParameters: IceParameters;
   iceCandidates: IceCandidate[];
-  dtlsParameters: DtlsParameters;
+  dtlsParameters: RemoteDtlsParameters;
   /** Undefined when the router has no SCTP: the transport then opens no channel. */
   sctpParameters: HandlerSctpParameters | undefined;
   iceServers: IceServer[];
@@ -102,13 +107,13 @@ export interface HandlerDataChannel {
 export interface HandlerSendDataChannelResult {
   dataChannel: HandlerDataChannel;
   /** What `producedata` tells the router; `streamId` is the stream taken. */
-  sctpStreamParameters: SctpStreamParameters;
+  sctpStreamParameters: HandlerSctpStreamParameters;
 }
 
 /** What `consumeData()` got from the router, validated and copied. */
 export interface HandlerReceiveDataChannelOptions {
   /** The router's choice: `streamId` is the stream its DataConsumer sends on. */
-  sctpStreamParameters: SctpStreamParameters;
+  sctpStreamParameters: HandlerSctpStreamParameters;
   label: string;
   protocol: string;
 }
@@ -148,6 +153,8 @@ export type HandlerEvents = {
    * stack closes by itself is reported as 'failed'. Nothing is emitted after `close()`.
    */
   '@connectionstatechange': [ConnectionState];
+  /** The gathering of local ICE candidates moved on. Nothing is emitted after `close()`. */
+  '@icegatheringstatechange': [IceGatheringState];
 };
 
 /**

@@ -7,7 +7,7 @@ import { InvalidStateError, UnsupportedError } from '../errors.js';
 import { toNativeIceServers } from '../iceServers.js';
 import { Logger } from '../Logger.js';
 import { buildAnswerSdp, localFingerprint, sdpAttribute } from '../sdp/answerSdp.js';
-import type { ConnectionState, IceServer } from '../types.js';
+import type { ConnectionState, IceGatheringState, IceServer } from '../types.js';
 import {
   HandlerInterface,
   type HandlerCandidateStats,
@@ -200,6 +200,9 @@ export class NodeDataChannelHandler extends HandlerInterface {
     pc.onStateChange((state) => {
       this.handleNativeState(state);
     });
+    pc.onGatheringStateChange((state) => {
+      this.handleNativeGatheringState(state);
+    });
     const count = Math.min(sctp.maxStreams, pc.maxDataChannelId() + 1);
     const peer: Peer = {
       pc,
@@ -246,6 +249,22 @@ export class NodeDataChannelHandler extends HandlerInterface {
       'answer',
     );
     this._connected = true;
+  }
+
+  private handleNativeGatheringState(nativeState: string): void {
+    if (this._closed) return;
+    // libdatachannel names 'gathering' 'in-progress'.
+    const state: IceGatheringState | undefined =
+      nativeState === 'in-progress' || nativeState === 'gathering'
+        ? 'gathering'
+        : nativeState === 'new' || nativeState === 'complete'
+          ? nativeState
+          : undefined;
+    if (state === undefined) {
+      logger.warn('unknown ICE gathering state from node-datachannel: %s', nativeState);
+      return;
+    }
+    this.safeEmit('@icegatheringstatechange', state);
   }
 
   private handleNativeState(nativeState: string): void {

@@ -3,6 +3,8 @@
 // ICE, DTLS and SCTP parameters. The router is ICE-lite, so its candidates are all the
 // client ever needs, and the client never sends its own.
 
+import type { DtlsFingerprint, FingerprintAlgorithm } from '../types.js';
+
 export type DtlsRole = 'auto' | 'client' | 'server';
 
 export interface AnswerSdpInput {
@@ -68,9 +70,25 @@ export function sdpAttribute(sdp: string, name: string): string | undefined {
 }
 
 /** Our own sha-256 certificate fingerprint, as the `connect` event reports it. */
-export function localFingerprint(localSdp: string): { algorithm: string; value: string } {
+const FINGERPRINT_ALGORITHMS: readonly string[] = [
+  'sha-1',
+  'sha-224',
+  'sha-256',
+  'sha-384',
+  'sha-512',
+] satisfies FingerprintAlgorithm[];
+
+export function localFingerprint(localSdp: string): DtlsFingerprint {
   const attribute = sdpAttribute(localSdp, 'fingerprint');
   const [algorithm, value] = attribute?.split(' ') ?? [];
   if (!algorithm || !value) throw new Error('the local SDP has no a=fingerprint line');
-  return { algorithm: algorithm.toLowerCase(), value };
+  const lowerCase = algorithm.toLowerCase();
+  if (!isFingerprintAlgorithm(lowerCase)) {
+    throw new Error(`the local SDP's fingerprint algorithm ${algorithm} is not one mediasoup takes`);
+  }
+  return { algorithm: lowerCase, value };
+}
+
+function isFingerprintAlgorithm(value: string): value is FingerprintAlgorithm {
+  return FINGERPRINT_ALGORITHMS.includes(value);
 }

@@ -67,6 +67,9 @@ function producerOn(channel: ScriptedChannel): DataProducer {
     appData: {},
     maxMessageSize: 262144,
     maxBufferedAmount: 1024 * 1024,
+    whenConnected: (fn) => {
+      fn();
+    },
     onShutDown: () => undefined,
   });
 }

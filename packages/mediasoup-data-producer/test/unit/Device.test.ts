@@ -5,6 +5,7 @@ import {
   FakeHandler,
   InvalidStateError,
   type Transport,
+  UnsupportedError,
   type types,
 } from 'mediasoup-data-producer';
 
@@ -80,6 +81,35 @@ test("device.sctpCapabilities is { numStreams: { OS: 1024, MIS: 1024 } } and a c
   capabilities.numStreams.OS = 1;
 
   expect(device.sctpCapabilities).toEqual({ numStreams: { OS: 1024, MIS: 1024 } });
+});
+
+test('device.rtpCapabilities of a loaded device has no codec and no header extension, and a fresh object each time', async () => {
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities });
+
+  const rtpCapabilities = device.rtpCapabilities;
+  expect(rtpCapabilities).toEqual({ codecs: [], headerExtensions: [] });
+  (rtpCapabilities.codecs as unknown[]).push({ mimeType: 'audio/opus' });
+  expect(device.rtpCapabilities).toEqual({ codecs: [], headerExtensions: [] });
+});
+
+test('device.rtpCapabilities before load() throws InvalidStateError, as in mediasoup-client', () => {
+  expect(() => device.rtpCapabilities).toThrow(InvalidStateError);
+});
+
+test('device.load({ preferLocalCodecsOrder }) takes a boolean and rejects anything else with TypeError', async () => {
+  await expect(
+    device.load({
+      routerRtpCapabilities: router.rtpCapabilities,
+      preferLocalCodecsOrder: 'yes',
+    } as unknown as types.DeviceLoadOptions),
+  ).rejects.toThrow(new TypeError('preferLocalCodecsOrder must be a boolean'));
+  expect(device.loaded).toBe(false);
+
+  await device.load({
+    routerRtpCapabilities: router.rtpCapabilities,
+    preferLocalCodecsOrder: true,
+  });
+  expect(device.loaded).toBe(true);
 });
 
 test('device.createSendTransport() before load() throws InvalidStateError', async () => {
@@ -216,9 +246,41 @@ describe('new Device(options)', () => {
     ).toThrow(failure);
   });
 
-  test('new Device() ignores options it does not know, such as handlerName', () => {
-    const options = { handlerName: 'Chrome111' } as unknown as types.DeviceOptions;
+  test.each([
+    ['node-datachannel', 'node-datachannel'],
+    ['FakeHandler', 'FakeHandler'],
+  ])(
+    "new Device({ handlerName: '%s' }) runs its transports on that handler",
+    async (handlerName, expected) => {
+      const named = new Device({ handlerName });
+      await named.load({ routerRtpCapabilities: router.rtpCapabilities });
+      const transport = named.createSendTransport(await router.createWebRtcTransport());
+      transports.push(transport);
 
-    expect(new Device(options).handlerName).toBe('node-datachannel');
+      expect(named.handlerName).toBe(expected);
+      expect(transport.handler.name).toBe(expected);
+    },
+  );
+
+  test.each(['Chrome111', 'Chrome74', 'Firefox120', 'Safari12', 'ReactNative106', 'toString'])(
+    "new Device({ handlerName: '%s' }) throws UnsupportedError naming the handlers there are",
+    (handlerName) => {
+      expect(() => new Device({ handlerName })).toThrow(UnsupportedError);
+      expect(() => new Device({ handlerName })).toThrow(
+        `handlerName '${handlerName}' names no handler of this library: it has 'node-datachannel' and 'FakeHandler'`,
+      );
+    },
+  );
+
+  test('new Device({ handlerName }) that is not a string throws TypeError', () => {
+    expect(() => new Device({ handlerName: 1 } as unknown as types.DeviceOptions)).toThrow(
+      new TypeError('handlerName must be a string'),
+    );
+  });
+
+  test('new Device({ handlerName, handlerFactory }) throws TypeError: they contradict each other', () => {
+    expect(
+      () => new Device({ handlerName: 'FakeHandler', handlerFactory: FakeHandler.createFactory() }),
+    ).toThrow(new TypeError('new Device() takes handlerName or handlerFactory, not both'));
   });
 });

@@ -256,12 +256,12 @@ describe('transport.consumeData() arguments', () => {
     [
       'no sctpStreamParameters',
       { sctpStreamParameters: undefined },
-      'sctpStreamParameters must be an object',
+      "sctpStreamParameters must be an object: the router's dataConsumer.sctpStreamParameters (a DataConsumer of type 'direct' has none and cannot be consumed here)",
     ],
     [
       'sctpStreamParameters as an array',
       { sctpStreamParameters: [0] },
-      'sctpStreamParameters must be an object',
+      "sctpStreamParameters must be an object: the router's dataConsumer.sctpStreamParameters (a DataConsumer of type 'direct' has none and cannot be consumed here)",
     ],
     ['no streamId', { sctpStreamParameters: { ordered: true } }, streamIdMessage],
     ['streamId -1', { sctpStreamParameters: { streamId: -1 } }, streamIdMessage],
@@ -301,6 +301,11 @@ describe('transport.consumeData() arguments', () => {
     ],
     ['a protocol object', { protocol: {} }, 'protocol must be a string'],
     ['an array appData', { appData: [] }, 'appData must be a plain object'],
+    [
+      "binaryType 'text'",
+      { binaryType: 'text' },
+      "binaryType must be 'arraybuffer', 'blob' or 'nodebuffer', got 'text'",
+    ],
   ];
 
   test.each(cases)(
