@@ -66,6 +66,16 @@ describe('device.createSendTransport() options validation', () => {
     ['signalingTimeout', '0', 0],
     ['signalingTimeout', 'negative', -300],
     ['signalingTimeout', 'a string', '300'],
+    ['additionalSettings', 'a string', 'settings'],
+    ['additionalSettings', 'an array', []],
+    ['additionalSettings', "with bundlePolicy 'one'", { bundlePolicy: 'one' }],
+    ['additionalSettings', "with rtcpMuxPolicy 'never'", { rtcpMuxPolicy: 'never' }],
+    ['additionalSettings', 'with iceCandidatePoolSize -1', { iceCandidatePoolSize: -1 }],
+    ['additionalSettings', 'with certificates not an array', { certificates: {} }],
+    ['additionalSettings', 'with iceServers a URL string', { iceServers: 'stun:127.0.0.1' }],
+    ['additionalSettings', "with iceTransportPolicy 'none'", { iceTransportPolicy: 'none' }],
+    ['proprietaryConstraints', 'a string', 'goog'],
+    ['proprietaryConstraints', 'an array', [{ googDscp: true }]],
   ];
 
   test.each(cases)(
@@ -181,5 +191,86 @@ describe('deep-frozen inputs', () => {
       { urls: ['stun:127.0.0.1:3478'] },
       { urls: ['turn:127.0.0.1:3478?transport=udp'], username: 'u', credential: 'c' },
     ]);
+  });
+});
+
+describe("mediasoup-client's transport options", () => {
+  const stun = [{ urls: ['stun:127.0.0.1:3478'] }];
+
+  test("device.createSendTransport({ additionalSettings }) gives the handler additionalSettings' iceServers and iceTransportPolicy", () => {
+    const transport = createSendTransport({
+      ...routerTransportParameters(),
+      additionalSettings: { iceServers: stun, iceTransportPolicy: 'relay' },
+    });
+
+    expect(handlerOf(transport).runOptions).toMatchObject({
+      iceServers: stun,
+      iceTransportPolicy: 'relay',
+    });
+  });
+
+  test('device.createSendTransport() with the same iceServers and iceTransportPolicy in the options and in additionalSettings accepts them', () => {
+    const transport = createSendTransport({
+      ...routerTransportParameters(),
+      iceServers: stun,
+      iceTransportPolicy: 'relay',
+      additionalSettings: {
+        iceServers: [{ urls: 'stun:127.0.0.1:3478' }],
+        iceTransportPolicy: 'relay',
+      },
+    });
+
+    expect(handlerOf(transport).runOptions).toMatchObject({
+      iceServers: stun,
+      iceTransportPolicy: 'relay',
+    });
+  });
+
+  test.each([
+    ['iceServers', { iceServers: stun, additionalSettings: { iceServers: [] } }],
+    [
+      'iceTransportPolicy',
+      { iceTransportPolicy: 'all', additionalSettings: { iceTransportPolicy: 'relay' } },
+    ],
+  ])(
+    'device.createSendTransport() with %s contradicting additionalSettings throws TypeError',
+    (field, overrides) => {
+      const options = {
+        ...routerTransportParameters(),
+        ...overrides,
+      } as unknown as types.TransportOptions;
+
+      expect(() => device.createSendTransport(options)).toThrow(
+        new TypeError(
+          `${field} and additionalSettings.${field} contradict each other: give it once, or the same in both`,
+        ),
+      );
+    },
+  );
+
+  test("device.createSendTransport() and createRecvTransport() accept a browser's other RTCConfiguration members and proprietaryConstraints, and run the handler as without them", () => {
+    const params = routerTransportParameters();
+    const plain = createSendTransport(params);
+    const browserOptions = {
+      ...params,
+      additionalSettings: {
+        bundlePolicy: 'max-bundle',
+        rtcpMuxPolicy: 'require',
+        iceCandidatePoolSize: 0,
+        certificates: [],
+        encodedInsertableStreams: true,
+      },
+      proprietaryConstraints: { optional: [{ googDscp: true }] },
+    } satisfies types.TransportOptions;
+
+    const send = createSendTransport(browserOptions);
+    const recv = device.createRecvTransport(browserOptions);
+    transports.push(recv);
+
+    expect(handlerOf(send).runOptions).toEqual(handlerOf(plain).runOptions);
+    expect(handlerOf(recv).runOptions).toEqual({
+      ...handlerOf(plain).runOptions,
+      direction: 'recv',
+    });
   });
 });

@@ -1,12 +1,19 @@
 // restartIce() and updateIceServers() on FakeHandler, which takes ICE servers only before the
-// transport starts connecting, as node-datachannel's handler does.
-import { InvalidStateError, UnsupportedError, type types } from 'mediasoup-data-producer';
+// transport starts connecting, as node-datachannel's handler does; the ICE gathering state.
+import {
+  InvalidStateError,
+  UnsupportedError,
+  type Transport,
+  type types,
+} from 'mediasoup-data-producer';
 
 import {
   closeFakeApps,
   fakeApp,
   rejectionOf,
+  routerDataConsumer,
   routerTransportParameters,
+  turns,
 } from '../../../../test/support/fakeSession.js';
 
 afterEach(closeFakeApps);
@@ -118,5 +125,53 @@ describe('transport.updateIceServers()', () => {
     expect(await rejectionOf(transport.updateIceServers({ iceServers: [] }))).toEqual(
       new InvalidStateError('transport is closed'),
     );
+  });
+});
+
+describe('transport.iceGatheringState', () => {
+  /** Every `icegatheringstatechange`, with the getter's value when it was emitted. */
+  function recordGathering(transport: Transport): string[] {
+    const log: string[] = [];
+    transport.on('icegatheringstatechange', (state) => {
+      log.push(`${state} (getter ${transport.iceGatheringState})`);
+    });
+    transport.on('connect', () => log.push('connect'));
+    return log;
+  }
+
+  test("transport.iceGatheringState is 'new' until the first produceData(), which gathers before connect and completes, each change emitted once", async () => {
+    const { transport } = await fakeApp();
+    const log = recordGathering(transport);
+    expect(transport.iceGatheringState).toBe('new');
+
+    await transport.produceData();
+    await transport.produceData();
+    await turns();
+
+    expect(log).toEqual(['gathering (getter gathering)', 'connect', 'complete (getter complete)']);
+    expect(transport.iceGatheringState).toBe('complete');
+  });
+
+  test("a recv transport's first consumeData() gathers as a send transport's produceData() does", async () => {
+    const { transport } = await fakeApp({ direction: 'recv' });
+    const log = recordGathering(transport);
+
+    await transport.consumeData(routerDataConsumer(0));
+    await turns();
+
+    expect(log).toEqual(['gathering (getter gathering)', 'connect', 'complete (getter complete)']);
+  });
+
+  test('transport.iceGatheringState follows what the handler reports, and nothing is emitted after close()', async () => {
+    const { transport, handler } = await fakeApp({ handler: { autoConnect: false } });
+    const log = recordGathering(transport);
+    await transport.produceData();
+
+    handler.setIceGatheringState('complete');
+    transport.close();
+    handler.setIceGatheringState('gathering');
+
+    expect(log).toEqual(['gathering (getter gathering)', 'connect', 'complete (getter complete)']);
+    expect(transport.iceGatheringState).toBe('complete');
   });
 });

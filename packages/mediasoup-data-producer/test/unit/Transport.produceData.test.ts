@@ -305,6 +305,37 @@ describe('transport.produceData() options', () => {
       /ordered must be a boolean/,
     );
   });
+
+  test.each(['very-low', 'low', 'medium', 'high'] as const)(
+    "transport.produceData({ priority: '%s' }) as mediasoup-client code passes it resolves, and producedata tells the router the same as without it",
+    async (priority) => {
+      const transport = await createTransport();
+      const produced = recordProduceData(transport);
+
+      await transport.produceData({ label: 'a' });
+      await transport.produceData({ label: 'a', priority });
+
+      expect(produced[1]).toEqual({
+        ...produced[0],
+        sctpStreamParameters: { ...produced[0]?.sctpStreamParameters, streamId: 1 },
+      });
+    },
+  );
+
+  test.each([
+    ["'urgent'", 'urgent'],
+    ['a number', 1],
+    ['null', null],
+  ])(
+    'transport.produceData() with priority %s rejects with TypeError',
+    async (_label, priority) => {
+      const transport = await createTransport();
+
+      await expect(produceWith(transport, { priority })).rejects.toThrow(
+        new TypeError("priority must be 'very-low', 'low', 'medium' or 'high'"),
+      );
+    },
+  );
 });
 
 describe('transport.produceData() serialization', () => {
