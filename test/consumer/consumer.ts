@@ -192,6 +192,21 @@ export async function receiveOnce(
 
   // @ts-expect-error binaryType is 'arraybuffer', 'blob' or 'nodebuffer'
   dataConsumer.binaryType = 'text';
+  // binaryType given to consumeData() types each message: `byteLength` compiles.
+  const arrayBuffers = await transport.consumeData({ ...fromRouter, binaryType: 'arraybuffer' });
+  arrayBuffers.on('message', (data) => {
+    seen.push(typeof data === 'string' ? data.length : data.byteLength);
+  });
+  const buffers = await transport.consumeData({ ...fromRouter, binaryType: 'nodebuffer' });
+  buffers.on('message', (data) => {
+    if (typeof data !== 'string') seen.push(data.readUInt8(0));
+  });
+  dataConsumer.on('message', (data) => {
+    // @ts-expect-error without binaryType, a message may be a Blob, which has no byteLength
+    seen.push(typeof data === 'string' ? data.length : data.byteLength);
+  });
+  // @ts-expect-error the binaryType given to consumeData() is the one it keeps
+  arrayBuffers.binaryType = 'blob';
   // @ts-expect-error a message is not a number
   dataConsumer.on('message', (message: number) => seen.push(message));
   // @ts-expect-error consumeData() needs the router's sctpStreamParameters

@@ -145,7 +145,9 @@ let routerDataConsumers = 0;
 /** What the router's DataConsumer on `streamId` tells the app, with a fresh id. */
 export function routerDataConsumer(
   streamId: number,
-  overrides: Partial<types.DataConsumerOptions> = {},
+  overrides: Partial<Omit<types.DataConsumerOptions, 'sctpStreamParameters'>> & {
+    sctpStreamParameters?: types.SctpStreamParameters;
+  } = {},
 ): types.DataConsumerOptions & { sctpStreamParameters: types.SctpStreamParameters } {
   routerDataConsumers++;
   return {

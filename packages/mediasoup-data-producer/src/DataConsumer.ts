@@ -17,10 +17,12 @@ export interface DataConsumerOptions<
   dataProducerId: string;
   /**
    * The router's `dataConsumer.sctpStreamParameters`: the stream id is the router's choice.
-   * Typed as mediasoup types that getter (undefined for a DataConsumer of type 'direct',
-   * which TypeError rejects), so that it can be passed as it is.
+   * Typed loosely, as mediasoup types that getter (undefined for a DataConsumer of type
+   * 'direct') and mediasoup-client its own (`streamId` optional), so that either passes as it
+   * is; without an object and its `streamId`, consumeData() rejects with TypeError.
    */
-  sctpStreamParameters: SctpStreamParameters | undefined;
+  sctpStreamParameters:
+    (Omit<SctpStreamParameters, 'streamId'> & { streamId?: number }) | undefined;
   /** Default ''. At most 65535 UTF-8 bytes. */
   label?: string;
   /** Default ''. At most 65535 UTF-8 bytes. */
@@ -83,7 +85,6 @@ export interface DataConsumerInternal {
   /** Called once, when the consumer is closed for whatever reason: its stream id is freed. */
   onShutDown: () => void;
 }
-
 
 export class DataConsumer<
   DataConsumerAppData extends AppData = AppData,
