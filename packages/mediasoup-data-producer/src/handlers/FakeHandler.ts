@@ -248,6 +248,7 @@ export class FakeHandler extends HandlerInterface {
   private readonly _dataChannels: FakeDataChannel[] = [];
   private _connectionState: ConnectionState = 'new';
   private _iceGatheringState: IceGatheringState = 'new';
+  private _gatheringStarted = false;
   private _connected = false;
   private _closed = false;
   private _channelRefusal: string | undefined;
@@ -326,8 +327,8 @@ export class FakeHandler extends HandlerInterface {
 
   /**
    * Reports an ICE gathering state, as the native stack would. The fake reports 'gathering'
-   * itself when its first channel makes the offer and, with `autoConnect`, 'complete' on a
-   * later turn of the event loop.
+   * itself on a later turn of the event loop once its first channel made the offer and,
+   * with `autoConnect`, 'complete' on the turn after.
    */
   setIceGatheringState(state: IceGatheringState): void {
     if (this._closed || state === this._iceGatheringState) return;
@@ -475,14 +476,19 @@ export class FakeHandler extends HandlerInterface {
       role: run.dtlsParameters.role === 'client' ? 'server' : 'client',
       fingerprints: [{ algorithm: 'sha-256', value: FAKE_FINGERPRINT }],
     };
-    // As libdatachannel: the offer starts the gathering of local candidates.
-    if (this._iceGatheringState === 'new') {
-      this.setIceGatheringState('gathering');
-      if (this._autoConnect) {
-        later(() => {
-          if (this._iceGatheringState === 'gathering') this.setIceGatheringState('complete');
-        });
-      }
+    // As libdatachannel: the offer starts the gathering of local candidates, which is
+    // reported on later turns of the event loop (after `connect` is emitted).
+    if (!this._gatheringStarted) {
+      this._gatheringStarted = true;
+      later(() => {
+        if (this._iceGatheringState !== 'new') return;
+        this.setIceGatheringState('gathering');
+        if (this._autoConnect) {
+          later(() => {
+            if (this._iceGatheringState === 'gathering') this.setIceGatheringState('complete');
+          });
+        }
+      });
     }
     await new Promise<void>((resolve, reject) => {
       this.safeEmit('@connect', { dtlsParameters }, resolve, reject);

@@ -56,3 +56,22 @@ describe('transport.updateIceServers()', () => {
     );
   });
 });
+
+describe('transport.iceGatheringState', () => {
+  test("transport.iceGatheringState goes from 'new' to 'gathering' (after connect) to 'complete', each emitted once as icegatheringstatechange", async () => {
+    const transport = await createTransport(session);
+    const log: string[] = [];
+    transport.on('icegatheringstatechange', (state) => {
+      log.push(`${state} (getter ${transport.iceGatheringState})`);
+    });
+    transport.on('connect', () => log.push('connect'));
+    expect(transport.iceGatheringState).toBe('new');
+
+    await openProducer(transport);
+    if (transport.iceGatheringState !== 'complete') {
+      await once(transport, 'icegatheringstatechange');
+    }
+
+    expect(log).toEqual(['connect', 'gathering (getter gathering)', 'complete (getter complete)']);
+  });
+});

@@ -139,7 +139,7 @@ describe('transport.iceGatheringState', () => {
     return log;
   }
 
-  test("transport.iceGatheringState is 'new' until the first produceData(), which gathers before connect and completes, each change emitted once", async () => {
+  test("transport.iceGatheringState is 'new' until the first produceData(), which emits connect and then gathers and completes, each change emitted once", async () => {
     const { transport } = await fakeApp();
     const log = recordGathering(transport);
     expect(transport.iceGatheringState).toBe('new');
@@ -148,7 +148,7 @@ describe('transport.iceGatheringState', () => {
     await transport.produceData();
     await turns();
 
-    expect(log).toEqual(['gathering (getter gathering)', 'connect', 'complete (getter complete)']);
+    expect(log).toEqual(['connect', 'gathering (getter gathering)', 'complete (getter complete)']);
     expect(transport.iceGatheringState).toBe('complete');
   });
 
@@ -159,19 +159,20 @@ describe('transport.iceGatheringState', () => {
     await transport.consumeData(routerDataConsumer(0));
     await turns();
 
-    expect(log).toEqual(['gathering (getter gathering)', 'connect', 'complete (getter complete)']);
+    expect(log).toEqual(['connect', 'gathering (getter gathering)', 'complete (getter complete)']);
   });
 
   test('transport.iceGatheringState follows what the handler reports, and nothing is emitted after close()', async () => {
     const { transport, handler } = await fakeApp({ handler: { autoConnect: false } });
     const log = recordGathering(transport);
     await transport.produceData();
+    await turns();
 
     handler.setIceGatheringState('complete');
     transport.close();
     handler.setIceGatheringState('gathering');
 
-    expect(log).toEqual(['gathering (getter gathering)', 'connect', 'complete (getter complete)']);
+    expect(log).toEqual(['connect', 'gathering (getter gathering)', 'complete (getter complete)']);
     expect(transport.iceGatheringState).toBe('complete');
   });
 });
