@@ -17,6 +17,7 @@ export type {
   DataProducerSendData,
 } from './DataProducer.js';
 export type {
+  DataConsumerBinaryMessage,
   DataConsumerBinaryType,
   DataConsumerEvents,
   DataConsumerMessage,
@@ -38,6 +39,7 @@ export type {
   HandlerReceiveDataChannelResult,
   HandlerRunOptions,
   HandlerSctpParameters,
+  HandlerSctpStreamParameters,
   HandlerSendDataChannelOptions,
   HandlerSendDataChannelResult,
   HandlerTransportStats,
