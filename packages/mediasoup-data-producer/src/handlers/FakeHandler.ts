@@ -72,6 +72,7 @@ export class FakeDataChannel implements NativeChannel {
   private _threshold = 0;
   private _refusals = 0;
   private _refusalCloses = false;
+  private _bytesReceived = 0;
   private _onOpen: (() => void) | undefined;
   private _onError: ((error: string) => void) | undefined;
   private _onBufferedAmountLow: (() => void) | undefined;
@@ -97,6 +98,14 @@ export class FakeDataChannel implements NativeChannel {
   /** True if `close()` closed it (a DataProducer did), not the remote side. */
   get closedLocally(): boolean {
     return this._closedLocally;
+  }
+
+  /**
+   * Payload bytes of the messages `simulateMessage()` delivered, counted as libdatachannel
+   * counts them for its peer's `bytesReceived()`: on arrival, UTF-8 for strings.
+   */
+  get bytesReceived(): number {
+    return this._bytesReceived;
   }
 
   /** The threshold last given to `setBufferedAmountLowThreshold()`. */
@@ -160,6 +169,8 @@ export class FakeDataChannel implements NativeChannel {
    */
   simulateMessage(message: string | Buffer | ArrayBuffer): void {
     if (this._closed) return;
+    this._bytesReceived +=
+      typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
     later(() => {
       if (this._closed) return;
       const onMessage = this._onMessage;
@@ -365,11 +376,16 @@ export class FakeHandler extends HandlerInterface {
         ),
       0,
     );
+    // As node-datachannel's peer: the payload of the whole association, closed channels too.
+    const bytesReceived = this._dataChannels.reduce(
+      (sum, channel) => sum + channel.bytesReceived,
+      0,
+    );
     const remote = this._runOptions?.iceCandidates[0];
-    if (this._connectionState !== 'connected' || !remote) return { bytesSent, bytesReceived: 0 };
+    if (this._connectionState !== 'connected' || !remote) return { bytesSent, bytesReceived };
     return {
       bytesSent,
-      bytesReceived: 0,
+      bytesReceived,
       roundTripTime: 0.001,
       selectedCandidatePair: {
         local: { address: '127.0.0.1', port: 9, protocol: remote.protocol, candidateType: 'host' },

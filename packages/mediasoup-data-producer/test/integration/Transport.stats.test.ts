@@ -1,7 +1,13 @@
 import { type types } from 'mediasoup-data-producer';
 
 import {
+  consumeFromRouter,
+  createRecvTransport,
+  produceOnRouter,
+} from '../../../../test/support/routerSide.js';
+import {
   createTransport,
+  once,
   openProducer,
   type Session,
   useSessionPerFile,
@@ -48,4 +54,32 @@ test("transport.getStats() of a connected transport gives a 'candidate-pair' ent
   const remote = report.get(String(pair?.remoteCandidateId));
   expect(local).toMatchObject({ type: 'local-candidate', address: '127.0.0.1', protocol: 'udp' });
   expect(remote).toMatchObject({ type: 'remote-candidate', address: '127.0.0.1', protocol: 'udp' });
+});
+
+test("transport.getStats() of a recv transport: the 'transport' entry's bytesReceived is the payload node-datachannel received over the association, the 'data-channel' entry its DataConsumer's", async () => {
+  const transport = await createRecvTransport(session);
+  const routerProducer = await produceOnRouter(session.router, { label: 'stats' });
+  try {
+    const { dataConsumer } = await consumeFromRouter(session, transport, routerProducer.id);
+    await once(dataConsumer, 'open', 20000);
+    const received = new Promise((resolve) => {
+      let count = 0;
+      dataConsumer.on('message', () => {
+        if (++count === 3) resolve(undefined);
+      });
+    });
+    for (let i = 0; i < 3; i++) routerProducer.send('y'.repeat(100), 51);
+    await received;
+
+    const report = await transport.getStats();
+
+    expect(report.get('T01')).toMatchObject({ bytesSent: 0, bytesReceived: 300 });
+    expect(report.get(`D${dataConsumer.sctpStreamParameters.streamId}`)).toMatchObject({
+      type: 'data-channel',
+      messagesReceived: 3,
+      bytesReceived: 300,
+    });
+  } finally {
+    routerProducer.close();
+  }
 });

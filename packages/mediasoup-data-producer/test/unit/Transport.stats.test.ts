@@ -4,9 +4,11 @@ import { InvalidStateError, type DataProducer, type types } from 'mediasoup-data
 
 import { openProducer } from '../../../../test/support/events.js';
 import {
+  channelOf,
   closeFakeApps,
   fakeApp,
   rejectionOf,
+  routerDataConsumer,
   turns,
 } from '../../../../test/support/fakeSession.js';
 
@@ -134,4 +136,21 @@ test('transport.getStats() after close() rejects with InvalidStateError', async 
   expect(await rejectionOf(transport.getStats())).toEqual(
     new InvalidStateError('transport is closed'),
   );
+});
+
+test("transport.getStats() of a recv transport: the 'transport' entry counts what the whole association received, closed consumers too, and each 'data-channel' entry its own consumer's", async () => {
+  const { transport } = await fakeApp({ direction: 'recv' });
+  const first = await transport.consumeData(routerDataConsumer(0));
+  const second = await transport.consumeData(routerDataConsumer(1));
+  await turns();
+  channelOf(transport, first).simulateMessage('héllo');
+  channelOf(transport, second).simulateMessage(Buffer.from([1, 2, 3]));
+  await turns();
+  first.close();
+
+  const report = await transport.getStats();
+
+  expect(report.get('T01')).toMatchObject({ bytesSent: 0, bytesReceived: 6 + 3 });
+  expect(report.has('D0')).toBe(false);
+  expect(report.get('D1')).toMatchObject({ messagesReceived: 1, bytesReceived: 3 });
 });
