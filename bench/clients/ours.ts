@@ -1,7 +1,7 @@
 // Ours: mediasoup-data-producer's Device (mediasoup-client's API on node-datachannel).
 import { Device } from '../../packages/mediasoup-data-producer/src/index.js';
 
-import { msLikeClient, type MsLikeRecvTransport } from './msLike.js';
+import { msLikeClient } from './msLike.js';
 import type { BenchClient } from './types.js';
 
 export function createClient(): BenchClient {
@@ -14,8 +14,7 @@ export function createClient(): BenchClient {
       return {
         sctpCapabilities: device.sctpCapabilities,
         createSendTransport: (params) => device.createSendTransport(params),
-        createRecvTransport: (params) =>
-          device.createRecvTransport(params) as unknown as MsLikeRecvTransport,
+        createRecvTransport: (params) => device.createRecvTransport(params),
       };
     },
     binaryType: 'nodebuffer',

@@ -37,7 +37,7 @@ export async function consumeOnRouter(
   const params = await router.consumeData(transportId, options);
   // The router's own DataConsumer object (its closed getter stays live), with the stream.
   return Object.assign(router.dataConsumer(params.id), {
-    sctpStreamParameters: params.sctpStreamParameters as unknown as types.SctpStreamParameters,
+    sctpStreamParameters: params.sctpStreamParameters,
     label: params.label,
     protocol: params.protocol,
   });

@@ -2,7 +2,7 @@ import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
 import { Logger } from './Logger.js';
 import type { NativeChannel } from './handlers/HandlerInterface.js';
 import type { AppData, SctpStreamParameters } from './types.js';
-import { isBinaryType, isPlainObject } from './validation.js';
+import { describeValue, isBinaryType, isPlainObject } from './validation.js';
 
 const logger = new Logger('DataConsumer');
 
@@ -182,7 +182,7 @@ export class DataConsumer<
   set binaryType(binaryType: BinaryType) {
     if (!isBinaryType(binaryType)) {
       throw new TypeError(
-        `binaryType must be 'arraybuffer', 'blob' or 'nodebuffer', got ${describe(binaryType)}`,
+        `binaryType must be 'arraybuffer', 'blob' or 'nodebuffer', got ${describeValue(binaryType)}`,
       );
     }
     this._binaryType = binaryType;
@@ -319,8 +319,4 @@ export class DataConsumer<
     }
     this._onShutDown();
   }
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : String(value);
 }

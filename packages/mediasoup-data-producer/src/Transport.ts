@@ -692,7 +692,12 @@ export class Transport<
  * An option that can be given directly or in `additionalSettings`: both are fine when they
  * agree, and contradictory otherwise.
  */
-function agreeing<T>(name: string, direct: T | undefined, inSettings: T | undefined, fallback: T): T {
+function agreeing<T>(
+  name: string,
+  direct: T | undefined,
+  inSettings: T | undefined,
+  fallback: T,
+): T {
   if (direct !== undefined && inSettings !== undefined) {
     if (JSON.stringify(direct) !== JSON.stringify(inSettings)) {
       throw new TypeError(

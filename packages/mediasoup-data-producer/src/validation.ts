@@ -416,11 +416,16 @@ export function validateConsumeDataOptions(
   };
 }
 
+/** A value in an error message: a string quoted. */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
 function validateBinaryType(value: unknown): DataConsumerBinaryType {
   if (value === undefined) return 'arraybuffer';
   if (!isBinaryType(value)) {
     throw new TypeError(
-      `binaryType must be 'arraybuffer', 'blob' or 'nodebuffer', got ${typeof value === 'string' ? `'${value}'` : String(value)}`,
+      `binaryType must be 'arraybuffer', 'blob' or 'nodebuffer', got ${describeValue(value)}`,
     );
   }
   return value;

@@ -84,7 +84,9 @@ export function localFingerprint(localSdp: string): DtlsFingerprint {
   if (!algorithm || !value) throw new Error('the local SDP has no a=fingerprint line');
   const lowerCase = algorithm.toLowerCase();
   if (!isFingerprintAlgorithm(lowerCase)) {
-    throw new Error(`the local SDP's fingerprint algorithm ${algorithm} is not one mediasoup takes`);
+    throw new Error(
+      `the local SDP's fingerprint algorithm ${algorithm} is not one mediasoup takes`,
+    );
   }
   return { algorithm: lowerCase, value };
 }

@@ -379,12 +379,12 @@ describe('transport.consumeData() arguments', () => {
 
     const reliable = await transport.consumeData(
       routerDataConsumer(0, {
-        sctpStreamParameters: { streamId: 0 } as types.SctpStreamParameters,
+        sctpStreamParameters: { streamId: 0 },
       }),
     );
     const partial = await transport.consumeData(
       routerDataConsumer(1, {
-        sctpStreamParameters: { streamId: 1, maxRetransmits: 2 } as types.SctpStreamParameters,
+        sctpStreamParameters: { streamId: 1, maxRetransmits: 2 },
       }),
     );
 
