@@ -79,6 +79,15 @@ export class Device {
     this._handlerName = handler.name;
   }
 
+  /**
+   * As mediasoup-client's `Device.factory()`, which detects the browser's handler
+   * asynchronously: here the same as `new Device(options)`, resolved.
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await
+  static async factory(options: DeviceOptions = {}): Promise<Device> {
+    return new Device(options);
+  }
+
   /** The name of the handler behind this device's transports: 'node-datachannel' by default. */
   get handlerName(): string {
     return this._handlerName;

@@ -19,6 +19,8 @@ export async function browserDataPath(
   options: BrowserAppOptions,
 ): Promise<{ dataProducer: DataProducer; dataConsumer: DataConsumer }> {
   const device = new Device({ handlerName: options.handlerName });
+  const sameDevice: Device = await Device.factory({ handlerName: options.handlerName });
+  console.log(sameDevice.handlerName);
   await device.load({
     routerRtpCapabilities: options.routerRtpCapabilities,
     preferLocalCodecsOrder: false,

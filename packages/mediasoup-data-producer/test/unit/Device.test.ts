@@ -272,6 +272,15 @@ describe('new Device(options)', () => {
     },
   );
 
+  test('Device.factory(options) resolves with a device made from the same options, and rejects with what the constructor throws', async () => {
+    const device = await Device.factory({ handlerName: 'FakeHandler' });
+
+    expect(device).toBeInstanceOf(Device);
+    expect(device.handlerName).toBe('FakeHandler');
+    expect((await Device.factory()).handlerName).toBe('node-datachannel');
+    await expect(Device.factory({ handlerName: 'Chrome111' })).rejects.toThrow(UnsupportedError);
+  });
+
   test('new Device({ handlerName }) that is not a string throws TypeError', () => {
     expect(() => new Device({ handlerName: 1 } as unknown as types.DeviceOptions)).toThrow(
       new TypeError('handlerName must be a string'),
