@@ -207,6 +207,9 @@ export async function receiveOnce(
   });
   // @ts-expect-error the binaryType given to consumeData() is the one it keeps
   arrayBuffers.binaryType = 'blob';
+  // Still a DataConsumer wherever one is expected (the transport's observer gives them so).
+  const asAnyConsumer: DataConsumer = arrayBuffers;
+  seen.push(asAnyConsumer);
   // @ts-expect-error a message is not a number
   dataConsumer.on('message', (message: number) => seen.push(message));
   // @ts-expect-error consumeData() needs the router's sctpStreamParameters
