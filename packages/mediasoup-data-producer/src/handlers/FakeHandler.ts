@@ -74,7 +74,6 @@ export class FakeDataChannel implements NativeChannel {
   private _open = false;
   private _closed = false;
   private _closedLocally = false;
-  private _resetsRequested = 0;
   private _answerReset = false;
   private _stalled = false;
   private _buffered = 0;
@@ -108,10 +107,11 @@ export class FakeDataChannel implements NativeChannel {
     return this._closedLocally;
   }
 
-  /** How many times our side of the stream was reset with the channel kept (`resetOutgoing()`). */
-  get resetsRequested(): number {
-    return this._resetsRequested;
-  }
+  /**
+   * Each reset of our side of the stream with the channel kept (`resetOutgoing()`), as how many
+   * messages the channel had been sent by then.
+   */
+  readonly resets: number[] = [];
 
   /** The threshold last given to `setBufferedAmountLowThreshold()`. */
   get bufferedAmountLowThreshold(): number {
@@ -150,7 +150,7 @@ export class FakeDataChannel implements NativeChannel {
    */
   requestReset(answer: boolean): void {
     if (this._closed) return;
-    this._resetsRequested++;
+    this.resets.push(this.sent.length);
     this._answerReset ||= answer;
     this.answerResetIfDrained();
   }
