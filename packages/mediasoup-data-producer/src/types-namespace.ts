@@ -44,6 +44,7 @@ export type {
   HandlerTransportStats,
   NativeChannel,
 } from './handlers/HandlerInterface.js';
+export type { SctpSettings } from './handlers/NodeDataChannelHandler.js';
 export type {
   FakeDataChannel,
   FakeDataChannelInit,
