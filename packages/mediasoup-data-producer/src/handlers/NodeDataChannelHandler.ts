@@ -64,10 +64,10 @@ export interface SctpSettings {
  * association: mediasoup 3.8's worker keeps at most 512 chunks (usrsctp's default) toward each
  * consumer and drops the rest (`sctpsendbufferfull`), and it acknowledges a sender long before
  * its consumers acknowledge it, so a sender allowed libdatachannel's 10240 chunks outruns it
- * with a burst of small messages (of 5,000 short texts, 3,310 to 4,958 arrived in 6 runs). 64 chunks let
- * the same burst through whole, at the same speed, and still receive messages of 262,144 bytes
- * (usrsctp delivers them partially). libwebrtc gets there by being slow: one thread hop per
- * message.
+ * with a burst of small messages (of 5,000 short texts, 3,310 to 4,958 arrived in 6 runs). 64
+ * chunks let the same burst through whole, and still receive messages of 262,144 bytes (usrsctp
+ * delivers them partially); they cap a sender of 100-byte messages near 30,000 per second on
+ * localhost (docs/api.md). libwebrtc gets there by being slow: one thread hop per message.
  */
 export const ROUTER_FRIENDLY_SCTP_SETTINGS: Readonly<SctpSettings> = Object.freeze({
   maxChunksOnQueue: 64,
