@@ -239,7 +239,8 @@ export class DataProducer<
    * answers resets (mediasoup 3.8, usrsctp) then resets its side, which confirms. Then, or at
    * the timeout, the producer closes as by `close()` (no `close` event, observer `close`).
    *
-   * Resolves with true when the router confirmed, false when the timeout came first (always
+   * Resolves with true when the router confirmed (at once when nothing was ever sent), false
+   * when the timeout came first (always
    * the case with mediasoup >= 3.20, which does not answer resets on a DataProducer's stream:
    * what was sent is still delivered as long as the transport stays open), or when the
    * producer was closed otherwise meanwhile (`close()`, its transport closed or failed). Never
@@ -370,6 +371,11 @@ export class DataProducer<
   private resetWhenFlushed(): void {
     const graceful = this._graceful;
     if (!graceful || graceful.resetSent || this._queue.length > 0 || this._closed) return;
+    // Nothing was ever handed to SCTP: there is nothing the router could miss.
+    if (this._messagesSent === 0) {
+      this.finishGracefully(true);
+      return;
+    }
     graceful.resetSent = true;
     try {
       this._resetOutgoing();

@@ -108,8 +108,24 @@ describe('dataProducer.closeGracefully()', () => {
     });
   });
 
+  test('dataProducer.closeGracefully() of a producer that never sent resolves true at once, even on a router that does not answer resets', async () => {
+    const silent = await fakeApp({ handler: { answerStreamResets: false } });
+    const dataProducer = await openProducer(silent.transport);
+    const log = recordProducerEvents(dataProducer);
+
+    const confirmed = await dataProducer.closeGracefully({ timeout: 10000 });
+
+    expect({ confirmed, closed: dataProducer.closed, log }).toEqual({
+      confirmed: true,
+      closed: true,
+      log: ['observer close'],
+    });
+    expect(channelOf(silent.transport, dataProducer).resets).toEqual([]);
+  });
+
   test('dataProducer.closeGracefully() called twice returns the same promise, and after it settled the same result', async () => {
     const dataProducer = await openProducer(app.transport);
+    dataProducer.send('last');
     const first = dataProducer.closeGracefully();
     const second = dataProducer.closeGracefully({ timeout: 1 });
     const confirmed = await first;
@@ -155,6 +171,7 @@ describe('dataProducer.closeGracefully()', () => {
       app = silent;
       dataProducer = await openProducer(silent.transport);
       log = recordProducerEvents(dataProducer);
+      dataProducer.send('last');
       closing = dataProducer.closeGracefully({ timeout: 10000 });
       await turns();
     });
@@ -286,6 +303,7 @@ describe('transport.closeGracefully()', () => {
   test('transport.close() while it closes gracefully ends the wait with false', async () => {
     const app = await fakeApp({ handler: { answerStreamResets: false } });
     const dataProducer = await openProducer(app.transport);
+    dataProducer.send('last');
     const closing = app.transport.closeGracefully({ timeout: 10000 });
     await turns();
 
