@@ -44,8 +44,10 @@ const PUBLIC_EXPORTS = [
   'FakeHandler',
   'InvalidStateError',
   'OperationError',
+  'ROUTER_FRIENDLY_SCTP_SETTINGS',
   'Transport',
   'UnsupportedError',
+  'setRouterFriendlySctpSettings',
   'types',
   'version',
 ];

@@ -10,6 +10,7 @@ export type {
   TransportStat,
 } from './Transport.js';
 export type {
+  CloseGracefullyOptions,
   DataProducerEvents,
   DataProducerObserverEvents,
   DataProducerOptions,
@@ -45,6 +46,7 @@ export type {
   HandlerTransportStats,
   NativeChannel,
 } from './handlers/HandlerInterface.js';
+export type { SctpSettings } from './handlers/NodeDataChannelHandler.js';
 export type {
   FakeDataChannel,
   FakeDataChannelInit,

@@ -1,9 +1,10 @@
 // The default handler, and the only module that imports node-datachannel. It hands each
 // DataProducer and DataConsumer node-datachannel's own DataChannel: no wrapper sits on the
 // send or the receive path.
-import { PeerConnection, type DataChannel } from 'node-datachannel';
+import { PeerConnection, setSctpSettings, type DataChannel } from 'node-datachannel';
 
 import { InvalidStateError, UnsupportedError } from '../errors.js';
+import { isPlainObject, isUint } from '../validation.js';
 import { toNativeIceServers } from '../iceServers.js';
 import { Logger } from '../Logger.js';
 import { buildAnswerSdp, localFingerprint, sdpAttribute } from '../sdp/answerSdp.js';
@@ -38,6 +39,74 @@ const NAME = 'node-datachannel';
 // close callback has run: a wrapper collected before that would close itself and never
 // release its callback, keeping the process alive.
 const liveChannels = new Set<DataChannel>();
+
+/**
+ * libdatachannel's SCTP settings, as node-datachannel's `setSctpSettings()` takes them. They
+ * hold for the whole process: every libdatachannel peer connection, the app's own included.
+ */
+export interface SctpSettings {
+  /** Receive buffer (usrsctp's SO_RCVBUF), bytes. libdatachannel's default 1 MiB. */
+  recvBufferSize?: number;
+  /** Send buffer (usrsctp's SO_SNDBUF), bytes. libdatachannel's default 1 MiB. */
+  sendBufferSize?: number;
+  /** DATA chunks an association may hold unacknowledged or queued. libdatachannel's default 10240. */
+  maxChunksOnQueue?: number;
+  /** Initial congestion window, in MTUs. libdatachannel's default 10. */
+  initialCongestionWindow?: number;
+  /** usrsctp's congestion control module (0 RFC 4960, 1 HSTCP, 2 H-TCP, 3 RTCC). Default 0. */
+  congestionControlModule?: number;
+  /** Delayed SACK time, ms. libdatachannel's default 20. */
+  delayedSackTime?: number;
+}
+
+/**
+ * What `setRouterFriendlySctpSettings()` sets. At most 64 DATA chunks in flight or queued per
+ * association: mediasoup 3.8's worker keeps at most 512 chunks (usrsctp's default) toward each
+ * consumer and drops the rest (`sctpsendbufferfull`), and it acknowledges a sender long before
+ * its consumers acknowledge it, so a sender allowed libdatachannel's 10240 chunks outruns it
+ * with a burst of small messages (of 5,000 short texts, 3,310 to 4,958 arrived in 6 runs). 64
+ * chunks let the same burst through whole, and still receive messages of 262,144 bytes (usrsctp
+ * delivers them partially); they cap a sender of 100-byte messages near 30,000 per second on
+ * localhost (docs/api.md). libwebrtc gets there by being slow: one thread hop per message.
+ */
+export const ROUTER_FRIENDLY_SCTP_SETTINGS: Readonly<SctpSettings> = Object.freeze({
+  maxChunksOnQueue: 64,
+});
+
+const SCTP_SETTING_NAMES = [
+  'recvBufferSize',
+  'sendBufferSize',
+  'maxChunksOnQueue',
+  'initialCongestionWindow',
+  'congestionControlModule',
+  'delayedSackTime',
+] as const;
+
+/**
+ * Sets libdatachannel's SCTP settings, process-wide, to `ROUTER_FRIENDLY_SCTP_SETTINGS` plus
+ * `settings` (which win). node-datachannel replaces every setting at each call: one not given
+ * returns to libdatachannel's default, so pass the ones your app sets itself. Call it once,
+ * before creating transports. The library never calls it by itself: it would change the app's
+ * own peer connections. Throws TypeError for settings that are not non-negative integers.
+ */
+export function setRouterFriendlySctpSettings(settings: SctpSettings = {}): void {
+  if (!isPlainObject(settings)) throw new TypeError('SCTP settings must be a plain object');
+  const merged: SctpSettings = { ...ROUTER_FRIENDLY_SCTP_SETTINGS };
+  for (const [name, value] of Object.entries(settings)) {
+    if (!(SCTP_SETTING_NAMES as readonly string[]).includes(name)) {
+      throw new TypeError(
+        `unknown SCTP setting "${name}" (expected one of ${SCTP_SETTING_NAMES.join(', ')})`,
+      );
+    }
+    if (value === undefined) continue;
+    if (!isUint(value, 0xffffffff)) {
+      throw new TypeError(`SCTP setting ${name} must be an integer from 0 to 4294967295`);
+    }
+    merged[name as keyof SctpSettings] = value;
+  }
+  logger.debug('setRouterFriendlySctpSettings() %o', merged);
+  setSctpSettings(merged);
+}
 
 /** node-datachannel's peer connection, made by the first `sendDataChannel()` or `receiveDataChannel()`. */
 interface Peer {
@@ -172,6 +241,9 @@ export class NodeDataChannelHandler extends HandlerInterface {
   ): StreamHandler {
     return {
       makeChannel,
+      resetStream: (streamId) => {
+        resetOutgoingStream(peer.pc, streamId);
+      },
       isClosed: () => this._closed,
       isConnected: () => this._connected,
       connect: () => this.connect(peer, sctp),
@@ -294,7 +366,7 @@ function createOffer(pc: PeerConnection): string {
 function createChannel(
   pc: PeerConnection,
   init: HandlerSendDataChannelOptions & { streamId: number },
-  onClosed: () => void,
+  onClosed: (byStreamReset: boolean) => void,
 ): NativeChannel {
   const channel = pc.createDataChannel(init.label, {
     negotiated: true,
@@ -308,7 +380,27 @@ function createChannel(
   liveChannels.add(channel);
   channel.onClosed(() => {
     liveChannels.delete(channel);
-    onClosed();
+    // libdatachannel closes every channel once the association is gone, after the peer has
+    // left 'connected'; a channel closed on a connected peer had its stream reset (or was
+    // closed by us, which the caller knows).
+    onClosed(pc.state() === 'connected');
   });
   return channel;
+}
+
+/**
+ * Resets our outgoing side of `streamId` and keeps the channel on it open, as libdatachannel
+ * cannot do with that channel: its close() resets the stream but also closes the channel at
+ * once, so that the router's answering reset would reach nothing. A second channel on the same
+ * stream id is not registered by libdatachannel (the id is taken), and closing it queues the
+ * stream's reset behind everything already queued; the registered channel then closes when
+ * the router resets its side in turn (see HandlerDataChannel.resetOutgoing()).
+ */
+function resetOutgoingStream(pc: PeerConnection, streamId: number): void {
+  const twin = pc.createDataChannel('', { negotiated: true, id: streamId });
+  liveChannels.add(twin);
+  twin.onClosed(() => {
+    liveChannels.delete(twin);
+  });
+  twin.close();
 }

@@ -71,6 +71,7 @@ function producerOn(channel: ScriptedChannel): DataProducer {
       fn();
     },
     onShutDown: () => undefined,
+    resetOutgoing: () => undefined,
   });
 }
 
