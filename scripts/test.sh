@@ -140,24 +140,26 @@ if [ -n "${MEDIASOUP_PATH:-}" ] || [ -n "${MEDIASOUP_VERSION:-}" ]; then
   finish
 fi
 
-# A leg runs the arguments given, if any, else the suites named (none: the whole suite).
+# A leg runs the arguments given, if any, else its suites (none: the whole suite), named by
+# the label given.
 args=("$@")
-pick() {
+pick() { # label, suites...
+  local label="$1"; shift
   if [ ${#args[@]} -gt 0 ]; then
     picked=("${args[@]}"); picked_label="$selected"
   else
-    picked=("$@"); picked_label="${*:-all suites}"
+    picked=("$@"); picked_label="$label"
   fi
 }
 # The newest Artillery 2.x that setup-artillery.sh pins (2.0.21 is the last on Node 20).
 newest_artillery="$(sed -n 's/^NEWEST=//p' scripts/setup-artillery.sh)"
 
-pick
+pick "all suites"
 leg 3.8.4 "" 2.0.21 "$picked_label" -- "${picked[@]}"
-pick "${WIRE_SUITES[@]}"
+pick "wire suites" "${WIRE_SUITES[@]}"
 leg 3.27.1 "" 2.0.21 "$picked_label" -- "${picked[@]}"
-pick "${WIRE_SUITES[@]}"
+pick "wire suites" "${WIRE_SUITES[@]}"
 leg 3.32.2 24 "$newest_artillery" "$picked_label" -- "${picked[@]}"
-pick "${LIBRARY_WIRE_SUITES[@]}"
+pick "the library's wire suites" "${LIBRARY_WIRE_SUITES[@]}"
 leg 3.27.1 22 "" "$picked_label" -- "${picked[@]}"
 finish
