@@ -13,7 +13,9 @@ const semver = createRequire(__filename)('semver') as {
 
 /** The router versions of scripts/test.sh's legs (`leg <version> <node> ...`). */
 const routers = [
-  ...new Set([...read('scripts', 'test.sh').matchAll(/^leg (\d+\.\d+\.\d+) /gm)].map((m) => m[1])),
+  ...new Set(
+    [...read('scripts', 'test.sh').matchAll(/^leg (\d+\.\d+\.\d+) /gm)].map((m) => m[1] ?? ''),
+  ),
 ];
 /** The Node versions scripts/setup-node.sh pins (NODE_24=24.x.y). */
 const pinnedNodes = [
