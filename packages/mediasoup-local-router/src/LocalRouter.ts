@@ -90,7 +90,7 @@ export interface LocalTransportOptions {
   /**
    * The router's SCTP send buffer for this transport's DataConsumers, in bytes: what they
    * may have queued toward the client before mediasoup drops messages and emits
-   * `sctpsendbufferfull`. Default: mediasoup's (262144 in 3.8.4, 2000000 in 3.27.1).
+   * `sctpsendbufferfull`. Default: mediasoup's (262144 in 3.8.4, 2000000 in 3.27.1 and 3.32.2).
    */
   sctpSendBufferSize?: number;
   /**

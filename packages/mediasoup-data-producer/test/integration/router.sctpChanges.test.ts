@@ -2,8 +2,10 @@
 // expectations say which version does what):
 // - 3.29 announces SCTP zero checksum (RFC 9653) on WebRtcTransports by default
 //   ('sctp-over-dtls'); libdatachannel accepts it (SCTP_ACCEPT_ZERO_CHECKSUM), so from 3.29
-//   both sides leave the CRC32c out unless the router is told 'none'. Messages still go both
-//   ways, whichever the mode.
+//   both sides leave the CRC32c out unless the router is told otherwise ('none', or
+//   'trusted-network', which libdatachannel does not announce). Messages reach the router
+//   and the other client whichever the mode. (mediasoup does not report whether the
+//   association uses zero checksums: its usesZeroChecksum metric is internal.)
 // - 3.28 keeps `maxRetransmits: 0` (and `maxPacketLifeTime: 0`) as given: a DataProducer
 //   that asks for no retransmissions gets DataConsumers that say so, where older routers
 //   dropped the 0 and gave consumers a stream without partial reliability.
@@ -89,7 +91,7 @@ const modes: (SctpZeroChecksum | undefined)[] = ZERO_CHECKSUM
   : [undefined];
 
 test.each(modes.map((mode) => [mode ?? "the router's default", mode] as const))(
-  'client → router → client with sctpZeroChecksum %s: every message arrives, in order, both ways',
+  'client → router → client with sctpZeroChecksum %s: every message reaches the router and the other client, in order',
   async (_, sctpZeroChecksum) => {
     const router = sctpZeroChecksum === undefined ? {} : { sctpZeroChecksum };
     const { dataProducer, dataConsumer } = await clientToClient(router);
