@@ -12,12 +12,12 @@
 #      test/faults) and the Artillery engine's tests on the newest Artillery 2.x, without
 #      the CLI's
 #
-# Why this matrix: .ci/run must stay under 30 minutes on a 2-core machine. Measured in one
-# full run here (2026-12-07, the 2 cores shared with three other engineers' test runs, so on
-# the high side): leg 1 349 s, leg 2 303 s, leg 3 226 s (Artillery 2.0.34 does not spend
-# Artillery 2.0.21's 12 s per run retrying telemetry), leg 4 118 s without the Artillery
-# tests (which take about 40 s on 2.0.34): about 17 min of jest. With npm ci, lint,
-# typecheck and a warm cache, .ci/run takes about 20 min; on a cold cache add about 6 min
+# Why this matrix: .ci/run must stay under 30 minutes on a 2-core machine. Measured in the
+# last full run here (2026-12-07, the 2 cores shared with three other engineers' test runs,
+# so on the high side): leg 1 321 s, leg 2 283 s, leg 3 204 s (Artillery 2.0.34 does not
+# spend Artillery 2.0.21's 12 s per run retrying telemetry), leg 4 159 s: 970 s of jest, and
+# the set-up between legs takes seconds. With npm ci, lint, typecheck and a warm cache,
+# .ci/run takes about 19 min; on a cold cache add about 6 min
 # (building the 3.8.4 worker, two Artillery installs, two Node downloads). Every router
 # runs every wire suite once; every Node major runs the library's wire suites and the
 # Artillery engine's, Node 20 and 24 the CLI's too. Node 22 runs a subset to stay within
