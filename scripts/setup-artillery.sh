@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs Artillery 2.0.21, which the tests of packages/artillery-engine-mediasoup-data run
+# Installs Artillery, which the tests of packages/artillery-engine-mediasoup-data run
 # (`artillery run`), into the cache, outside the workspace: it is 590 MB, and the
 # repository's `npm ci` must not install it (the engine only names it as an optional peer
-# dependency). 2.0.21 is the last Artillery that runs on Node 20 (later ones need Node >= 22).
+# dependency). Two versions are tested: 2.0.21, the last Artillery that runs on Node 20, and
+# the newest 2.x (2.0.34, which needs Node >= 22.18), on Node 22 or 24 (scripts/test.sh).
 #
+#   ARTILLERY_VERSION              which one (default 2.0.21; `newest` is 2.0.34, the newest
+#                                  2.x on the registry when pinned); the engine's tests read
+#                                  the same variable
 #   MEDIASOUP_DATA_PRODUCER_CACHE  cache folder (default ~/.cache/mediasoup-data-producer);
-#                                  Artillery goes to <cache>/artillery-2.0.21
+#                                  Artillery goes to <cache>/artillery-<version>
 #   ARTILLERY_PATH                 an artillery package directory of your own (its
 #                                  bin/run is used): only checked, nothing installed
 #
@@ -14,15 +18,18 @@
 # browser download and every install script are skipped; the engine needs none of them).
 set -euo pipefail
 
-VERSION=2.0.21
+NEWEST=2.0.34
+VERSION="${ARTILLERY_VERSION:-2.0.21}"
+[ "$VERSION" != newest ] || VERSION=$NEWEST
 CACHE_ROOT="${MEDIASOUP_DATA_PRODUCER_CACHE:-$HOME/.cache/mediasoup-data-producer}"
 PREFIX="$CACHE_ROOT/artillery-$VERSION"
 PKG="$PREFIX/node_modules/artillery"
 MARKER="$PREFIX/.installed"
-LOG="$PREFIX/install.log"
 
 say() { printf '[setup-artillery] %s\n' "$*"; }
 fail() { printf '[setup-artillery] FAILED: %s\n' "$*" >&2; exit 1; }
+[[ "$VERSION" =~ ^2\.[0-9]+\.[0-9]+$ ]] ||
+  fail "ARTILLERY_VERSION=$VERSION is not an Artillery 2 version: expected 2.<minor>.<patch> or newest"
 version_of() { node -e 'process.stdout.write(String(require(process.argv[1]).version))' "$1/package.json"; }
 
 if [ -n "${ARTILLERY_PATH:-}" ]; then
@@ -32,20 +39,30 @@ if [ -n "${ARTILLERY_PATH:-}" ]; then
   exit 0
 fi
 
+# One install at a time per version: engineers and CI runs on one machine share the cache,
+# and two npm installs into one folder break each other. The lock is released on exit.
+mkdir -p "$CACHE_ROOT"
+exec 9>"$PREFIX.lock"
+flock 9
+
 if [ -f "$MARKER" ] && [ -f "$PKG/bin/run" ] && [ "$(version_of "$PKG")" = "$VERSION" ]; then
   say "artillery $VERSION ready (cached in $PREFIX)"
   exit 0
 fi
 
-mkdir -p "$PREFIX"
-rm -f "$MARKER"
-[ -f "$PREFIX/package.json" ] || echo '{"private":true}' > "$PREFIX/package.json"
+# Installed into a staging folder and moved into place whole: a cache folder is either
+# complete or absent, whatever else runs meanwhile.
+STAGE="$PREFIX.staging"
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+echo '{"private":true}' > "$STAGE/package.json"
+LOG="$STAGE/install.log"
 : > "$LOG"
-say "installing artillery@$VERSION from the npm registry into $PREFIX (about 590 MB, 50-80 s; log: $LOG)"
+say "installing artillery@$VERSION from the npm registry into $PREFIX (about 590 MB, 50-80 s; log: $PREFIX/install.log)"
 start=$(date +%s)
 (
   # --ignore-scripts and PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: no browsers, no native builds.
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$PREFIX" --ignore-scripts \
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$STAGE" --ignore-scripts \
     --no-audit --no-fund --no-save --loglevel=warn "artillery@$VERSION"
 ) >>"$LOG" 2>&1 &
 install_pid=$!
@@ -57,12 +74,19 @@ while kill -0 "$install_pid" 2>/dev/null; do
   if [ $((now - last_report)) -ge 15 ]; then
     last_report=$now
     # du may trip over folders that npm renames meanwhile: a rough figure is enough.
-    mb=$({ du -sm "$PREFIX/node_modules" 2>/dev/null || true; } | cut -f1)
+    mb=$({ du -sm "$STAGE/node_modules" 2>/dev/null || true; } | cut -f1)
     say "  ... $((now - start)) s, ${mb:-0} MB of about 590 unpacked"
   fi
 done
-wait "$install_pid" || fail "npm install artillery@$VERSION failed: $(tail -n 5 "$LOG" | tr '\n' ' ')"
-[ -f "$PKG/bin/run" ] || fail "the install finished without $PKG/bin/run"
-[ "$(version_of "$PKG")" = "$VERSION" ] || fail "installed artillery $(version_of "$PKG"), not $VERSION"
-date -u +%Y-%m-%dT%H:%M:%SZ > "$MARKER"
+wait "$install_pid" || fail "npm install artillery@$VERSION failed: $(tail -n 5 "$LOG" | tr '\n' ' ') (log: $LOG)"
+STAGED_PKG="$STAGE/node_modules/artillery"
+[ -f "$STAGED_PKG/bin/run" ] || fail "the install finished without $STAGED_PKG/bin/run"
+[ "$(version_of "$STAGED_PKG")" = "$VERSION" ] || fail "installed artillery $(version_of "$STAGED_PKG"), not $VERSION"
+date -u +%Y-%m-%dT%H:%M:%SZ > "$STAGE/.installed"
+# An incomplete folder left by an older version of this script goes once the new one is in place.
+if [ -e "$PREFIX" ]; then
+  mv "$PREFIX" "$PREFIX.old.$$"
+fi
+mv "$STAGE" "$PREFIX"
+rm -rf "$PREFIX.old.$$"
 say "artillery $VERSION ready in $(( $(date +%s) - start )) s ($(du -sh "$PREFIX" | cut -f1), cached in $PREFIX)"

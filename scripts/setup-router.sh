@@ -109,6 +109,12 @@ adopt_worker() {
   fi
 }
 
+# One set-up at a time per version: engineers and CI runs on one machine share the cache,
+# and two installs or builds into one folder break each other. Released on exit.
+mkdir -p "$CACHE_ROOT"
+exec 9>"$PREFIX.lock"
+flock 9
+
 if [ -f "$PKG/package.json" ] && { [ -x "$WORKER" ] || [ -n "${MEDIASOUP_WORKER_BIN:-}" ]; }; then
   if [ -n "${MEDIASOUP_WORKER_BIN:-}" ]; then adopt_worker; else check_worker "$PKG"; fi
   say "mediasoup $VERSION ready (cached in $PREFIX$(worker_note))"

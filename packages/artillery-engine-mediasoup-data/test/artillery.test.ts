@@ -1,4 +1,5 @@
-// The engine under the real `artillery run` (2.0.21), against the local router behind the
+// The engine under the real `artillery run` (2.0.21, or the version ARTILLERY_VERSION names:
+// scripts/test.sh runs the newest 2.x on Node 24), against the local router behind the
 // CLI's JSON-over-WebSocket signaling server, running in this process: the report's counters
 // add up (over one worker thread and over two), failing bots are counted without stopping
 // the others, and every transport the bots opened is closed on the server at the end.

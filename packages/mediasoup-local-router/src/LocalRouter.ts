@@ -40,6 +40,13 @@ export const DEFAULT_MESSAGE_RECORDING: Readonly<Required<MessageRecording>> = O
 // maxReceiveMessageSize (OS and MIS are always 65535), and DirectTransport's maxMessageSize
 // to the same pair.
 const OWN_SCTP_STACK_SINCE = '3.20.0';
+// mediasoup 3.29 added SCTP zero checksum (RFC 9653): its WebRtcTransports announce that they
+// accept packets without a CRC32c over DTLS unless told otherwise.
+const ZERO_CHECKSUM_SINCE = '3.29.0';
+const ZERO_CHECKSUM_MODES = ['sctp-over-dtls', 'trusted-network', 'none'] as const;
+
+/** mediasoup's `sctpZeroChecksum` transport option (mediasoup >= 3.29). */
+export type SctpZeroChecksum = (typeof ZERO_CHECKSUM_MODES)[number];
 
 export interface LocalRouterOptions {
   /** mediasoup worker log level. Default 'warn'. */
@@ -83,9 +90,16 @@ export interface LocalTransportOptions {
   /**
    * The router's SCTP send buffer for this transport's DataConsumers, in bytes: what they
    * may have queued toward the client before mediasoup drops messages and emits
-   * `sctpsendbufferfull`. Default: mediasoup's (262144 in 3.8.4, 2000000 in 3.27.1).
+   * `sctpsendbufferfull`. Default: mediasoup's (262144 in 3.8.4, 2000000 in 3.27.1 and 3.32.2).
    */
   sctpSendBufferSize?: number;
+  /**
+   * Whether the router's SCTP accepts packets without a checksum (RFC 9653) and announces it
+   * in its INIT/INIT-ACK: mediasoup's `sctpZeroChecksum`, whose default on a WebRtcTransport
+   * is 'sctp-over-dtls' (the checksum is left out only when the client announces the same).
+   * mediasoup >= 3.29 only: older versions have no such option and it throws TypeError.
+   */
+  sctpZeroChecksum?: SctpZeroChecksum;
 }
 
 export interface ReceivedMessage {
@@ -319,14 +333,27 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   async createWebRtcTransport(options: LocalTransportOptions = {}): Promise<MsTransportCreated> {
     const enableTcp = options.enableTcp ?? false;
     const maxMessageSize = options.maxSctpMessageSize ?? 262144;
-    const { sctpSendBufferSize } = options;
+    const { sctpSendBufferSize, sctpZeroChecksum } = options;
     checkIntegerOption('sctpSendBufferSize', sctpSendBufferSize, 1, 2 ** 31 - 1, ' (bytes)');
+    if (sctpZeroChecksum !== undefined) {
+      if (!(ZERO_CHECKSUM_MODES as readonly unknown[]).includes(sctpZeroChecksum)) {
+        throw new TypeError(
+          `sctpZeroChecksum must be one of ${ZERO_CHECKSUM_MODES.map((m) => `'${m}'`).join(', ')}, got ${sctpZeroChecksum}`,
+        );
+      }
+      if (!versionAtLeast(this.mediasoupVersion, ZERO_CHECKSUM_SINCE)) {
+        throw new TypeError(
+          `sctpZeroChecksum needs mediasoup >= 3.29: mediasoup ${this.mediasoupVersion} always checksums SCTP packets`,
+        );
+      }
+    }
     const common = {
       enableUdp: true,
       enableTcp,
       preferUdp: true,
       enableSctp: true,
       ...(sctpSendBufferSize !== undefined && { sctpSendBufferSize }),
+      ...(sctpZeroChecksum !== undefined && { sctpZeroChecksum }),
     };
     let transportOptions: Record<string, unknown>;
     if (versionAtLeast(this.mediasoupVersion, OWN_SCTP_STACK_SINCE)) {

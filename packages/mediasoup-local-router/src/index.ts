@@ -10,6 +10,7 @@ export type {
   MessageRecording,
   ProduceDataParams,
   ReceivedMessage,
+  SctpZeroChecksum,
 } from './LocalRouter.js';
 export {
   loadMediasoup,

@@ -1,7 +1,7 @@
 // The small part of mediasoup's server API that the local router uses. Declared here
 // rather than imported because mediasoup is not a dependency of this package: it is
 // loaded at run time from the set-up script's cache or from the user's own install,
-// and these members are the same from 3.8 to 3.27. The options objects, which differ
+// and these members are the same from 3.8 to 3.32. The options objects, which differ
 // between versions (LocalRouter picks them by version), are left untyped.
 
 export interface MsTransportCreated {

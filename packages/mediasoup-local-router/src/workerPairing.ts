@@ -6,9 +6,13 @@
 // MEDIASOUP_VERSION variable), so the pairing is told from what the binary contains: the
 // messages that the package's own worker sources log and throw are compiled into the
 // worker's read-only strings. A worker built from those sources holds nearly all of them
-// (98% for 3.8.4 and 3.27.1; the rest are in code the compiler dropped), while the 3.8.4 and
-// 3.27.1 workers hold only about half of each other's. Patch releases that change no
-// message cannot be told apart this way.
+// (98% for 3.8.4, 3.27.1 and 3.32.2; the rest are in code the compiler dropped), while the
+// 3.8.4 and 3.27.1 workers hold only about half of each other's. Close versions share more:
+// the 3.27.1 worker holds 89% of 3.32.2's messages and the 3.32.2 worker 94% of 3.27.1's,
+// so a worker is also refused when a package of another version in the set-up script's
+// cache explains it clearly better than its own (98% against 89% or 94% there). Without
+// that other package at hand such a pair passes; patch releases that change no message
+// cannot be told apart this way at all.
 import {
   accessSync,
   closeSync,
@@ -49,6 +53,12 @@ export function workerBinary(
 const MATCH_SHARE = 0.8;
 /** Fewer messages than this in the sources and the check cannot tell: it passes. */
 const MIN_MESSAGES = 100;
+/**
+ * A worker that holds this larger a share of another cached version's messages than of its
+ * own package's is that version's (a worker of its own version: 2% points the other way or
+ * less; 3.27.1 against 3.32.2: 4 to 9 points).
+ */
+const BETTER_BY = 0.02;
 
 export interface PairingScore {
   /** How many of the package's worker messages the binary holds. */
@@ -173,6 +183,10 @@ function matches(score: PairingScore): boolean {
   return score.total < MIN_MESSAGES || score.found >= score.total * MATCH_SHARE;
 }
 
+function share(score: PairingScore): number {
+  return score.total < MIN_MESSAGES ? 1 : score.found / score.total;
+}
+
 /** Other mediasoup packages at hand: the versions in the set-up script's cache. */
 function knownPackages(packageDir: string, cacheRoot: string | undefined): string[] {
   if (cacheRoot === undefined || !existsSync(cacheRoot)) return [];
@@ -216,13 +230,21 @@ export function checkWorkerPairing(
     );
   }
   const score = workerMessageScore(packageDir, worker.path);
-  if (matches(score)) return;
-  const twin = knownPackages(packageDir, cacheRoot).find((dir) => {
+  const own = matches(score);
+  // The other version's package that the worker matches best, if it matches that one (and,
+  // when it matches its own too, clearly better).
+  let twin: string | undefined;
+  let twinShare = own ? share(score) + BETTER_BY : 0;
+  for (const dir of knownPackages(packageDir, cacheRoot)) {
     const other = packageVersion(dir);
-    return (
-      other !== undefined && other !== version && matches(workerMessageScore(dir, worker.path))
-    );
-  });
+    if (other === undefined || other === version) continue;
+    const otherScore = workerMessageScore(dir, worker.path);
+    if (matches(otherScore) && share(otherScore) >= twinShare) {
+      twin = dir;
+      twinShare = share(otherScore);
+    }
+  }
+  if (own && !twin) return;
   const what = twin
     ? `it is mediasoup ${packageVersion(twin) ?? '?'}'s`
     : `it holds only ${score.found} of the ${score.total} messages of mediasoup ${version}'s worker sources`;

@@ -1,5 +1,5 @@
-// Runs the real `artillery run` (Artillery 2.0.21, which scripts/setup-artillery.sh caches
-// outside the workspace) on a scenario, with NODE_PATH at the repository's node_modules so
+// Runs the real `artillery run` (Artillery 2.0.21, or the version ARTILLERY_VERSION names,
+// which scripts/setup-artillery.sh caches outside the workspace) on a scenario, with NODE_PATH at the repository's node_modules so
 // that require('artillery-engine-mediasoup-data') finds this package's build, and reads the
 // JSON report.
 
@@ -10,7 +10,16 @@ import { join, resolve } from 'node:path';
 
 export const PACKAGE_DIR = resolve(__dirname, '..', '..');
 export const REPO_DIR = resolve(PACKAGE_DIR, '..', '..');
-export const ARTILLERY_VERSION = '2.0.21';
+/** What `newest` stands for in ARTILLERY_VERSION: as in scripts/setup-artillery.sh. */
+const NEWEST_ARTILLERY = '2.0.34';
+/**
+ * The Artillery the tests run: ARTILLERY_VERSION (a version, or `newest`) as in
+ * scripts/setup-artillery.sh; 2.0.21, the last on Node 20, by default.
+ */
+export const ARTILLERY_VERSION =
+  process.env.ARTILLERY_VERSION === 'newest'
+    ? NEWEST_ARTILLERY
+    : process.env.ARTILLERY_VERSION || '2.0.21';
 
 /** The cached artillery package (ARTILLERY_PATH overrides it, as in setup-artillery.sh). */
 export function artilleryDir(): string {
@@ -25,9 +34,16 @@ export function artilleryDir(): string {
 export function checkPrerequisites(): void {
   const bin = join(artilleryDir(), 'bin', 'run');
   if (!existsSync(bin)) {
-    throw new Error(
-      `no artillery at ${bin}: run \`bash scripts/setup-artillery.sh\` (npm test does)`,
-    );
+    const setup = process.env.ARTILLERY_VERSION
+      ? `ARTILLERY_VERSION=${process.env.ARTILLERY_VERSION} bash scripts/setup-artillery.sh`
+      : 'bash scripts/setup-artillery.sh';
+    throw new Error(`no artillery at ${bin}: run \`${setup}\` (npm test does)`);
+  }
+  const { version } = JSON.parse(readFileSync(join(artilleryDir(), 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  if (!process.env.ARTILLERY_PATH && version !== ARTILLERY_VERSION) {
+    throw new Error(`the artillery at ${artilleryDir()} is ${version}, not ${ARTILLERY_VERSION}`);
   }
   if (!existsSync(join(PACKAGE_DIR, 'dist', 'cjs', 'index.js'))) {
     throw new Error(

@@ -16,7 +16,12 @@ const LOCAL_ROUTER = join(PACKAGE_DIR, 'dist', 'cjs', 'index.js');
 const VERSION = process.env.MEDIASOUP_VERSION || '3.8.4';
 const workerOf = (version: string): string =>
   join(cachedMediasoupDir(version), 'worker', 'out', 'Release', 'mediasoup-worker');
-const bothCached = existsSync(workerOf('3.8.4')) && existsSync(workerOf('3.27.1'));
+/** Every pair of different router versions whose workers are both cached. */
+const mismatchedPairs = ['3.8.4', '3.27.1', '3.32.2']
+  .filter((version) => existsSync(workerOf(version)))
+  .flatMap((pkg, _, cached) =>
+    cached.filter((worker) => worker !== pkg).map((worker) => [pkg, worker]),
+  );
 
 interface Started {
   version: string;
@@ -127,10 +132,10 @@ describe("the project's own mediasoup", () => {
   });
 });
 
-(bothCached ? test.each : test.skip.each)([
-  ['3.8.4', '3.27.1'],
-  ['3.27.1', '3.8.4'],
-])(
+// 3.27.1 and 3.32.2 share most worker messages: told apart by comparing with each other.
+(mismatchedPairs.length > 0 ? test.each : test.skip.each)(
+  mismatchedPairs.length > 0 ? mismatchedPairs : [['3.8.4', '3.27.1']],
+)(
   'LocalRouter.start() of mediasoup %s with MEDIASOUP_WORKER_BIN at a %s worker rejects with one line naming both versions',
   (packageVersion, workerVersion) => {
     const worker = workerOf(workerVersion);

@@ -103,6 +103,62 @@ test('checkWorkerPairing() names the version a mismatched worker is from when th
   );
 });
 
+/** A cache with packages 3.30.0 and 3.31.0 whose messages overlap as 3.27.1's and 3.32.2's do. */
+function closeVersions(): { cache: string; older: string; newer: string; newerLines: string[] } {
+  const cache = join(scratch, 'cache');
+  const olderLines = messages('3.30.0');
+  // 3.31.0 keeps 135 of 3.30.0's 150 messages and adds 15 of its own.
+  const newerLines = [...olderLines.slice(15), ...messages('3.31.0', 15)];
+  const older = makePackage(
+    join(cache, 'mediasoup-3.30.0', 'node_modules', 'mediasoup'),
+    '3.30.0',
+    olderLines,
+  );
+  const newer = makePackage(
+    join(cache, 'mediasoup-3.31.0', 'node_modules', 'mediasoup'),
+    '3.31.0',
+    newerLines,
+  );
+  return { cache, older, newer, newerLines };
+}
+
+test('checkWorkerPairing() refuses a worker of a close version that the cache explains better, naming it', () => {
+  const { cache, older, newerLines } = closeVersions();
+  // Built from 3.31.0, with 3 messages dropped by the compiler: it holds 132 of 3.30.0's 150.
+  const worker = makeWorker(join(scratch, 'worker'), newerLines.slice(3));
+
+  expect(() => {
+    checkWorkerPairing(older, '3.30.0', { path: worker, from: 'package' }, cache);
+  }).toThrow(
+    `the worker at ${worker} is not a mediasoup 3.30.0 worker (it is mediasoup 3.31.0's): ` +
+      `a worker and its JS package (${older}) must be the same version`,
+  );
+});
+
+test('checkWorkerPairing() accepts a worker of its own version with a close version in the cache', () => {
+  const { cache, newer, newerLines } = closeVersions();
+  const worker = makeWorker(join(scratch, 'worker'), newerLines.slice(3));
+
+  expect(() => {
+    checkWorkerPairing(newer, '3.31.0', { path: worker, from: 'package' }, cache);
+  }).not.toThrow();
+});
+
+test('checkWorkerPairing() names the cached version a mismatched worker matches best, not the first it matches', () => {
+  const { cache, newerLines } = closeVersions();
+  const pkg = makePackage(
+    join(cache, 'mediasoup-3.20.0', 'node_modules', 'mediasoup'),
+    '3.20.0',
+    messages('3.20.0'),
+  );
+  // It matches 3.30.0 too (132 of 150), but 3.31.0 better.
+  const worker = makeWorker(join(scratch, 'worker'), newerLines.slice(3));
+
+  expect(() => {
+    checkWorkerPairing(pkg, '3.20.0', { path: worker, from: 'package' }, cache);
+  }).toThrow(`(it is mediasoup 3.31.0's)`);
+});
+
 test('checkWorkerPairing() with a MEDIASOUP_WORKER_BIN that is not executable says so', () => {
   const pkg = makePackage(join(scratch, 'pkg'), '3.30.0', messages('3.30.0'));
   const worker = join(scratch, 'worker');
