@@ -14,14 +14,16 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
 import {
+  AdapterModuleError,
+  Bot,
+  BotError,
   createWebSocketAdapter,
   importAdapterModule,
   instantiateAdapter,
   type SignalingAdapter,
   type SignalingAdapterFactory,
-} from 'mediasoup-data-producer-cli';
+} from 'mediasoup-data-bots';
 
-import { Bot, BotError } from './bot.js';
 import {
   ConfigError,
   ENGINE_NAME,
@@ -31,7 +33,7 @@ import {
   type EngineConfig,
   type Step,
 } from './config.js';
-import { ERRORS, type MetricsEmitter } from './metrics.js';
+import { artilleryMetrics, ERROR_NAMES, ERRORS, type MetricsEmitter } from './metrics.js';
 
 /** What Artillery gives a virtual user: its variables and template functions. */
 export interface ArtilleryContext {
@@ -191,27 +193,33 @@ export class MediasoupDataEngine {
         : rendered === undefined
           ? undefined
           : JSON.stringify(rendered);
+    const bot = (adapter: SignalingAdapter, ownsAdapter: boolean): Bot =>
+      new Bot({
+        id: botId,
+        runId,
+        adapter,
+        ownsAdapter,
+        ...(room !== undefined && { room }),
+        connectTimeoutMs: this.config.connectTimeoutMs,
+        highWaterMark: this.config.highWaterMark,
+        metrics: artilleryMetrics(ee),
+      });
     if (source.kind === 'websocket') {
       if (url === undefined || !/^wss?:\/\/[^/]/.test(url)) {
-        throw new Error(`signalingUrl: expected a ws:// or wss:// URL, got ${JSON.stringify(url)}`);
+        throw new Error(
+          `config.engines.${ENGINE_NAME}.signalingUrl: expected a ws:// or wss:// URL, got ${JSON.stringify(url)}`,
+        );
       }
-      const adapter = createWebSocketAdapter({
-        url,
-        requestTimeoutMs: this.config.requestTimeoutMs,
-      });
-      return new Bot(botId, runId, adapter, true, this.config, ee, room);
+      return bot(
+        createWebSocketAdapter({ url, requestTimeoutMs: this.config.requestTimeoutMs }),
+        true,
+      );
     }
-    const adapter = await instantiateAdapter(source.picked, { url, env: process.env }, source.path);
-    // A factory makes one adapter per bot, which the bot closes; an object is shared.
-    return new Bot(
-      botId,
-      runId,
-      adapter,
-      typeof source.picked === 'function',
-      this.config,
-      ee,
-      room,
+    const adapter = await this.inYamlContext(() =>
+      instantiateAdapter(source.picked, { url, env: process.env }, source.path),
     );
+    // A factory makes one adapter per bot, which the bot closes; an object is shared.
+    return bot(adapter, typeof source.picked === 'function');
   }
 
   /**
@@ -244,13 +252,22 @@ export class MediasoupDataEngine {
         `config.engines.${ENGINE_NAME}.signaling: no such file: ${path} (a module path is relative to the scenario file; or give "websocket")`,
       );
     }
+    return {
+      kind: 'module',
+      picked: await this.inYamlContext(() => importAdapterModule(path)),
+      path,
+    };
+  }
+
+  /** An adapter module's problem, named by the YAML field that gave the module. */
+  private async inYamlContext<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return { kind: 'module', picked: await importAdapterModule(path), path };
+      return await work();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(
-        message.replace(/^--signaling: /, `config.engines.${ENGINE_NAME}.signaling: `),
-      );
+      if (error instanceof AdapterModuleError) {
+        throw new Error(`config.engines.${ENGINE_NAME}.signaling: ${error.message}`);
+      }
+      throw error;
     }
   }
 
@@ -306,7 +323,10 @@ export class MediasoupDataEngine {
               callback(null, context);
             },
             (error: unknown) => {
-              ee.emit('error', error instanceof BotError ? error.kind : ERRORS.scenario);
+              ee.emit(
+                'error',
+                error instanceof BotError ? ERROR_NAMES[error.kind] : ERRORS.scenario,
+              );
               callback(error, context);
             },
           );
@@ -317,21 +337,52 @@ export class MediasoupDataEngine {
   private runStep(bot: Bot, step: Step, context: ArtilleryContext): Promise<void> {
     switch (step.kind) {
       case 'connect':
-        return bot.connect(step.timeoutMs);
+        return bot
+          .connect(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs })
+          .then(() => undefined);
       case 'produceData':
-        return bot.produceData(step);
-      case 'send':
-        return bot.send(step, (payload, seq) => {
-          context.vars[SEQ_VAR] = seq;
-          return String(this.helpers.template(payload, context));
+        return bot
+          .produceData({
+            label: step.label,
+            protocol: step.protocol,
+            appData: { transport: 0 },
+            ...(step.ordered !== undefined && { ordered: step.ordered }),
+            ...(step.maxRetransmits !== undefined && { maxRetransmits: step.maxRetransmits }),
+            ...(step.maxPacketLifeTime !== undefined && {
+              maxPacketLifeTime: step.maxPacketLifeTime,
+            }),
+          })
+          .then(() => undefined);
+      case 'send': {
+        const { payload, binary } = step;
+        return bot.send({
+          ...(step.label !== undefined && { label: step.label }),
+          ...(step.count !== undefined && { count: step.count }),
+          ...(step.durationMs !== undefined && { durationMs: step.durationMs }),
+          ...(step.rate !== undefined && { rate: step.rate }),
+          size: step.size,
+          ...(payload !== undefined && {
+            payload: (seq: number) => {
+              context.vars[SEQ_VAR] = seq;
+              const text = String(this.helpers.template(payload, context));
+              return binary ? Buffer.from(text, 'utf8') : text;
+            },
+          }),
         });
+      }
       case 'consumeData':
-        return bot.consumeData({
-          ...step,
+        return bot.consumeRoom({
           count: step.count ?? (this.config.roomSize === undefined ? 0 : this.config.roomSize - 1),
+          ...(step.timeoutMs !== undefined && { timeoutMs: step.timeoutMs }),
+          watch: step.watch,
+          pollIntervalMs: step.pollIntervalMs,
         });
       case 'waitForMessages':
-        return bot.waitForMessages(step);
+        return bot.waitForMessages({
+          ...(step.count !== undefined && { count: step.count }),
+          idleMs: step.idleMs,
+          timeoutMs: step.timeoutMs,
+        });
       case 'close':
         return bot.closeAll();
       default:

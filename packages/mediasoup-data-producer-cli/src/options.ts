@@ -1,10 +1,10 @@
 // Option parsing and checks: every bad value is a clear error before anything connects.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { HEADER_SIZE } from 'mediasoup-data-bots';
 
 import type { LoadConfig, MessageSizeProblem } from './engine/index.js';
 import { UsageError } from './errors.js';
-import { HEADER_SIZE } from './message.js';
 
 /** The local router's SCTP receive limit (mediasoup's default maxSctpMessageSize). */
 export const LOCAL_MAX_MESSAGE_SIZE = 262144;

@@ -1,8 +1,9 @@
 // The figures of a finished run, the verdict (exit code) and the summary table.
 
+import { percentilesOf, type Percentiles } from 'mediasoup-data-bots';
+
 import type { EngineResult, LoadConfig } from './engine/index.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exitCodes.js';
-import { percentilesOf, type Percentiles } from './histogram.js';
 import { describeMessageTooLarge } from './options.js';
 
 export interface Throughput {

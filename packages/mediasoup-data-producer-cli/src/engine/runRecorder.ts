@@ -30,10 +30,10 @@ export class RunRecorder {
     public startedAt: number = performance.now(),
   ) {}
 
-  /** One message of `size` bytes sent at `sentAt` (epoch ms). */
-  countSent(sentAt: number, size: number): void {
-    this.sentMessages++;
-    this.sentBytes += size;
+  /** `messages` messages and `bytes` bytes sent at `sentAt` (epoch ms). */
+  countSent(sentAt: number, messages: number, bytes: number): void {
+    this.sentMessages += messages;
+    this.sentBytes += bytes;
     this.sendStartedAt ??= sentAt;
     const second = Math.floor(sentAt / 1000);
     let bucket = this.currentSecond;
@@ -42,8 +42,8 @@ export class RunRecorder {
       bucket = this.bucket(second);
       this.currentSecond = bucket;
     }
-    bucket.sentMessages++;
-    bucket.sentBytes += size;
+    bucket.sentMessages += messages;
+    bucket.sentBytes += bytes;
   }
 
   /** What was buffered and open at `at` (epoch ms): each second keeps its largest. */

@@ -1,7 +1,7 @@
 // What the load engine is given (LoadConfig), what it shows while running (Snapshot) and
 // what a run returns (EngineResult): the terms the CLI, the summary and the report share.
 
-import type { ReceiverReport } from '../receiver.js';
+import type { MessageSizeProblem, ReceiverReport } from 'mediasoup-data-bots';
 
 export interface LoadConfig {
   transports: number;
@@ -98,11 +98,7 @@ export interface SecondSample {
 }
 
 /** The message size was above what the router accepts: the run ended before sending. */
-export interface MessageSizeProblem {
-  size: number;
-  /** The router's limit in bytes per message. */
-  limit: number;
-}
+export type { MessageSizeProblem } from 'mediasoup-data-bots';
 
 export interface EngineResult {
   runId: string;

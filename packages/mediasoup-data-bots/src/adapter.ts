@@ -1,9 +1,9 @@
-// The signaling adapter: the four requests the load engine needs from a mediasoup app,
-// whatever its own signaling is, and the optional ones (consuming, closing, the receiving
-// side's figures). `load --signaling <module>` loads one from a module.
+// The signaling adapter: the four requests a bot needs from a mediasoup app, whatever its
+// own signaling is, and the optional ones (consuming, closing, the receiving side's
+// figures). The command line's `load --signaling <module>` and the Artillery engine's
+// `signaling:` load one from a module with importAdapterModule().
 
-import { existsSync } from 'node:fs';
-import { extname, isAbsolute, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import type {
@@ -14,7 +14,7 @@ import type {
   SctpParameters,
   SctpStreamParameters,
 } from './libraryTypes.js';
-import { errorMessage, UsageError } from './errors.js';
+import { errorMessage } from './errors.js';
 import { importModule } from './importModule.js';
 import type { ReceiverReport } from './receiver.js';
 
@@ -147,8 +147,10 @@ const REQUIRED_METHODS = [
   'produceData',
 ] as const;
 
-/** Names that --signaling takes for the adapters shipped with the CLI. */
-export const BUILT_IN_ADAPTERS = ['local', 'websocket'] as const;
+/** A module that is no signaling adapter, or an adapter that lacks a required method. */
+export class AdapterModuleError extends Error {
+  override name = 'AdapterModuleError';
+}
 
 export function isAdapter(value: unknown): value is SignalingAdapter {
   if (typeof value !== 'object' || value === null) return false;
@@ -189,24 +191,10 @@ export function pickAdapterExport(
   return undefined;
 }
 
-/** Resolves --signaling to a file path, or a built-in adapter name. Throws UsageError. */
-export function resolveAdapterSpecifier(
-  specifier: string,
-  cwd: string = process.cwd(),
-): { builtIn: (typeof BUILT_IN_ADAPTERS)[number] } | { path: string } {
-  if ((BUILT_IN_ADAPTERS as readonly string[]).includes(specifier)) {
-    return { builtIn: specifier as (typeof BUILT_IN_ADAPTERS)[number] };
-  }
-  const path = isAbsolute(specifier) ? specifier : resolve(cwd, specifier);
-  if (!existsSync(path)) {
-    throw new UsageError(
-      `--signaling: no such file: ${path} (give a .js, .mjs or .cjs module, or one of: ${BUILT_IN_ADAPTERS.join(', ')})`,
-    );
-  }
-  return { path };
-}
-
-/** Imports an adapter module and returns its adapter (or factory). Throws UsageError. */
+/**
+ * Imports an adapter module and returns its adapter (or factory). Throws AdapterModuleError;
+ * the caller names where the path came from (a flag, a YAML field).
+ */
 export async function importAdapterModule(
   path: string,
 ): Promise<SignalingAdapterFactory | SignalingAdapter> {
@@ -217,21 +205,21 @@ export async function importAdapterModule(
     const ext = extname(path);
     const hint =
       ext === '.ts' || ext === '.mts' || ext === '.cts'
-        ? ' (a TypeScript module needs a loader: run the CLI as `node --import tsx <cli> load ...` or `npx tsx <cli> load ...`)'
+        ? ' (a TypeScript module needs a loader: run node with `--import tsx`, or `npx tsx`)'
         : '';
-    throw new UsageError(`--signaling: could not load ${path}: ${errorMessage(error)}${hint}`);
+    throw new AdapterModuleError(`could not load ${path}: ${errorMessage(error)}${hint}`);
   }
   const picked = pickAdapterExport(mod);
   if (!picked) {
-    throw new UsageError(
-      `--signaling: ${path} exports no signaling adapter: export a function createAdapter(context) ` +
+    throw new AdapterModuleError(
+      `${path} exports no signaling adapter: export a function createAdapter(context) ` +
         `(or a default export) returning an object with ${REQUIRED_METHODS.join('(), ')}()`,
     );
   }
   return picked;
 }
 
-/** Calls the factory (if it is one) and checks that the result is an adapter. */
+/** Calls the factory (if it is one) and checks that the result is an adapter (else AdapterModuleError). */
 export async function instantiateAdapter(
   picked: SignalingAdapterFactory | SignalingAdapter,
   context: SignalingAdapterContext,
@@ -239,8 +227,8 @@ export async function instantiateAdapter(
 ): Promise<SignalingAdapter> {
   const adapter = typeof picked === 'function' ? await picked(context) : picked;
   if (!isAdapter(adapter)) {
-    throw new UsageError(
-      `--signaling: the adapter from ${source} lacks ${missingMethods(adapter).join('(), ')}()`,
+    throw new AdapterModuleError(
+      `the adapter from ${source} lacks ${missingMethods(adapter).join('(), ')}()`,
     );
   }
   return adapter;
