@@ -3,7 +3,7 @@ import { InvalidStateError, messageOf, OperationError } from './errors.js';
 import { Logger } from './Logger.js';
 import type { NativeChannel } from './handlers/HandlerInterface.js';
 import type { AppData, SctpStreamParameters } from './types.js';
-import { isUint } from './validation.js';
+import { isPlainObject, isUint, validateTimeout } from './validation.js';
 
 const logger = new Logger('DataProducer');
 
@@ -29,6 +29,16 @@ export interface DataProducerOptions<DataProducerAppData extends AppData = AppDa
 }
 
 export type DataProducerReadyState = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** What `dataProducer.closeGracefully()` and `transport.closeGracefully()` take. */
+export interface CloseGracefullyOptions {
+  /**
+   * Milliseconds to wait for the router's confirmation before closing anyway. Default 5000.
+   */
+  timeout?: number;
+}
+
+export const DEFAULT_CLOSE_GRACEFULLY_TIMEOUT_MS = 5000;
 
 export type DataProducerEvents = {
   transportclose: [];
@@ -69,6 +79,20 @@ export interface DataProducerInternal {
   maxBufferedAmount: number;
   /** Called once, when the producer is closed for whatever reason: its stream id may be reused. */
   onShutDown: () => void;
+  /**
+   * Resets our side of the stream after what the channel holds, keeping the channel open
+   * (HandlerDataChannel.resetOutgoing()). Throws OperationError when the native stack refuses.
+   */
+  resetOutgoing: () => void;
+}
+
+/** A `closeGracefully()` under way. */
+interface GracefulClose {
+  promise: Promise<boolean>;
+  resolve: (confirmed: boolean) => void;
+  timer: NodeJS.Timeout;
+  /** Our side of the stream has been reset: the router's answering reset confirms. */
+  resetSent: boolean;
 }
 
 export class DataProducer<
@@ -83,6 +107,10 @@ export class DataProducer<
   private readonly _maxMessageSize: number;
   private readonly _maxBufferedAmount: number;
   private readonly _onShutDown: () => void;
+  private readonly _resetOutgoing: () => void;
+  private _graceful: GracefulClose | undefined;
+  /** What the last closeGracefully() resolved with, for calls made after it. */
+  private _gracefulResult: Promise<boolean> | undefined;
   private readonly _observer = new EnhancedEventEmitter<DataProducerObserverEvents>();
   private _closed = false;
   private _readyState: DataProducerReadyState = 'connecting';
@@ -110,6 +138,7 @@ export class DataProducer<
     this._maxMessageSize = internal.maxMessageSize;
     this._maxBufferedAmount = internal.maxBufferedAmount;
     this._onShutDown = internal.onShutDown;
+    this._resetOutgoing = internal.resetOutgoing;
     const channel = internal.channel;
     if (!channel) return;
     // Registered before isOpen() is read: a channel on a live association may open
@@ -190,12 +219,58 @@ export class DataProducer<
     return this._observer;
   }
 
-  /** Closes the producer: its SCTP stream is reset. Emits no `close` event. */
+  /**
+   * Closes the producer at once: its SCTP stream is reset. Emits no `close` event. Messages
+   * still in flight arrive if the transport stays open; use `closeGracefully()` to know.
+   */
   close(): void {
     if (this._closed) return;
     logger.debug('close() [id:%s]', this._id);
     this.shutDown();
     this.emitClosed([]);
+  }
+
+  /**
+   * Closes the producer once the router has every message accepted by `send()`, as
+   * RTCDataChannel.close() does ('closing' until the stream reset completes), within
+   * `timeout` ms. `readyState` is 'closing' meanwhile, and `send()` throws
+   * InvalidStateError. Our side of the stream is reset after the last message; SCTP performs
+   * that reset only once the router has received everything before it, and a router that
+   * answers resets (mediasoup 3.8, usrsctp) then resets its side, which confirms. Then, or at
+   * the timeout, the producer closes as by `close()` (no `close` event, observer `close`).
+   *
+   * Resolves with true when the router confirmed, false when the timeout came first (always
+   * the case with mediasoup >= 3.20, which does not answer resets on a DataProducer's stream:
+   * what was sent is still delivered as long as the transport stays open), or when the
+   * producer was closed otherwise meanwhile (`close()`, its transport closed or failed). Never
+   * rejects but with TypeError for bad options. A second call returns the first call's
+   * promise; a call on a producer already closed otherwise resolves with false.
+   */
+  closeGracefully(options: CloseGracefullyOptions = {}): Promise<boolean> {
+    if (!isPlainObject(options)) {
+      throw new TypeError('closeGracefully() options must be a plain object');
+    }
+    const timeout = validateTimeout(
+      options.timeout,
+      'timeout',
+      DEFAULT_CLOSE_GRACEFULLY_TIMEOUT_MS,
+    );
+    if (this._graceful) return this._graceful.promise;
+    if (this._gracefulResult) return this._gracefulResult;
+    if (this._closed) return Promise.resolve(false);
+    logger.debug('closeGracefully() [id:%s, timeout:%d]', this._id, timeout);
+    let resolve!: (confirmed: boolean) => void;
+    const promise = new Promise<boolean>((r) => (resolve = r));
+    const timer = setTimeout(() => {
+      logger.debug('closeGracefully() timed out [id:%s]', this._id);
+      this.finishGracefully(false);
+    }, timeout);
+    this._graceful = { promise, resolve, timer, resetSent: false };
+    this._gracefulResult = promise;
+    this._readyState = 'closing';
+    // Before open, the reset follows the flush that the open makes.
+    if (this._openEmitted) this.resetWhenFlushed();
+    return promise;
   }
 
   /**
@@ -206,6 +281,7 @@ export class DataProducer<
    */
   send(data: DataProducerSendData): void {
     if (this._closed) throw new InvalidStateError('DataProducer is closed');
+    if (this._graceful) throw new InvalidStateError('DataProducer is closing');
     let payload: string | Uint8Array;
     let size: number;
     if (typeof data === 'string') {
@@ -255,11 +331,15 @@ export class DataProducer<
 
   /**
    * @internal libdatachannel closed the channel: the router reset its side of the stream
-   * (its DataProducer was closed) or the association is gone.
+   * (its DataProducer was closed, or it answered ours) or the association is gone.
    */
-  channelClosed(): void {
+  channelClosed(byStreamReset = false): void {
     if (this._closed) return;
-    logger.debug('channel closed remotely [id:%s]', this._id);
+    logger.debug('channel closed remotely [id:%s, byStreamReset:%s]', this._id, byStreamReset);
+    if (this._graceful) {
+      this.finishGracefully(byStreamReset && this._graceful.resetSent);
+      return;
+    }
     this.fail('DataProducer closed before it opened');
   }
 
@@ -275,7 +355,40 @@ export class DataProducer<
   transportFailed(): void {
     if (this._closed) return;
     logger.debug('transportFailed() [id:%s]', this._id);
+    if (this._graceful) {
+      this.finishGracefully(false);
+      return;
+    }
     this.fail('DataProducer could not connect: the transport failed');
+  }
+
+  /**
+   * Once this layer holds nothing more (Blobs being read are sent first), resets our side of
+   * the stream behind the last message. Called from closeGracefully() when open, and after
+   * each flush() while closing.
+   */
+  private resetWhenFlushed(): void {
+    const graceful = this._graceful;
+    if (!graceful || graceful.resetSent || this._queue.length > 0 || this._closed) return;
+    graceful.resetSent = true;
+    try {
+      this._resetOutgoing();
+    } catch (error) {
+      logger.warn('could not reset the stream [id:%s]: %s', this._id, messageOf(error));
+      this.finishGracefully(false);
+    }
+  }
+
+  /** Ends a closeGracefully(): closes as close() does and resolves its promise. */
+  private finishGracefully(confirmed: boolean): void {
+    const graceful = this._graceful;
+    if (!graceful || this._closed) return;
+    logger.debug('closeGracefully() done [id:%s, confirmed:%s]', this._id, confirmed);
+    this._graceful = undefined;
+    clearTimeout(graceful.timer);
+    this.shutDown();
+    this.emitClosed([]);
+    graceful.resolve(confirmed);
   }
 
   /** Closed without the user asking: `error` first if it never opened, then `close`. */
@@ -340,7 +453,7 @@ export class DataProducer<
    */
   private flush(): void {
     const channel = this._channel;
-    if (this._closed || !channel || this._readyState !== 'open') return;
+    if (this._closed || !channel || !this._openEmitted) return;
     const before = this.bufferedAmount;
     let done = 0;
     for (const pending of this._queue) {
@@ -365,16 +478,19 @@ export class DataProducer<
     if (before > this._threshold && this.bufferedAmount <= this._threshold) {
       this.safeEmit('bufferedamountlow');
     }
+    this.resetWhenFlushed();
   }
 
   private handleNativeOpen(): void {
     this._nativeOpen = true;
     if (this._closed || this._openEmitted) return;
     this._openEmitted = true;
-    this._readyState = 'open';
+    // A closeGracefully() before open keeps 'closing'; the flush below then resets the stream.
+    if (!this._graceful) this._readyState = 'open';
     logger.debug('open [id:%s, streamId:%d]', this._id, this._sctpStreamParameters.streamId);
     this.flush();
-    this.safeEmit('open');
+    // As RTCDataChannel: a channel closed while connecting never reports open.
+    if (this._readyState === 'open') this.safeEmit('open');
   }
 
   private handleNativeError(error: Error): void {
@@ -395,6 +511,13 @@ export class DataProducer<
 
   /** Closes the native channel (a stream reset) and drops every reference to it. */
   private shutDown(): void {
+    const graceful = this._graceful;
+    this._graceful = undefined;
+    if (graceful) {
+      clearTimeout(graceful.timer);
+      // close(), transportclose, a failure: closed without the router's confirmation.
+      graceful.resolve(false);
+    }
     this._closed = true;
     this._readyState = 'closed';
     this._queue = [];

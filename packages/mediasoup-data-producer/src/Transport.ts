@@ -2,6 +2,7 @@ import { DataConsumer, type DataConsumerOptions } from './DataConsumer.js';
 import {
   DataProducer,
   DEFAULT_MAX_BUFFERED_AMOUNT,
+  type CloseGracefullyOptions,
   type DataProducerOptions,
 } from './DataProducer.js';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
@@ -117,6 +118,8 @@ export class Transport<
   /** Every consumer created and not yet closed. */
   private readonly _consumers = new Set<DataConsumer>();
   private readonly _pendingSignals = new Set<PendingSignal>();
+  /** Set by closeGracefully(): no new producer or consumer, close() follows. */
+  private _gracefulClose: Promise<boolean> | undefined;
   private _queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -233,6 +236,33 @@ export class Transport<
   }
 
   /**
+   * Closes every DataProducer of the transport with `closeGracefully()` (all at once, each
+   * within `timeout` ms), then the transport as `close()` does, and resolves with true when the
+   * router confirmed every producer's messages. Meanwhile `produceData()` and `consumeData()`
+   * reject with InvalidStateError. The returned promise never rejects but with TypeError for
+   * bad options; a second call returns the first call's promise, and a call on a closed
+   * transport resolves with false.
+   */
+  closeGracefully(options: CloseGracefullyOptions = {}): Promise<boolean> {
+    // Validated here, so that bad options throw even with no producer.
+    if (!isPlainObject(options)) {
+      throw new TypeError('closeGracefully() options must be a plain object');
+    }
+    validateTimeout(options.timeout, 'timeout', 0);
+    if (this._gracefulClose) return this._gracefulClose;
+    if (this._closed) return Promise.resolve(false);
+    logger.debug('closeGracefully() [id:%s]', this._id);
+    const producers = [...this._producers];
+    this._gracefulClose = Promise.all(
+      producers.map((producer) => producer.closeGracefully({ ...options })),
+    ).then((confirmed) => {
+      this.close();
+      return confirmed.every(Boolean);
+    });
+    return this._gracefulClose;
+  }
+
+  /**
    * Creates a DataProducer on a new SCTP stream. The first call emits `connect`; every call
    * emits `producedata`. Calls are serialized.
    */
@@ -241,6 +271,7 @@ export class Transport<
   ): Promise<DataProducer<DataProducerAppData>> {
     logger.debug('produceData() [id:%s]', this._id);
     if (this._closed) throw new InvalidStateError('transport is closed');
+    if (this._gracefulClose) throw new InvalidStateError('transport is closing');
     if (this._direction !== 'send') {
       throw new UnsupportedError('produceData() needs a send transport: this is a recv transport');
     }
@@ -272,6 +303,7 @@ export class Transport<
   ): Promise<DataConsumer<DataConsumerAppData>> {
     logger.debug('consumeData() [id:%s]', this._id);
     if (this._closed) throw new InvalidStateError('transport is closed');
+    if (this._gracefulClose) throw new InvalidStateError('transport is closing');
     if (this._direction !== 'recv') {
       throw new UnsupportedError('consumeData() needs a recv transport: this is a send transport');
     }
@@ -393,6 +425,7 @@ export class Transport<
     sctp: HandlerSctpParameters,
   ): Promise<DataProducer> {
     if (this._closed) throw new InvalidStateError('transport is closed');
+    if (this._gracefulClose) throw new InvalidStateError('transport is closing');
     this.assertNotFailed();
     // Takes a stream id and, the first time, connects (the handler emits '@connect').
     const { dataChannel, sctpStreamParameters } = await this._handler.sendDataChannel({
@@ -405,8 +438,8 @@ export class Transport<
     let producer: DataProducer | undefined;
     // The native close callback can run before the producer exists: `dataChannel.closed`
     // then tells.
-    dataChannel.onclose = () => {
-      producer?.channelClosed();
+    dataChannel.onclose = (byStreamReset) => {
+      producer?.channelClosed(byStreamReset);
     };
     try {
       this.assertNotFailed();
@@ -443,6 +476,9 @@ export class Transport<
             maxMessageSize: sctp.maxMessageSize,
             maxBufferedAmount: settings.maxBufferedAmount,
             onShutDown,
+            resetOutgoing: () => {
+              dataChannel.resetOutgoing();
+            },
           }),
       );
     } catch (error) {

@@ -10,6 +10,7 @@ export type {
   TransportStat,
 } from './Transport.js';
 export type {
+  CloseGracefullyOptions,
   DataProducerEvents,
   DataProducerObserverEvents,
   DataProducerOptions,

@@ -40,6 +40,13 @@ export interface FakeHandlerOptions {
   autoConnect?: boolean;
   /** How many stream ids the fake native stack accepts. Default 65535, as node-datachannel. */
   maxStreams?: number;
+  /**
+   * Default true: the fake router answers a stream reset of ours (`resetOutgoing()`) with its
+   * own once the channel holds nothing (`bufferedAmount()` 0), as mediasoup 3.8 (usrsctp)
+   * does, and the channel then closes. With false it never answers, as mediasoup >= 3.20 on a
+   * DataProducer's stream.
+   */
+  answerStreamResets?: boolean;
 }
 
 /** What a fake channel was created with. */
@@ -63,10 +70,12 @@ export class FakeDataChannel implements NativeChannel {
   readonly maxRetransmits: number | undefined;
   /** Every message handed to the channel, in order (binary ones copied). */
   readonly sent: (string | Uint8Array)[] = [];
-  private readonly _onClosed: () => void;
+  private readonly _onClosed: (byStreamReset: boolean) => void;
   private _open = false;
   private _closed = false;
   private _closedLocally = false;
+  private _resetsRequested = 0;
+  private _answerReset = false;
   private _stalled = false;
   private _buffered = 0;
   private _threshold = 0;
@@ -79,7 +88,7 @@ export class FakeDataChannel implements NativeChannel {
   /** Delivered before a message callback was set: libdatachannel keeps them too. */
   private _pendingMessages: (string | Buffer | ArrayBuffer)[] = [];
 
-  constructor(init: FakeDataChannelInit, onClosed: () => void) {
+  constructor(init: FakeDataChannelInit, onClosed: (byStreamReset: boolean) => void) {
     this.streamId = init.streamId;
     this.label = init.label;
     this.protocol = init.protocol;
@@ -97,6 +106,11 @@ export class FakeDataChannel implements NativeChannel {
   /** True if `close()` closed it (a DataProducer did), not the remote side. */
   get closedLocally(): boolean {
     return this._closedLocally;
+  }
+
+  /** How many times our side of the stream was reset with the channel kept (`resetOutgoing()`). */
+  get resetsRequested(): number {
+    return this._resetsRequested;
   }
 
   /** The threshold last given to `setBufferedAmountLowThreshold()`. */
@@ -127,7 +141,18 @@ export class FakeDataChannel implements NativeChannel {
   close(): void {
     if (this._closed) return;
     this._closedLocally = true;
-    this.closeNow();
+    this.closeNow(false);
+  }
+
+  /**
+   * Our side of the stream is reset after what the channel holds; with `answer`, the fake
+   * router resets its side once the channel holds nothing, which closes the channel.
+   */
+  requestReset(answer: boolean): void {
+    if (this._closed) return;
+    this._resetsRequested++;
+    this._answerReset ||= answer;
+    this.answerResetIfDrained();
   }
 
   onOpen(cb: () => void): void {
@@ -175,10 +200,13 @@ export class FakeDataChannel implements NativeChannel {
     later(() => this._onOpen?.());
   }
 
-  /** The channel closes without `close()`: the router reset the stream, or the association went away. */
-  simulateClose(): void {
+  /**
+   * The channel closes without `close()`: the router reset the stream (default), or with
+   * `{ byStreamReset: false }` the association went away.
+   */
+  simulateClose({ byStreamReset = true }: { byStreamReset?: boolean } = {}): void {
     if (this._closed) return;
-    this.closeNow();
+    this.closeNow(byStreamReset);
   }
 
   /** The native stack reports an error on the channel. */
@@ -202,6 +230,7 @@ export class FakeDataChannel implements NativeChannel {
     if (before > this._threshold && this._buffered <= this._threshold) {
       later(() => this._onBufferedAmountLow?.());
     }
+    this.answerResetIfDrained();
   }
 
   /**
@@ -225,12 +254,19 @@ export class FakeDataChannel implements NativeChannel {
     return true;
   }
 
-  private closeNow(): void {
+  private answerResetIfDrained(): void {
+    if (!this._answerReset || this._buffered > 0) return;
+    later(() => {
+      this.simulateClose();
+    });
+  }
+
+  private closeNow(byStreamReset: boolean): void {
     this._closed = true;
     this._open = false;
     this._buffered = 0;
     later(() => {
-      this._onClosed();
+      this._onClosed(byStreamReset);
     });
   }
 }
@@ -242,6 +278,7 @@ export class FakeDataChannel implements NativeChannel {
 export class FakeHandler extends HandlerInterface {
   private readonly _autoConnect: boolean;
   private readonly _maxStreams: number;
+  private readonly _answerStreamResets: boolean;
   private _runOptions: HandlerRunOptions | undefined;
   private _iceServers: IceServer[] = [];
   private _streams: SendStreams | RecvStreams | undefined;
@@ -255,10 +292,15 @@ export class FakeHandler extends HandlerInterface {
     return () => new FakeHandler(options);
   }
 
-  constructor({ autoConnect = true, maxStreams = NATIVE_MAX_STREAMS }: FakeHandlerOptions = {}) {
+  constructor({
+    autoConnect = true,
+    maxStreams = NATIVE_MAX_STREAMS,
+    answerStreamResets = true,
+  }: FakeHandlerOptions = {}) {
     super();
     this._autoConnect = autoConnect;
     this._maxStreams = maxStreams;
+    this._answerStreamResets = answerStreamResets;
   }
 
   get name(): string {
@@ -298,7 +340,7 @@ export class FakeHandler extends HandlerInterface {
     if (this._closed) return;
     logger.debug('close()');
     this._closed = true;
-    for (const channel of this._dataChannels) channel.simulateClose();
+    for (const channel of this._dataChannels) channel.simulateClose({ byStreamReset: false });
   }
 
   /**
@@ -427,6 +469,11 @@ export class FakeHandler extends HandlerInterface {
   ): StreamHandler {
     return {
       makeChannel,
+      resetStream: (streamId) => {
+        // The channel on the stream: the last one made on that id (earlier ones are closed).
+        const channel = [...this._dataChannels].reverse().find((c) => c.streamId === streamId);
+        channel?.requestReset(this._answerStreamResets);
+      },
       isClosed: () => this._closed,
       isConnected: () => this._connected,
       // As on node-datachannel: the first channel exists before the offer.
@@ -440,7 +487,10 @@ export class FakeHandler extends HandlerInterface {
     return this._runOptions;
   }
 
-  private createChannel(init: FakeDataChannelInit, onClosed: () => void): FakeDataChannel {
+  private createChannel(
+    init: FakeDataChannelInit,
+    onClosed: (byStreamReset: boolean) => void,
+  ): FakeDataChannel {
     const refusal = this._channelRefusal;
     if (refusal !== undefined) {
       this._channelRefusal = undefined;

@@ -83,14 +83,28 @@ export interface HandlerSendDataChannelOptions {
 export interface HandlerDataChannel {
   /** True once the native stack reported the channel closed (stream reset, association gone). */
   readonly closed: boolean;
-  /** Called once when the native stack reports the channel closed. */
-  onclose: (() => void) | undefined;
+  /**
+   * Called once when the native stack reports the channel closed: `byStreamReset` is true when
+   * the router reset its side of the stream while the connection was up, false when the
+   * association went away (or the transport was closed).
+   */
+  onclose: ((byStreamReset: boolean) => void) | undefined;
   /**
    * The native channel, created now unless it exists: call it once the router has its
    * DataProducer (or DataConsumer) on the stream. From then on the caller closes the channel.
    * Throws OperationError when the native stack refuses the channel.
    */
   create(): NativeChannel;
+  /**
+   * Resets the outgoing side of the stream after everything already handed to the channel, and
+   * keeps the channel open to hear the router's answer. SCTP holds the reset until every chunk
+   * of the stream is acknowledged, and the router performs it only once it has received every
+   * TSN before it (RFC 6525); a router that answers resets in turn (RFC 8831 6.7: usrsctp-based
+   * mediasoup such as 3.8) then resets its side, and the channel closes with `byStreamReset`.
+   * mediasoup >= 3.20 answers only on streams it sends on, so the channel then stays open.
+   * Call only once the channel is open. Throws OperationError when the native stack refuses.
+   */
+  resetOutgoing(): void;
   /**
    * Gives the stream id back, once done with it: when the DataProducer or DataConsumer closed,
    * or when `produceData()` or `consumeData()` failed. Closes the channel if `create()` never

@@ -172,6 +172,9 @@ export class NodeDataChannelHandler extends HandlerInterface {
   ): StreamHandler {
     return {
       makeChannel,
+      resetStream: (streamId) => {
+        resetOutgoingStream(peer.pc, streamId);
+      },
       isClosed: () => this._closed,
       isConnected: () => this._connected,
       connect: () => this.connect(peer, sctp),
@@ -275,7 +278,7 @@ function createOffer(pc: PeerConnection): string {
 function createChannel(
   pc: PeerConnection,
   init: HandlerSendDataChannelOptions & { streamId: number },
-  onClosed: () => void,
+  onClosed: (byStreamReset: boolean) => void,
 ): NativeChannel {
   const channel = pc.createDataChannel(init.label, {
     negotiated: true,
@@ -289,7 +292,27 @@ function createChannel(
   liveChannels.add(channel);
   channel.onClosed(() => {
     liveChannels.delete(channel);
-    onClosed();
+    // libdatachannel closes every channel once the association is gone, after the peer has
+    // left 'connected'; a channel closed on a connected peer had its stream reset (or was
+    // closed by us, which the caller knows).
+    onClosed(pc.state() === 'connected');
   });
   return channel;
+}
+
+/**
+ * Resets our outgoing side of `streamId` and keeps the channel on it open, as libdatachannel
+ * cannot do with that channel: its close() resets the stream but also closes the channel at
+ * once, so that the router's answering reset would reach nothing. A second channel on the same
+ * stream id is not registered by libdatachannel (the id is taken), and closing it queues the
+ * stream's reset behind everything already queued; the registered channel then closes when
+ * the router resets its side in turn (see HandlerDataChannel.resetOutgoing()).
+ */
+function resetOutgoingStream(pc: PeerConnection, streamId: number): void {
+  const twin = pc.createDataChannel('', { negotiated: true, id: streamId });
+  liveChannels.add(twin);
+  twin.onClosed(() => {
+    liveChannels.delete(twin);
+  });
+  twin.close();
 }

@@ -37,7 +37,7 @@ export class RecvStreams implements StreamPool {
       );
     }
     this._used[streamId] = 1;
-    const stream = new SctpStream(this, streamId, handler.makeChannel);
+    const stream = new SctpStream(this, streamId, handler.makeChannel, handler.resetStream);
     try {
       stream.channel();
     } catch (error) {

@@ -15,12 +15,22 @@ import type {
 
 const logger = new Logger('SendStreams');
 
-/** Makes the native channel of a stream; `onClosed` runs once when it is closed natively. */
-export type ChannelMaker = (streamId: number, onClosed: () => void) => NativeChannel;
+/**
+ * Makes the native channel of a stream; `onClosed` runs once when it is closed natively, with
+ * whether the router reset the stream while the connection was up.
+ */
+export type ChannelMaker = (
+  streamId: number,
+  onClosed: (byStreamReset: boolean) => void,
+) => NativeChannel;
+
+/** Resets the outgoing side of a stream without closing its channel (`resetOutgoing()`). */
+export type StreamResetter = (streamId: number) => void;
 
 /** What `SendStreams.send()` and `RecvStreams.receive()` need from their handler. */
 export interface StreamHandler {
   makeChannel: ChannelMaker;
+  resetStream: StreamResetter;
   isClosed: () => boolean;
   isConnected: () => boolean;
   connect: () => Promise<void>;
@@ -72,11 +82,14 @@ export class SendStreams implements StreamPool {
    */
   private async take(
     make: ChannelMaker,
+    reset: StreamResetter,
     isClosed: () => boolean,
   ): Promise<{ streamId: number; stream: SctpStream }> {
     for (;;) {
       const streamId = this._ids.allocate();
-      if (streamId !== undefined) return { streamId, stream: new SctpStream(this, streamId, make) };
+      if (streamId !== undefined) {
+        return { streamId, stream: new SctpStream(this, streamId, make, reset) };
+      }
       const waitMs = Math.ceil(this._ids.msUntilFree() ?? 1);
       logger.debug('take() | every free stream id is resting, waiting %d ms', waitMs);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -93,7 +106,11 @@ export class SendStreams implements StreamPool {
     options: HandlerSendDataChannelOptions,
     handler: StreamHandler,
   ): Promise<HandlerSendDataChannelResult> {
-    const { streamId, stream } = await this.take(handler.makeChannel, handler.isClosed);
+    const { streamId, stream } = await this.take(
+      handler.makeChannel,
+      handler.resetStream,
+      handler.isClosed,
+    );
     await connectWith(stream, handler);
     return {
       dataChannel: stream,
@@ -125,7 +142,7 @@ export class SendStreams implements StreamPool {
  * `sendDataChannel()` and `receiveDataChannel()`.
  */
 export class SctpStream implements HandlerDataChannel {
-  onclose: (() => void) | undefined = undefined;
+  onclose: ((byStreamReset: boolean) => void) | undefined = undefined;
   private _channel: NativeChannel | undefined;
   private _closed = false;
   private _handedOut = false;
@@ -135,6 +152,7 @@ export class SctpStream implements HandlerDataChannel {
     private readonly _streams: StreamPool,
     private readonly _streamId: number,
     private readonly _make: ChannelMaker,
+    private readonly _reset: StreamResetter,
   ) {}
 
   get closed(): boolean {
@@ -145,9 +163,9 @@ export class SctpStream implements HandlerDataChannel {
   channel(): NativeChannel {
     if (this._channel) return this._channel;
     try {
-      this._channel = this._make(this._streamId, () => {
+      this._channel = this._make(this._streamId, (byStreamReset) => {
         this._closed = true;
-        this.onclose?.();
+        this.onclose?.(byStreamReset);
       });
     } catch (error) {
       throw new OperationError(`could not create the SCTP channel: ${messageOf(error)}`);
@@ -159,6 +177,15 @@ export class SctpStream implements HandlerDataChannel {
     const channel = this.channel();
     this._handedOut = true;
     return channel;
+  }
+
+  resetOutgoing(): void {
+    if (this._released || this._closed || !this._channel) return;
+    try {
+      this._reset(this._streamId);
+    } catch (error) {
+      throw new OperationError(`could not reset the SCTP stream: ${messageOf(error)}`);
+    }
   }
 
   release(): void {

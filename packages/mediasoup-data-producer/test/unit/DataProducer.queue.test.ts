@@ -68,6 +68,7 @@ function producerOn(channel: ScriptedChannel): DataProducer {
     maxMessageSize: 262144,
     maxBufferedAmount: 1024 * 1024,
     onShutDown: () => undefined,
+    resetOutgoing: () => undefined,
   });
 }
 
