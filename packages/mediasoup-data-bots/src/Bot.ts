@@ -890,9 +890,7 @@ export class Bot {
     this.countConnectFailure();
     const producers = this.producerList.splice(0);
     if (lossless) {
-      await Promise.all(
-        producers.map(({ dataProducer }) => closeWithoutLoss(dataProducer, CLOSE_TIMEOUT_MS)),
-      );
+      await Promise.all(producers.map(({ dataProducer }) => closeWithoutLoss(dataProducer)));
     } else {
       for (const { dataProducer } of producers) dataProducer.close();
     }

@@ -59,7 +59,7 @@ export {
   yieldToEventLoop,
 } from './async.js';
 export { waitConsumerOpen, waitLow, waitOpen } from './waits.js';
-export { closeWithoutLoss } from './closeWithoutLoss.js';
+export { closeWithoutLoss, GRACEFUL_CLOSE_MS } from './closeWithoutLoss.js';
 export {
   Bot,
   BotError,

@@ -186,3 +186,19 @@ test('bot.produceData() before connect rejects with a scenario error', async () 
     message: 'produceData: no transport (connect first)',
   });
 });
+
+test('bot.closeSend() right after sending closes each DataProducer through closeGracefully(), then the transport here and on the server', async () => {
+  const app = adapter();
+  const bot = newBot(app);
+  const transport = await bot.connect();
+  const { dataProducer } = await bot.produceData({ label: 'chat' });
+  const graceful = jest.spyOn(dataProducer, 'closeGracefully');
+  await bot.send({ count: 3, size: 16 });
+
+  await bot.closeSend();
+
+  expect(graceful).toHaveBeenCalledWith({ timeout: 1500 });
+  expect(dataProducer.closed).toBe(true);
+  expect(transport.closed).toBe(true);
+  expect(app.closedTransports).toEqual([transport.id]);
+});
