@@ -11,7 +11,9 @@
 
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+import { load as loadYaml } from 'js-yaml';
 
 import {
   AdapterModuleError,
@@ -88,15 +90,50 @@ export const BOT_VAR = '$mediasoupDataBot';
 export const ROOM_VAR = '$room';
 export const ROOM_INDEX_VAR = '$roomIndex';
 
+/** Distinct failure reasons a worker prints at most (the report counts every failure). */
+const MAX_TOLD = 20;
+
 type AdapterSource =
   | { kind: 'websocket' }
   | { kind: 'module'; picked: SignalingAdapterFactory | SignalingAdapter; path: string };
 
+/**
+ * The engine's options as the scenario file writes them, templates unrendered: Artillery
+ * 2.0.21 renders `config` once, at load, where `{{ $botId }}` and `{{ $room }}` have no
+ * value yet. Undefined when the file cannot be read (the rendered values then stand).
+ */
+export function rawEngineOptions(
+  scriptPath: string | undefined,
+): Record<string, unknown> | undefined {
+  if (scriptPath === undefined) return undefined;
+  try {
+    const script = loadYaml(readFileSync(scriptPath, 'utf8')) as {
+      config?: { engines?: Record<string, unknown> };
+    } | null;
+    const options = script?.config?.engines?.[ENGINE_NAME];
+    return typeof options === 'object' && options !== null
+      ? (options as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The template as written when it has placeholders, else the value Artillery rendered. */
+function perBotTemplate(raw: unknown, rendered: string | undefined): string | undefined {
+  return typeof raw === 'string' && raw.includes('{{') ? raw : rendered;
+}
+
 export class MediasoupDataEngine {
   readonly config: EngineConfig;
+  /** signalingUrl and room as written, rendered for each virtual user. */
+  private readonly signalingUrlTemplate: string | undefined;
+  private readonly roomTemplate: string | undefined;
   private adapterSource: Promise<AdapterSource> | undefined;
   /** Bots this engine (one per worker thread) has started: roomSize fills rooms in order. */
   private botCount = 0;
+  /** Failure reasons printed so far, with how often each came. */
+  private readonly told = new Map<string, number>();
   /** Tells this worker's rooms from other workers' and runners' (roomSize without room). */
   private readonly instanceId = randomUUID().slice(0, 8);
 
@@ -106,6 +143,9 @@ export class MediasoupDataEngine {
     private readonly helpers: ArtilleryHelpers,
   ) {
     this.config = parseEngineConfig(script.config.engines?.[ENGINE_NAME]);
+    const raw = rawEngineOptions(script._scriptPath);
+    this.signalingUrlTemplate = perBotTemplate(raw?.signalingUrl, this.config.signalingUrl);
+    this.roomTemplate = perBotTemplate(raw?.room, this.config.room);
   }
 
   createScenario(scenario: ArtilleryScenario, ee: EventEmitterLike): StepFunction {
@@ -150,6 +190,7 @@ export class MediasoupDataEngine {
       bot = await this.createBot(botId, runId, context, ee, room);
     } catch (error) {
       ee.emit('error', ERRORS.signaling);
+      this.tell(ERRORS.signaling, error);
       return { error, context };
     }
     context.vars[BOT_VAR] = bot;
@@ -184,9 +225,9 @@ export class MediasoupDataEngine {
     this.adapterSource ??= this.loadAdapterSource();
     const source = await this.adapterSource;
     const rendered =
-      this.config.signalingUrl === undefined
+      this.signalingUrlTemplate === undefined
         ? undefined
-        : this.helpers.template(this.config.signalingUrl, context);
+        : this.helpers.template(this.signalingUrlTemplate, context);
     const url =
       typeof rendered === 'string'
         ? rendered
@@ -200,6 +241,7 @@ export class MediasoupDataEngine {
         adapter,
         ownsAdapter,
         ...(room !== undefined && { room }),
+        vars: context.vars,
         connectTimeoutMs: this.config.connectTimeoutMs,
         highWaterMark: this.config.highWaterMark,
         metrics: artilleryMetrics(ee),
@@ -211,7 +253,12 @@ export class MediasoupDataEngine {
         );
       }
       return bot(
-        createWebSocketAdapter({ url, requestTimeoutMs: this.config.requestTimeoutMs }),
+        createWebSocketAdapter({
+          url,
+          requestTimeoutMs: this.config.requestTimeoutMs,
+          // A URL rendered per bot names a peer: the bot joins as one.
+          perBot: /{{\s*\$(?:botId|room)\s*}}/.test(this.signalingUrlTemplate ?? ''),
+        }),
         true,
       );
     }
@@ -227,7 +274,8 @@ export class MediasoupDataEngine {
    * `<run id>/<this worker>/<room index>`. Sets {{ $room }} and {{ $roomIndex }}.
    */
   private assignRoom(runId: string, context: ArtilleryContext): string | undefined {
-    const { room, roomSize } = this.config;
+    const { roomSize } = this.config;
+    const room = this.roomTemplate;
     const index = this.botCount++;
     if (roomSize !== undefined) context.vars[ROOM_INDEX_VAR] = Math.floor(index / roomSize);
     let name: string | undefined;
@@ -323,15 +371,25 @@ export class MediasoupDataEngine {
               callback(null, context);
             },
             (error: unknown) => {
-              ee.emit(
-                'error',
-                error instanceof BotError ? ERROR_NAMES[error.kind] : ERRORS.scenario,
-              );
+              const kind = error instanceof BotError ? ERROR_NAMES[error.kind] : ERRORS.scenario;
+              ee.emit('error', kind);
+              this.tell(kind, error);
               callback(error, context);
             },
           );
         };
     }
+  }
+
+  /**
+   * Prints why a bot failed, once per kind and reason in this worker (Artillery's report
+   * counts the kinds): `errors.<kind>: <the bot's message>`.
+   */
+  private tell(kind: string, error: unknown): void {
+    const line = `errors.${kind}: ${error instanceof Error ? error.message : String(error)}`;
+    const seen = this.told.get(line) ?? 0;
+    this.told.set(line, seen + 1);
+    if (seen === 0 && this.told.size <= MAX_TOLD) console.error(`[${ENGINE_NAME}] ${line}`);
   }
 
   private runStep(bot: Bot, step: Step, context: ArtilleryContext): Promise<void> {

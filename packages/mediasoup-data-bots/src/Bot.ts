@@ -11,7 +11,13 @@ import {
   type Transport,
 } from 'mediasoup-data-producer';
 
-import type { ConsumeDataResult, SignalingAdapter, WebRtcTransportParameters } from './adapter.js';
+import type {
+  ConsumeDataResult,
+  PushedDataConsumer,
+  SignalingAdapter,
+  SignalingSession,
+  WebRtcTransportParameters,
+} from './adapter.js';
 import { abortableSleep, settleWithin, withTimeout, yieldToEventLoop } from './async.js';
 import { closeWithoutLoss } from './closeWithoutLoss.js';
 import { errorMessage, NotSupportedError } from './errors.js';
@@ -82,6 +88,8 @@ export interface BotOptions {
   ownsAdapter?: boolean;
   /** The bot's room: appData.room of its producers, the room consumeRoom() consumes. */
   room?: string;
+  /** Given to the adapter's openSession() (Artillery: the virtual user's variables). */
+  vars?: Record<string, unknown>;
   /** A loaded Device shared by bots; by default the bot loads its own, once. */
   device?: Device;
   /** From a transport request to its first DataProducer open. Default 15000 ms. */
@@ -122,8 +130,10 @@ export interface BotProducer {
 }
 
 export interface BotSendOptions {
-  /** The producer; default the latest. */
+  /** The producer by its label; default the latest. */
   label?: string;
+  /** The producer itself (several may share a label). */
+  producer?: BotProducer;
   /** Stop after this many messages, or after this long (ms), or when the signal aborts. */
   count?: number;
   durationMs?: number;
@@ -207,7 +217,9 @@ class Batch {
 
   flush(): void {
     const at = this.firstAt;
-    for (const [name, value] of this.pending) if (value > 0) this.metrics.counter(name, value, at);
+    for (const [name, value] of this.pending) {
+      if (value > 0 || name === 'messagesLost') this.metrics.counter(name, value, at);
+    }
     this.pending.clear();
   }
 }
@@ -218,6 +230,12 @@ export class Bot {
   readonly room: string | undefined;
   readonly checker: ReceiverChecker;
   private readonly adapter: SignalingAdapter;
+  /** What the bot signals through: the adapter, or its own session once open. */
+  private signaling: SignalingSession;
+  private session: SignalingSession | undefined;
+  private openingSession: Promise<SignalingSession> | undefined;
+  /** The app pushes consumers to this bot (its session said so). */
+  private pushes = false;
   private readonly metrics: BotMetrics;
   private readonly batch: Batch;
   private readonly connectTimeoutMs: number;
@@ -256,6 +274,7 @@ export class Bot {
     this.runId = options.runId;
     this.room = options.room;
     this.adapter = options.adapter;
+    this.signaling = options.adapter;
     this.metrics = options.metrics ?? NO_METRICS;
     this.batch = new Batch(this.metrics);
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -322,13 +341,42 @@ export class Bot {
     return transport;
   }
 
+  /**
+   * The bot's signaling: the adapter, or (when the adapter opens sessions) the bot's own
+   * session, opened once, through which the app may push consumers.
+   */
+  private ready(): Promise<SignalingSession> {
+    const { adapter } = this;
+    if (!adapter.openSession || this.session) return Promise.resolve(this.signaling);
+    this.openingSession ??= adapter
+      .openSession({ botId: this.id, room: this.room, vars: this.options.vars ?? {} })
+      .then((session) => {
+        if (this.closed) {
+          void settleWithin((async () => session.close?.())(), CLOSE_TIMEOUT_MS);
+          throw new Error('the bot closed meanwhile');
+        }
+        this.session = session;
+        this.signaling = session;
+        if (session.onDataConsumer) {
+          this.pushes = true;
+          session.onDataConsumer((consumer) => this.acceptPushed(consumer));
+        }
+        return session;
+      })
+      .finally(() => {
+        this.openingSession = undefined;
+      });
+    return this.openingSession;
+  }
+
   /** The bot's Device, loaded once (getRouterRtpCapabilities). */
   private loadDevice(): Promise<Device> {
     if (this.device) return Promise.resolve(this.device);
     this.loadingDevice ??= (async () => {
       try {
         const device = new Device();
-        const routerRtpCapabilities = await this.adapter.getRouterRtpCapabilities();
+        const signaling = await this.ready();
+        const routerRtpCapabilities = await signaling.getRouterRtpCapabilities();
         await device.load({ routerRtpCapabilities });
         this.device = device;
         return device;
@@ -414,9 +462,10 @@ export class Bot {
   async send(options: BotSendOptions = {}): Promise<void> {
     this.check();
     const producer =
-      options.label === undefined
+      options.producer ??
+      (options.label === undefined
         ? this.producerList[this.producerList.length - 1]
-        : this.producerList.find((p) => p.label === options.label);
+        : this.producerList.find((p) => p.label === options.label));
     if (!producer) {
       throw new BotError(
         'scenario',
@@ -499,11 +548,12 @@ export class Bot {
   ): Promise<BotConsumer> {
     this.check();
     const deadline = openBy ?? performance.now() + this.connectTimeoutMs;
-    const consumeData = this.adapter.consumeData?.bind(this.adapter);
+    const transport = await this.ensureRecvTransport(Math.max(0, deadline - performance.now()));
+    const signaling = this.signaling;
+    const consumeData = signaling.consumeData?.bind(signaling);
     if (!consumeData) {
       throw new BotError('consume', 'consumeData: the signaling adapter has no consumeData()');
     }
-    const transport = await this.ensureRecvTransport(Math.max(0, deadline - performance.now()));
     this.consuming.add(dataProducerId);
     let answer: ConsumeDataResult | undefined;
     let dataConsumer: DataConsumer | undefined;
@@ -524,12 +574,56 @@ export class Bot {
       dataConsumer?.close();
       const id = answer?.id;
       if (id !== undefined) {
-        void this.adapter.closeDataConsumer?.({ dataConsumerId: id }).catch(() => undefined);
+        void signaling.closeDataConsumer?.({ dataConsumerId: id }).catch(() => undefined);
       }
       throw new BotError('consume', `consumeData: ${errorMessage(error)}`);
     } finally {
       this.consuming.delete(dataProducerId);
     }
+  }
+
+  /**
+   * A DataConsumer the app pushed: consumed on the recv transport; resolves once it exists
+   * (the app's answer), and counts it once it opens.
+   */
+  async acceptPushed(pushed: PushedDataConsumer): Promise<void> {
+    // The app may push as soon as it answered createWebRtcTransport, before the bot made
+    // the transport of that answer.
+    if (this.creatingRecv) await this.creatingRecv.catch(() => undefined);
+    const transport = this.recvTransport;
+    if (!transport || transport.closed || this.closed) {
+      throw new Error('the bot has no recv transport');
+    }
+    const dataConsumer = await transport.consumeData({
+      id: pushed.id,
+      dataProducerId: pushed.dataProducerId,
+      sctpStreamParameters: pushed.sctpStreamParameters,
+      label: pushed.label,
+      protocol: pushed.protocol,
+      appData: { ...pushed.appData, botId: this.id },
+    });
+    const consumer = this.track(pushed.id, pushed.dataProducerId, dataConsumer, undefined);
+    this.consuming.add(pushed.dataProducerId);
+    void waitConsumerOpen(dataConsumer, this.connectTimeoutMs).then(
+      () => {
+        this.consuming.delete(pushed.dataProducerId);
+        if (this.closed || dataConsumer.closed) return;
+        this.consumerMap.set(pushed.dataProducerId, consumer);
+        this.metrics.counter('consumersOpened', 1, epochNow());
+      },
+      (error: unknown) => {
+        this.consuming.delete(pushed.dataProducerId);
+        if (!this.closed && !this.recvClosing) {
+          this.failure ??= new BotError('consume', `consumeData: ${errorMessage(error)}`);
+        }
+      },
+    );
+  }
+
+  /** Opens the recv transport (for an app that pushes consumers onto it). */
+  async openRecv(timeoutMs: number = this.connectTimeoutMs): Promise<Transport> {
+    this.check();
+    return this.ensureRecvTransport(timeoutMs);
   }
 
   /** Counts a DataConsumer's messages from its first one (those before it opened are none of its). */
@@ -588,11 +682,12 @@ export class Bot {
       direction === 'send'
         ? (['connect', 'connect', 'transport'] as const)
         : (['consumeData', 'consume', 'recv transport'] as const);
-    const adapter = this.adapter;
     const deadline = performance.now() + timeoutMs;
     let device: Device;
     let params: WebRtcTransportParameters | undefined;
+    let adapter: SignalingSession = this.signaling;
     try {
+      adapter = await withTimeout(this.ready(), timeoutMs, 'openSession');
       device = await withTimeout(this.loadDevice(), timeoutMs, 'getRouterRtpCapabilities');
       const request = adapter.createWebRtcTransport({
         sctpCapabilities: device.sctpCapabilities,
@@ -656,7 +751,7 @@ export class Bot {
 
   /** Asks the app to close its transport (bounded; a failure is a warning). */
   private closeOnServer(transportId: string): Promise<void> {
-    const adapter = this.adapter;
+    const adapter = this.signaling;
     if (!adapter.closeTransport) return Promise.resolve();
     return settleWithin(
       (async () => adapter.closeTransport?.({ transportId }))().catch((error: unknown) => {
@@ -686,10 +781,13 @@ export class Bot {
     this.check();
     const room = this.room;
     if (room === undefined) throw new BotError('scenario', 'consumeData: the bot has no room');
+    await this.ensureRecvTransport(options.timeoutMs ?? this.connectTimeoutMs);
+    const signaling = this.signaling;
+    const pulls = typeof signaling.listDataProducers === 'function';
     const missing = (['listDataProducers', 'consumeData'] as const).filter(
-      (method) => typeof this.adapter[method] !== 'function',
+      (method) => typeof signaling[method] !== 'function',
     );
-    if (missing.length > 0) {
+    if (missing.length > 0 && !this.pushes) {
       throw new BotError(
         'consume',
         `consumeData: the signaling adapter has no ${missing.join('() or ')}()`,
@@ -700,9 +798,8 @@ export class Bot {
     const start = performance.now();
     const deadline = start + timeoutMs;
     this.stopWatching();
-    await this.ensureRecvTransport(timeoutMs);
     for (;;) {
-      await this.pollRoom(room, deadline);
+      if (pulls) await this.pollRoom(room, deadline);
       this.check();
       if (this.consumerMap.size >= options.count) break;
       const left = deadline - performance.now();
@@ -714,18 +811,20 @@ export class Bot {
       }
       await abortableSleep(Math.min(pollIntervalMs, left), this.signal);
     }
-    if (options.watch) this.watch(room, pollIntervalMs);
+    if (options.watch && pulls) this.watch(room, pollIntervalMs);
   }
 
   /** One look at the room: consumes its producers of others not consumed yet. */
   private async pollRoom(room: string, deadline: number): Promise<void> {
-    const adapter = this.adapter;
+    const adapter = this.signaling;
     const list = (): Promise<{ id: string }[]> =>
       adapter.listDataProducers ? adapter.listDataProducers({ room }) : Promise.resolve([]);
     let producers: { id: string }[];
     try {
       producers = await list();
     } catch (error) {
+      // An app that pushes its consumers need not list producers.
+      if (error instanceof NotSupportedError && this.pushes) return;
       throw new BotError('consume', `consumeData: listDataProducers: ${errorMessage(error)}`);
     }
     const own = new Set(this.producerList.map(({ dataProducer }) => dataProducer.id));
@@ -841,7 +940,8 @@ export class Bot {
       seen.lost = progress.skipped;
       seen.outOfOrder = progress.outOfOrder;
     }
-    if (lost > 0) this.batch.add('messagesLost', lost);
+    // Even when none: a threshold on losses needs the counter to exist.
+    if (this.consumerMap.size > 0 || lost > 0) this.batch.add('messagesLost', lost);
     if (outOfOrder > 0) this.batch.add('messagesOutOfOrder', outOfOrder);
     if (beforeOpen > 0) this.batch.add('messagesBeforeOpen', beforeOpen);
     this.batch.flush();
@@ -863,7 +963,7 @@ export class Bot {
       const transport = this.recvTransport;
       this.recvTransport = undefined;
       transport?.close();
-      const adapter = this.adapter;
+      const adapter = this.signaling;
       if (transport && adapter.closeTransport) await this.closeOnServer(transport.id);
       else {
         await settleWithin(
@@ -915,6 +1015,9 @@ export class Bot {
     this.closed = true;
     // Before the adapter closes: a late answer's transport is closed on the server too.
     await settleWithin(Promise.allSettled(this.lateCleanups), CLOSE_TIMEOUT_MS);
+    await settleWithin(Promise.resolve(this.openingSession), CLOSE_TIMEOUT_MS);
+    const session = this.session;
+    if (session?.close) await settleWithin((async () => session.close?.())(), CLOSE_TIMEOUT_MS);
     if (this.options.ownsAdapter && this.adapter.close) {
       await settleWithin((async () => this.adapter.close?.())(), CLOSE_TIMEOUT_MS);
     }

@@ -124,6 +124,49 @@ export interface SignalingAdapter {
   getReceiverStats?(options: { runId: string }): Promise<ReceiverReport | undefined>;
   /** Optional: CPU seconds the mediasoup worker has used so far. */
   workerCpuSeconds?(): Promise<number>;
+  /**
+   * Optional: a signaling session of its own for one bot, for apps where each participant
+   * is its own peer (its own connection, peer id and join, as in mediasoup-demo). Each bot
+   * then signals through its session and closes it when it closes; without openSession
+   * every bot signals through the adapter itself.
+   */
+  openSession?(info: BotSessionInfo): Promise<SignalingSession>;
+}
+
+/** Who a signaling session is for. */
+export interface BotSessionInfo {
+  /** The bot's id: a peer id for the app. */
+  botId: string;
+  /** The bot's room, when it has one. */
+  room: string | undefined;
+  /** What the driver gives besides (Artillery: the virtual user's variables). */
+  vars: Record<string, unknown>;
+}
+
+/**
+ * A DataConsumer the app made on the bot's recv transport and tells it to consume
+ * (mediasoup-demo's `newDataConsumer`): what `recvTransport.consumeData()` takes.
+ */
+export interface PushedDataConsumer extends ConsumeDataResult {
+  appData: Record<string, unknown>;
+}
+
+/**
+ * Consumes a pushed DataConsumer; resolves once the bot's DataConsumer exists (the app's
+ * answer), rejects when the bot cannot consume it.
+ */
+export type DataConsumerHandler = (consumer: PushedDataConsumer) => Promise<void>;
+
+/** One bot's signaling: the adapter's requests, on the bot's own connection. */
+export interface SignalingSession extends Omit<
+  SignalingAdapter,
+  'openSession' | 'getReceiverStats' | 'workerCpuSeconds'
+> {
+  /**
+   * Optional, for apps that push consumers: the bot gives the handler that consumes what
+   * the app pushes. Pulling (listDataProducers + consumeData) stays for apps that list.
+   */
+  onDataConsumer?(handler: DataConsumerHandler): void;
 }
 
 /** The environment variable that stands in for --signaling-url. */

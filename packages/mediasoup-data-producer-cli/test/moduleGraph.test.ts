@@ -108,11 +108,12 @@ describe('module graph', () => {
     ).toEqual([]);
   });
 
-  test('the Artillery engine depends on the library and the bots package, not on the command line', () => {
+  test('the Artillery engine depends on the library, the bots package and js-yaml, not on the command line', () => {
     const manifest = JSON.parse(
       readFileSync(join(PACKAGES, 'artillery-engine-mediasoup-data', 'package.json'), 'utf8'),
     ) as { dependencies: Record<string, string> };
     expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      'js-yaml',
       'mediasoup-data-bots',
       'mediasoup-data-producer',
     ]);

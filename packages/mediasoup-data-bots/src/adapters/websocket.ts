@@ -6,13 +6,30 @@
 //
 // Methods: getRouterRtpCapabilities, createWebRtcTransport, connectWebRtcTransport,
 // produceData (required); consumeData, closeDataConsumer, listDataProducers, closeTransport,
-// getReceiverStats, workerCpuSeconds (optional: an
-// error answer that says the method is unknown means "not supported"; any other failure is
-// passed on with its message).
+// getReceiverStats, workerCpuSeconds, join (optional: an error answer that says the method
+// is unknown means "not supported"; any other failure is passed on with its message).
+//
+// A URL with `{{ $botId }}`, `{{ $room }}` or `{{ name }}` (a variable the driver gives) is
+// a per-bot template: each bot then opens its own session, a WebSocket of its own on the
+// rendered URL that first sends `join` { botId, room }. On a session the server may push
+//
+//   request   { "id": 7, "method": "newDataConsumer", "data": { id, dataProducerId,
+//               sctpStreamParameters, label, protocol, appData } }
+//
+// which the bot answers, once its DataConsumer exists, with { "id": 7, "ok": true } (or
+// ok: false and the error).
 
 import WebSocket from 'ws';
 
-import type { ConsumeDataResult, DataProducerInfo, SignalingAdapter } from '../adapter.js';
+import type {
+  BotSessionInfo,
+  ConsumeDataResult,
+  DataConsumerHandler,
+  DataProducerInfo,
+  PushedDataConsumer,
+  SignalingAdapter,
+  SignalingSession,
+} from '../adapter.js';
 import { errorMessage, NotSupportedError } from '../errors.js';
 import { Logger } from '../logger.js';
 import type { ReceiverReport } from '../receiver.js';
@@ -32,6 +49,12 @@ export interface WebSocketAdapterOptions {
   url: string;
   /** How long a request may go unanswered. Default 15000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * Each bot opens its own session (a WebSocket of its own that joins first), also when the
+   * URL has no placeholder left (a driver that rendered it per bot). Default: when the URL
+   * is a per-bot template.
+   */
+  perBot?: boolean;
 }
 
 /** A JSON request/response client over one WebSocket, opened on the first request. */
@@ -46,6 +69,8 @@ export class JsonWsClient {
     number,
     { resolve: (data: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
   >();
+  /** What answers the server's own requests, by method. */
+  private readonly served = new Map<string, (data: unknown) => Promise<unknown>>();
 
   constructor(
     private readonly url: string,
@@ -58,6 +83,11 @@ export class JsonWsClient {
    */
   get ignoredFrames(): number {
     return this.ignored;
+  }
+
+  /** Answers the server's requests of `method` with what the handler resolves. */
+  serve(method: string, handler: (data: unknown) => Promise<unknown>): void {
+    this.served.set(method, handler);
   }
 
   async request(method: string, data: unknown = {}): Promise<unknown> {
@@ -140,7 +170,13 @@ export class JsonWsClient {
   private handleMessage(raw: WebSocket.RawData): void {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string
     const text = raw.toString();
-    let message: { id?: unknown; ok?: unknown; data?: unknown; error?: unknown } | null;
+    let message: {
+      id?: unknown;
+      ok?: unknown;
+      data?: unknown;
+      error?: unknown;
+      method?: unknown;
+    } | null;
     try {
       message = JSON.parse(text) as typeof message;
     } catch (error) {
@@ -149,6 +185,10 @@ export class JsonWsClient {
     }
     if (typeof message !== 'object' || message === null || typeof message.id !== 'number') {
       this.ignore('expected an object with a numeric "id"', text);
+      return;
+    }
+    if (typeof message.method === 'string') {
+      this.answerServer(message.id, message.method, message.data);
       return;
     }
     const entry = this.pending.get(message.id);
@@ -164,6 +204,22 @@ export class JsonWsClient {
       const said = typeof reason === 'string' ? reason : JSON.stringify(reason ?? 'request failed');
       entry.reject(NOT_SUPPORTED_ANSWER.test(said) ? new NotSupportedError(said) : new Error(said));
     }
+  }
+
+  /** A request from the server: answered with its handler's result or error. */
+  private answerServer(id: number, method: string, data: unknown): void {
+    const handler = this.served.get(method);
+    const answering = handler
+      ? handler(data)
+      : Promise.reject(new Error(`unknown method ${method}`));
+    void answering.then(
+      (result: unknown) => {
+        this.socket?.send(JSON.stringify({ id, ok: true, data: result ?? {} }));
+      },
+      (error: unknown) => {
+        this.socket?.send(JSON.stringify({ id, ok: false, error: errorMessage(error) }));
+      },
+    );
   }
 
   private ignore(why: string, frame: string): void {
@@ -183,8 +239,10 @@ export class JsonWsClient {
   }
 }
 
-export function createWebSocketAdapter(options: WebSocketAdapterOptions): SignalingAdapter {
-  const client = new JsonWsClient(options.url, options.requestTimeoutMs ?? 15000);
+/** The requests a bot makes, over one client. */
+function requestsOver(
+  client: JsonWsClient,
+): SignalingSession & Required<Pick<SignalingSession, 'close'>> {
   return {
     async getRouterRtpCapabilities() {
       return (await client.request('getRouterRtpCapabilities')) as object;
@@ -242,6 +300,116 @@ export function createWebSocketAdapter(options: WebSocketAdapterOptions): Signal
     async closeTransport(data) {
       await client.request('closeTransport', data);
     },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+/** The `{{ ... }}` placeholders of a per-bot URL template. */
+const PLACEHOLDER = /{{\s*([$\w.]+)\s*}}/g;
+
+/** Whether the URL is a per-bot template. */
+export function isUrlTemplate(url: string): boolean {
+  return /{{\s*[$\w.]+\s*}}/.test(url);
+}
+
+/**
+ * The URL for one bot: `{{ $botId }}`, `{{ $room }}` and `{{ name }}` (info.vars) replaced,
+ * URI-encoded. Throws naming a placeholder that has no value.
+ */
+export function renderUrlTemplate(url: string, info: BotSessionInfo): string {
+  return url.replace(PLACEHOLDER, (_match, name: string) => {
+    const value = name === '$botId' ? info.botId : name === '$room' ? info.room : info.vars[name];
+    if (value === undefined || value === null) {
+      throw new Error(`the signaling URL template has no value for {{ ${name} }}`);
+    }
+    return encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value));
+  });
+}
+
+function pushedConsumer(data: unknown): PushedDataConsumer {
+  const d = (data ?? {}) as Record<string, unknown>;
+  if (
+    typeof d.id !== 'string' ||
+    typeof d.dataProducerId !== 'string' ||
+    typeof d.sctpStreamParameters !== 'object' ||
+    d.sctpStreamParameters === null
+  ) {
+    throw new Error('newDataConsumer: expected id, dataProducerId and sctpStreamParameters');
+  }
+  return {
+    id: d.id,
+    dataProducerId: d.dataProducerId,
+    sctpStreamParameters: d.sctpStreamParameters as PushedDataConsumer['sctpStreamParameters'],
+    label: typeof d.label === 'string' ? d.label : '',
+    protocol: typeof d.protocol === 'string' ? d.protocol : '',
+    appData:
+      typeof d.appData === 'object' && d.appData !== null
+        ? (d.appData as Record<string, unknown>)
+        : {},
+  };
+}
+
+/**
+ * One bot's session: its own WebSocket on the rendered URL, `join` sent first (a server
+ * that does not know it answers "unknown method": no join needed), pushed consumers
+ * handed to the bot.
+ */
+async function openWebSocketSession(
+  options: WebSocketAdapterOptions,
+  info: BotSessionInfo,
+): Promise<SignalingSession> {
+  const client = new JsonWsClient(
+    renderUrlTemplate(options.url, info),
+    options.requestTimeoutMs ?? 15000,
+  );
+  try {
+    await client.request('join', {
+      botId: info.botId,
+      ...(info.room !== undefined && { room: info.room }),
+    });
+  } catch (error) {
+    if (!(error instanceof NotSupportedError)) {
+      await client.close();
+      throw new Error(`join: ${errorMessage(error)}`);
+    }
+  }
+  return {
+    ...requestsOver(client),
+    onDataConsumer(handler: DataConsumerHandler) {
+      client.serve('newDataConsumer', async (data) => {
+        await handler(pushedConsumer(data));
+        return {};
+      });
+    },
+  };
+}
+
+/**
+ * The JSON-over-WebSocket adapter. With a per-bot URL template (`{{ $botId }}`, ...) each
+ * bot opens its own session (openSession); the adapter's own requests then refuse, since
+ * there is no one URL to send them to.
+ */
+export function createWebSocketAdapter(options: WebSocketAdapterOptions): SignalingAdapter {
+  if (options.perBot === true || isUrlTemplate(options.url)) {
+    const refuse = (): Promise<never> =>
+      Promise.reject(
+        new Error(
+          `the signaling URL ${options.url} is a per-bot template: each bot signals through its own session`,
+        ),
+      );
+    return {
+      getRouterRtpCapabilities: refuse,
+      createWebRtcTransport: refuse,
+      connectWebRtcTransport: refuse,
+      produceData: refuse,
+      openSession: (info) => openWebSocketSession(options, info),
+    };
+  }
+  const client = new JsonWsClient(options.url, options.requestTimeoutMs ?? 15000);
+  return {
+    ...requestsOver(client),
     async getReceiverStats(data) {
       try {
         return ((await client.request('getReceiverStats', data)) ?? undefined) as
@@ -253,9 +421,6 @@ export function createWebSocketAdapter(options: WebSocketAdapterOptions): Signal
     },
     async workerCpuSeconds() {
       return (await client.request('workerCpuSeconds')) as number;
-    },
-    async close() {
-      await client.close();
     },
   };
 }

@@ -43,7 +43,8 @@ export class ConsumerSide {
     private readonly size: number,
     private readonly onError: (message: string, bot: number) => void,
   ) {
-    if (!adapter.consumeData && plan.some((list) => list.length > 0)) {
+    // With sessions, each bot's session consumes (checked when it does).
+    if (!adapter.consumeData && !adapter.openSession && plan.some((list) => list.length > 0)) {
       throw new ConsumeNotSupportedError();
     }
     this.status = plan.map(() => 'pending');

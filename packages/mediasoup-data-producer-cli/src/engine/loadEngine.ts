@@ -17,6 +17,7 @@ import {
   MessageTooLargeError,
   settleWithin,
   type BotMetrics,
+  type BotProducer,
   type ReceiverReport,
   type SignalingAdapter,
 } from 'mediasoup-data-bots';
@@ -77,7 +78,7 @@ export class LoadEngine {
     // Every waiting producer listens to it.
     setMaxListeners(0, this.stopController.signal);
     this.transports = Array.from({ length: config.transports }, (_, index) =>
-      newTransportState(index, config.producers),
+      newTransportState(index, config.producers, config.label),
     );
     this.optional = new OptionalCalls(adapter, runId, this.recorder);
     const plan = consumedBots(config.transports, {
@@ -146,8 +147,11 @@ export class LoadEngine {
     let receiver: ReceiverReport | undefined;
     try {
       try {
-        const routerRtpCapabilities = await this.adapter.getRouterRtpCapabilities();
-        await this.device.load({ routerRtpCapabilities });
+        // With a session per bot, each bot loads its own Device through its session.
+        if (!this.adapter.openSession) {
+          const routerRtpCapabilities = await this.adapter.getRouterRtpCapabilities();
+          await this.device.load({ routerRtpCapabilities });
+        }
       } catch (error) {
         this.recorder.error(`getRouterRtpCapabilities failed: ${errorMessage(error)}`);
         this.stop('fatal');
@@ -257,10 +261,13 @@ export class LoadEngine {
   /** The bot of transport `state.index`: the run's Device, signal and receive checker. */
   private botFor(state: TransportState): Bot {
     state.bot ??= new Bot({
-      id: `${this.runId}/${state.index}`,
+      id: `${this.runId}-${state.index}`,
       runId: this.runId,
       adapter: this.adapter,
-      device: this.device,
+      ...(!this.adapter.openSession && { device: this.device }),
+      ...(this.config.roomSize && {
+        room: `${this.runId}-room-${Math.floor(state.index / this.config.roomSize)}`,
+      }),
       connectTimeoutMs: this.config.connectTimeoutMs,
       highWaterMark: this.config.highWaterMark,
       metrics: this.metrics,
@@ -291,8 +298,8 @@ export class LoadEngine {
       for (const producer of state.producers) {
         const produced = await bot.produceData({
           label: producer.label,
-          protocol: 'mediasoup-data-producer-load',
-          appData: { transport: state.index, producer: producer.index },
+          protocol: config.protocol ?? 'mediasoup-data-producer-load',
+          appData: { transport: state.index, producer: producer.index, ...config.appData },
           ...(config.ordered !== undefined && { ordered: config.ordered }),
           ...(config.maxRetransmits !== undefined && { maxRetransmits: config.maxRetransmits }),
           ...(config.maxPacketLifeTime !== undefined && {
@@ -323,7 +330,7 @@ export class LoadEngine {
       for (const producer of state.producers) {
         if (!producer.bot) continue;
         this.activePumps++;
-        this.pumps.push(this.pump(state, bot, producer.label, producer.index));
+        this.pumps.push(this.pump(state, bot, producer.bot, producer.index));
       }
     } catch (error) {
       if (error instanceof MessageTooLargeError) {
@@ -341,11 +348,16 @@ export class LoadEngine {
   }
 
   /** One producer of a bot sends, once the consumers are open, until the run stops. */
-  private async pump(state: TransportState, bot: Bot, label: string, index: number): Promise<void> {
+  private async pump(
+    state: TransportState,
+    bot: Bot,
+    producer: BotProducer,
+    index: number,
+  ): Promise<void> {
     const { size, rate } = this.config;
     try {
       await Promise.race([this.sendGate, aborted(this.stopController.signal)]);
-      await bot.send({ label, rate, size });
+      await bot.send({ producer, rate, size });
     } catch (error) {
       const producer = state.producers[index];
       const message = errorMessage(error);

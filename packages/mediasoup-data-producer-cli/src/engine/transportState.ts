@@ -26,7 +26,11 @@ export interface TransportState {
   producers: ProducerState[];
 }
 
-export function newTransportState(index: number, producers: number): TransportState {
+export function newTransportState(
+  index: number,
+  producers: number,
+  label?: string,
+): TransportState {
   return {
     index,
     id: undefined,
@@ -39,7 +43,7 @@ export function newTransportState(index: number, producers: number): TransportSt
       index: p,
       transportIndex: index,
       id: undefined,
-      label: `mdp-${index}-${p}`,
+      label: label ?? `mdp-${index}-${p}`,
       error: undefined,
       bot: undefined,
     })),

@@ -28,6 +28,12 @@ export interface LoadConfig {
   consumers?: number;
   /** Rooms of this many bots, each consuming every other's producers; 0 or absent: none. */
   roomSize?: number;
+  /** Every producer's label; default `mdp-<transport>-<producer>`. */
+  label?: string;
+  /** Every producer's subprotocol; default `mediasoup-data-producer-load`. */
+  protocol?: string;
+  /** Merged into every producer's appData (after mdpRunId, botId, transport, producer). */
+  appData?: Record<string, unknown>;
 }
 
 /** What the consuming bots received (see ConsumerSide). */
