@@ -37,6 +37,11 @@ function scenario(url: string): string {
   return `
 config:
   target: 'mediasoup-data'
+  plugins:
+    ensure: {}
+  ensure:
+    conditions:
+      - expression: mediasoup_data.messages_lost == 0 and mediasoup_data.consumers_opened == ${2 * ROOMS}
   phases:
     - duration: 2
       arrivalRate: ${ROOMS}
@@ -70,4 +75,5 @@ test("artillery run() of 20 rooms of 2 on two workers against a per-peer app tha
   expect(counters['mediasoup_data.consumers_opened']).toBe(2 * ROOMS);
   expect(counters['mediasoup_data.messages_received']).toBe(2 * ROOMS * MESSAGES);
   expect(counters['mediasoup_data.messages_lost']).toBe(0);
+  expect(run.stdout).toMatch(/ok: mediasoup_data\.messages_lost == 0/);
 });
