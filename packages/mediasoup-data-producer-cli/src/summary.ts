@@ -52,6 +52,9 @@ export interface Summary {
   remarks: string[];
 }
 
+const COUNTING =
+  'every message sent: the producers started once every DataConsumer was open; what had not arrived by the end of the drain is lost';
+
 /** Delivery at the consumers: expected = each producer's sent × its fan-out. */
 export interface ConsumerSummary {
   /** e.g. `rooms of 4` or `3 consumers per producer`. */
@@ -60,6 +63,12 @@ export interface ConsumerSummary {
   dataConsumers: number;
   /** DataConsumers per producer that opened, on average. */
   fanOut: number;
+  /**
+   * How `expected` was decided: producers sent only once every DataConsumer was open, so
+   * each is expected every message its producer sent; what has not arrived by the end of
+   * the drain is lost.
+   */
+  counting: string;
   expected: number;
   received: { messages: number; bytes: number };
   lost: number;
@@ -162,6 +171,7 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
       recvTransports: consumers.recvTransports,
       dataConsumers: consumers.dataConsumers,
       fanOut: producers > 0 ? consumers.dataConsumers / producers : 0,
+      counting: COUNTING,
       expected: consumers.expected,
       received: { messages: r.messages, bytes: r.bytes },
       lost: consumers.lost,
@@ -337,6 +347,7 @@ export function formatSummary(
         `${cs.recvTransports.total} recv transports (fan-out ${cs.fanOut.toFixed(cs.fanOut % 1 === 0 ? 0 : 2)})` +
         (cs.recvTransports.failed > 0 ? `, ${cs.recvTransports.failed} failed` : ''),
     ]);
+    rows.push(['counted', cs.counting]);
     rows.push([
       'delivered',
       `${formatCount(cs.received.messages)} of ${formatCount(cs.expected)} expected ` +
