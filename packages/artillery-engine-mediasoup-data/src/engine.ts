@@ -132,6 +132,11 @@ export class MediasoupDataEngine {
   private adapterSource: Promise<AdapterSource> | undefined;
   /** Bots this engine (one per worker thread) has started: roomSize fills rooms in order. */
   private botCount = 0;
+  /** Rooms this worker fills whose bots have not all consumed yet (see roomConsumed). */
+  private readonly consumedRooms = new Map<
+    string,
+    { bots: Set<string>; waiting: (() => void)[] }
+  >();
   /** Failure reasons printed so far, with how often each came. */
   private readonly told = new Map<string, number>();
   /** Tells this worker's rooms from other workers' and runners' (roomSize without room). */
@@ -267,6 +272,46 @@ export class MediasoupDataEngine {
     );
     // A factory makes one adapter per bot, which the bot closes; an object is shared.
     return bot(adapter, typeof source.picked === 'function');
+  }
+
+  /**
+   * With rooms this worker fills (roomSize without room), a consumeData step completes once
+   * every bot of the room has consumed the others: then no bot sends before the consumers
+   * of its producer are open, and each consumer is expected every message. Elsewhere a
+   * consumer counts from its first message.
+   */
+  private roomConsumed(bot: Bot, timeoutMs: number): Promise<void> {
+    const size = this.config.roomSize;
+    const room = bot.room;
+    if (size === undefined || this.roomTemplate !== undefined || room === undefined) {
+      return Promise.resolve();
+    }
+    let entry = this.consumedRooms.get(room);
+    if (!entry) {
+      entry = { bots: new Set(), waiting: [] };
+      this.consumedRooms.set(room, entry);
+    }
+    entry.bots.add(bot.id);
+    const { bots, waiting } = entry;
+    if (bots.size >= size) {
+      this.consumedRooms.delete(room);
+      for (const release of waiting.splice(0)) release();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new BotError(
+            'consumeTimeout',
+            `consumeData: ${bots.size} of ${size} bots of room ${JSON.stringify(room)} had consumed the others after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -429,12 +474,15 @@ export class MediasoupDataEngine {
         });
       }
       case 'consumeData':
-        return bot.consumeRoom({
-          count: step.count ?? (this.config.roomSize === undefined ? 0 : this.config.roomSize - 1),
-          ...(step.timeoutMs !== undefined && { timeoutMs: step.timeoutMs }),
-          watch: step.watch,
-          pollIntervalMs: step.pollIntervalMs,
-        });
+        return bot
+          .consumeRoom({
+            count:
+              step.count ?? (this.config.roomSize === undefined ? 0 : this.config.roomSize - 1),
+            ...(step.timeoutMs !== undefined && { timeoutMs: step.timeoutMs }),
+            watch: step.watch,
+            pollIntervalMs: step.pollIntervalMs,
+          })
+          .then(() => this.roomConsumed(bot, step.timeoutMs ?? this.config.connectTimeoutMs));
       case 'waitForMessages':
         return bot.waitForMessages({
           ...(step.count !== undefined && { count: step.count }),

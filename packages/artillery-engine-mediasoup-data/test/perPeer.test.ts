@@ -77,3 +77,40 @@ test("artillery run() of 20 rooms of 2 on two workers against a per-peer app tha
   expect(counters['mediasoup_data.messages_lost']).toBe(0);
   expect(run.stdout).toMatch(/ok: mediasoup_data\.messages_lost == 0/);
 });
+
+test('artillery run() of rooms of 3 that send as soon as consumeData completes: no bot sends before the consumers of its room are open, so no late consumer fails or loses', async () => {
+  const run = await runArtillery(
+    `
+config:
+  target: 'mediasoup-data'
+  phases:
+    - duration: 1
+      arrivalRate: 6
+  engines:
+    mediasoup-data:
+      signaling: websocket
+      signalingUrl: '${server.url}'
+      roomSize: 3
+scenarios:
+  - engine: mediasoup-data
+    flow:
+      - connect: {}
+      - produceData: { label: chat }
+      - consumeData: {}
+      - send: { count: 300, size: 64 }
+      - waitForMessages: { count: 300, timeout: 30 }
+      - close: {}
+`,
+    { timeoutMs: 180_000 },
+  );
+  const counters = run.report?.aggregate.counters ?? {};
+  if (process.env.SHOW_RUN) console.log(counters);
+
+  expect(Object.keys(counters).filter((k) => k.startsWith('errors.'))).toEqual([]);
+  expect(run.code).toBe(0);
+  expect(counters['mediasoup_data.consumers_opened']).toBe(12);
+  expect(counters['mediasoup_data.messages_lost']).toBe(0);
+  // Every consumer was open before its producer sent: each got all 300.
+  expect(counters['mediasoup_data.messages_received']).toBe(12 * 300);
+  expect(counters['mediasoup_data.messages_before_open']).toBeUndefined();
+});
