@@ -48,6 +48,7 @@ export {
 export { Histogram, percentilesOf, type Percentiles } from './histogram.js';
 export { errorMessage, NotSupportedError } from './errors.js';
 export { importModule } from './importModule.js';
+export { Logger } from './logger.js';
 export { checkMessageSize, MessageTooLargeError, type MessageSizeProblem } from './messageSize.js';
 export { BURST, sendBudget, type SendBudget } from './pacing.js';
 export {

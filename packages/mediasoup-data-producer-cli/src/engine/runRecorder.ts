@@ -2,10 +2,11 @@
 // the largest bufferedAmount seen, and the errors and warnings, each list bounded so that
 // a run where every producer fails does not grow without end.
 
-import { Logger } from '../logger.js';
+import { Logger } from 'mediasoup-data-bots';
+
 import type { RunError, SecondSample } from './types.js';
 
-const logger = new Logger('engine');
+const logger = new Logger('engine', 'mediasoup-data-producer-cli');
 
 export const MAX_KEPT_ERRORS = 200;
 
