@@ -26,7 +26,7 @@ import { checkMessageSize, MessageTooLargeError } from './messageSize.js';
 import { sendBudget } from './pacing.js';
 import { ReceiverChecker } from './receiver.js';
 import { signalThrough } from './signalThrough.js';
-import { waitConsumerOpen, waitLow, waitOpen } from './waits.js';
+import { waitLow, waitOpen } from './waits.js';
 
 /** Which step failed: the Artillery engine counts `errors.<its name for the kind>`. */
 export type BotErrorKind =
@@ -565,7 +565,7 @@ export class Bot {
       );
       dataConsumer = await transport.consumeData({ ...answer, appData: { botId: this.id } });
       const consumer = this.track(answer.id, dataProducerId, dataConsumer, size);
-      await waitConsumerOpen(dataConsumer, Math.max(0, deadline - performance.now()));
+      await waitOpen(dataConsumer, Math.max(0, deadline - performance.now()));
       if (this.closed) throw new Error('the bot closed meanwhile');
       this.consumerMap.set(dataProducerId, consumer);
       this.metrics.counter('consumersOpened', 1, epochNow());
@@ -604,7 +604,7 @@ export class Bot {
     });
     const consumer = this.track(pushed.id, pushed.dataProducerId, dataConsumer, undefined);
     this.consuming.add(pushed.dataProducerId);
-    void waitConsumerOpen(dataConsumer, this.connectTimeoutMs).then(
+    void waitOpen(dataConsumer, this.connectTimeoutMs).then(
       () => {
         this.consuming.delete(pushed.dataProducerId);
         if (this.closed || dataConsumer.closed) return;

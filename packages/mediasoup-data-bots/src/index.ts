@@ -59,7 +59,7 @@ export {
   withTimeout,
   yieldToEventLoop,
 } from './async.js';
-export { waitConsumerOpen, waitLow, waitOpen } from './waits.js';
+export { waitLow, waitOpen } from './waits.js';
 export { closeWithoutLoss, GRACEFUL_CLOSE_MS } from './closeWithoutLoss.js';
 export {
   Bot,

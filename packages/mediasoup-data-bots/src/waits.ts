@@ -1,23 +1,42 @@
-// Waits on one DataProducer's or DataConsumer's events: until it opens, and until its
-// buffer drains. Each settles once, removes every listener it added, clears its timer, and
-// ends early when the optional signal aborts (a run that stops).
+// Waits on one DataProducer's or DataConsumer's events: until it opens (one wait for both),
+// and until a producer's buffer drains. Each settles once, removes every listener it added,
+// clears its timer, and ends early when the optional signal aborts (a run that stops).
 
 import type { DataConsumer, DataProducer } from 'mediasoup-data-producer';
 
-/** Resolves once open (or the signal aborts); rejects on error, close, or after ms. */
+/** What waitOpen() needs of a DataProducer or a DataConsumer. */
+interface Opening {
+  readonly readyState: string;
+  on(event: 'open', listener: () => void): unknown;
+  off(event: 'open', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
+  readonly observer: {
+    on(event: 'close', listener: () => void): unknown;
+    off(event: 'close', listener: () => void): unknown;
+  };
+}
+
+/**
+ * Resolves once the DataProducer or DataConsumer is open (or the signal aborts); rejects on
+ * its error, when it closes first (close, transport closed: its observer's `close`), or
+ * after `ms`: `<DataProducer|DataConsumer> did not open within <ms> ms`.
+ */
 export function waitOpen(
-  dataProducer: DataProducer,
+  endpoint: DataProducer | DataConsumer,
   ms: number,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (dataProducer.readyState === 'open' || signal?.aborted) return Promise.resolve();
+  // Both emit these events with these arguments; their emitters are typed apart.
+  const opening = endpoint as unknown as Opening;
+  const name = 'bufferedAmountLowThreshold' in endpoint ? 'DataProducer' : 'DataConsumer';
+  if (opening.readyState === 'open' || signal?.aborted) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const finish = (error?: Error): void => {
       clearTimeout(timer);
-      dataProducer.off('open', onOpen);
-      dataProducer.off('error', onError);
-      dataProducer.off('close', onClose);
-      dataProducer.off('transportclose', onClose);
+      opening.off('open', onOpen);
+      opening.off('error', onError);
+      opening.observer.off('close', onClose);
       signal?.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve();
@@ -29,52 +48,21 @@ export function waitOpen(
       finish(error);
     };
     const onClose = (): void => {
-      finish(new Error('DataProducer closed before it opened'));
+      finish(new Error(`${name} closed before it opened`));
     };
     const onAbort = (): void => {
       finish();
     };
     const timer = setTimeout(
       () => {
-        finish(new Error(`DataProducer did not open within the connect timeout`));
+        finish(new Error(`${name} did not open within ${Math.round(ms)} ms`));
       },
       Math.max(0, ms),
     );
-    dataProducer.on('open', onOpen);
-    dataProducer.on('error', onError);
-    dataProducer.on('close', onClose);
-    dataProducer.on('transportclose', onClose);
+    opening.on('open', onOpen);
+    opening.on('error', onError);
+    opening.observer.on('close', onClose);
     signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Resolves when the DataConsumer is open; rejects when it closes first or after `ms`. */
-export function waitConsumerOpen(consumer: DataConsumer, ms: number): Promise<void> {
-  if (consumer.readyState === 'open') return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = (error?: Error): void => {
-      clearTimeout(timer);
-      consumer.off('open', onOpen);
-      consumer.off('error', onError);
-      consumer.observer.off('close', onClose);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onOpen = (): void => {
-      done();
-    };
-    const onError = (error: Error): void => {
-      done(error);
-    };
-    const onClose = (): void => {
-      done(new Error('the DataConsumer closed before it opened'));
-    };
-    const timer = setTimeout(() => {
-      done(new Error(`the DataConsumer did not open within ${Math.round(ms)} ms`));
-    }, ms);
-    consumer.on('open', onOpen);
-    consumer.on('error', onError);
-    consumer.observer.on('close', onClose);
   });
 }
 
