@@ -7,7 +7,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // Tests import the packages by their names, as users do, and get their sources.
   moduleNameMapper: {
-    '^(mediasoup-data-producer|mediasoup-local-router|mediasoup-data-producer-cli|artillery-engine-mediasoup-data)$':
+    '^(mediasoup-data-producer|mediasoup-local-router|mediasoup-data-bots|mediasoup-data-producer-cli|artillery-engine-mediasoup-data)$':
       '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

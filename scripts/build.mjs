@@ -9,6 +9,7 @@ import { join } from 'node:path';
 const PACKAGES = [
   'mediasoup-data-producer',
   'mediasoup-local-router',
+  'mediasoup-data-bots',
   'mediasoup-data-producer-cli',
   'artillery-engine-mediasoup-data',
 ];

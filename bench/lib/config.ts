@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 import { errorMessage } from './util.js';
-import { HEADER_SIZE } from '../../packages/mediasoup-data-producer-cli/src/message.js';
+import { HEADER_SIZE } from '../../packages/mediasoup-data-bots/src/message.js';
 
 import { chromiumReady } from '../clients/chromium.js';
 

@@ -3,7 +3,7 @@
 import type { BenchChannel, BenchClient } from '../clients/types.js';
 import type { RouterClient } from '../router/proxy.js';
 import type { ProducerStats } from '../router/protocol.js';
-import { encodeMessage, epochNow } from '../../packages/mediasoup-data-producer-cli/src/message.js';
+import { encodeMessage, epochNow } from '../../packages/mediasoup-data-bots/src/message.js';
 import type { BenchConfig } from './config.js';
 import { errorMessage, msSince, nowNs, openWithTimeout, sleep, withTimeout } from './util.js';
 

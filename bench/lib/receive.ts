@@ -5,8 +5,8 @@
 import type { BenchClient, BenchReceiver, SignalingRouter } from '../clients/types.js';
 import type { LocalTransportOptions } from '../../packages/mediasoup-local-router/src/index.js';
 import type { RouterClient } from '../router/proxy.js';
-import { encodeMessage, epochNow } from '../../packages/mediasoup-data-producer-cli/src/message.js';
-import { ReceiverChecker } from '../../packages/mediasoup-data-producer-cli/src/receiver.js';
+import { encodeMessage, epochNow } from '../../packages/mediasoup-data-bots/src/message.js';
+import { ReceiverChecker } from '../../packages/mediasoup-data-bots/src/receiver.js';
 import type { BenchConfig } from './config.js';
 import { closeEndpoint, drainWatch } from './measure.js';
 import type { RouterSendReport } from './routerPacing.js';

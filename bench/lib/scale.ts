@@ -1,6 +1,6 @@
 // Scale: N transports with one DataProducer each, opened at once from this process.
 import type { BenchChannel, BenchClient } from '../clients/types.js';
-import { encodeMessage } from '../../packages/mediasoup-data-producer-cli/src/message.js';
+import { encodeMessage } from '../../packages/mediasoup-data-bots/src/message.js';
 import type { RouterClient } from '../router/proxy.js';
 import type { BenchConfig } from './config.js';
 import {

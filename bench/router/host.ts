@@ -13,7 +13,7 @@ import {
   serveLocalRouter,
   type LocalRouterService,
 } from '../../packages/mediasoup-data-producer-cli/src/localRouterService.js';
-import { encodeMessage, epochNow } from '../../packages/mediasoup-data-producer-cli/src/message.js';
+import { encodeMessage, epochNow } from '../../packages/mediasoup-data-bots/src/message.js';
 import type { ConsumeParams } from '../clients/types.js';
 import { sendPaced } from '../lib/routerPacing.js';
 import { errorMessage, sleep } from '../lib/util.js';

@@ -14,6 +14,7 @@ const TYPES = path.join(LIBRARY, 'dist', 'types');
 const ALL_TYPES = [
   'mediasoup-data-producer',
   'mediasoup-local-router',
+  'mediasoup-data-bots',
   'mediasoup-data-producer-cli',
 ].map((name) => path.join(ROOT, 'packages', name, 'dist', 'types'));
 

@@ -19,6 +19,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const PACKAGES = [
   'mediasoup-data-producer',
   'mediasoup-local-router',
+  'mediasoup-data-bots',
   'mediasoup-data-producer-cli',
 ];
 const LIBRARY_TYPES = path.join(

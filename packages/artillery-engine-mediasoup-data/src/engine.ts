@@ -11,17 +11,21 @@
 
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+import { load as loadYaml } from 'js-yaml';
 
 import {
+  AdapterModuleError,
+  Bot,
+  BotError,
   createWebSocketAdapter,
   importAdapterModule,
   instantiateAdapter,
   type SignalingAdapter,
   type SignalingAdapterFactory,
-} from 'mediasoup-data-producer-cli';
+} from 'mediasoup-data-bots';
 
-import { Bot, BotError } from './bot.js';
 import {
   ConfigError,
   ENGINE_NAME,
@@ -31,7 +35,7 @@ import {
   type EngineConfig,
   type Step,
 } from './config.js';
-import { ERRORS, type MetricsEmitter } from './metrics.js';
+import { artilleryMetrics, ERROR_NAMES, ERRORS, type MetricsEmitter } from './metrics.js';
 
 /** What Artillery gives a virtual user: its variables and template functions. */
 export interface ArtilleryContext {
@@ -86,15 +90,55 @@ export const BOT_VAR = '$mediasoupDataBot';
 export const ROOM_VAR = '$room';
 export const ROOM_INDEX_VAR = '$roomIndex';
 
+/** Distinct failure reasons a worker prints at most (the report counts every failure). */
+const MAX_TOLD = 20;
+
 type AdapterSource =
   | { kind: 'websocket' }
   | { kind: 'module'; picked: SignalingAdapterFactory | SignalingAdapter; path: string };
 
+/**
+ * The engine's options as the scenario file writes them, templates unrendered: Artillery
+ * 2.0.21 renders `config` once, at load, where `{{ $botId }}` and `{{ $room }}` have no
+ * value yet. Undefined when the file cannot be read (the rendered values then stand).
+ */
+export function rawEngineOptions(
+  scriptPath: string | undefined,
+): Record<string, unknown> | undefined {
+  if (scriptPath === undefined) return undefined;
+  try {
+    const script = loadYaml(readFileSync(scriptPath, 'utf8')) as {
+      config?: { engines?: Record<string, unknown> };
+    } | null;
+    const options = script?.config?.engines?.[ENGINE_NAME];
+    return typeof options === 'object' && options !== null
+      ? (options as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The template as written when it has placeholders, else the value Artillery rendered. */
+function perBotTemplate(raw: unknown, rendered: string | undefined): string | undefined {
+  return typeof raw === 'string' && raw.includes('{{') ? raw : rendered;
+}
+
 export class MediasoupDataEngine {
   readonly config: EngineConfig;
+  /** signalingUrl and room as written, rendered for each virtual user. */
+  private readonly signalingUrlTemplate: string | undefined;
+  private readonly roomTemplate: string | undefined;
   private adapterSource: Promise<AdapterSource> | undefined;
   /** Bots this engine (one per worker thread) has started: roomSize fills rooms in order. */
   private botCount = 0;
+  /** Rooms this worker fills whose bots have not all consumed yet (see roomConsumed). */
+  private readonly consumedRooms = new Map<
+    string,
+    { bots: Set<string>; waiting: (() => void)[] }
+  >();
+  /** Failure reasons printed so far, with how often each came. */
+  private readonly told = new Map<string, number>();
   /** Tells this worker's rooms from other workers' and runners' (roomSize without room). */
   private readonly instanceId = randomUUID().slice(0, 8);
 
@@ -104,6 +148,9 @@ export class MediasoupDataEngine {
     private readonly helpers: ArtilleryHelpers,
   ) {
     this.config = parseEngineConfig(script.config.engines?.[ENGINE_NAME]);
+    const raw = rawEngineOptions(script._scriptPath);
+    this.signalingUrlTemplate = perBotTemplate(raw?.signalingUrl, this.config.signalingUrl);
+    this.roomTemplate = perBotTemplate(raw?.room, this.config.room);
   }
 
   createScenario(scenario: ArtilleryScenario, ee: EventEmitterLike): StepFunction {
@@ -148,6 +195,7 @@ export class MediasoupDataEngine {
       bot = await this.createBot(botId, runId, context, ee, room);
     } catch (error) {
       ee.emit('error', ERRORS.signaling);
+      this.tell(ERRORS.signaling, error);
       return { error, context };
     }
     context.vars[BOT_VAR] = bot;
@@ -182,36 +230,88 @@ export class MediasoupDataEngine {
     this.adapterSource ??= this.loadAdapterSource();
     const source = await this.adapterSource;
     const rendered =
-      this.config.signalingUrl === undefined
+      this.signalingUrlTemplate === undefined
         ? undefined
-        : this.helpers.template(this.config.signalingUrl, context);
+        : this.helpers.template(this.signalingUrlTemplate, context);
     const url =
       typeof rendered === 'string'
         ? rendered
         : rendered === undefined
           ? undefined
           : JSON.stringify(rendered);
+    const bot = (adapter: SignalingAdapter, ownsAdapter: boolean): Bot =>
+      new Bot({
+        id: botId,
+        runId,
+        adapter,
+        ownsAdapter,
+        ...(room !== undefined && { room }),
+        vars: context.vars,
+        connectTimeoutMs: this.config.connectTimeoutMs,
+        highWaterMark: this.config.highWaterMark,
+        metrics: artilleryMetrics(ee),
+      });
     if (source.kind === 'websocket') {
       if (url === undefined || !/^wss?:\/\/[^/]/.test(url)) {
-        throw new Error(`signalingUrl: expected a ws:// or wss:// URL, got ${JSON.stringify(url)}`);
+        throw new Error(
+          `config.engines.${ENGINE_NAME}.signalingUrl: expected a ws:// or wss:// URL, got ${JSON.stringify(url)}`,
+        );
       }
-      const adapter = createWebSocketAdapter({
-        url,
-        requestTimeoutMs: this.config.requestTimeoutMs,
-      });
-      return new Bot(botId, runId, adapter, true, this.config, ee, room);
+      return bot(
+        createWebSocketAdapter({
+          url,
+          requestTimeoutMs: this.config.requestTimeoutMs,
+          // A URL rendered per bot names a peer: the bot joins as one.
+          perBot: /{{\s*\$(?:botId|room)\s*}}/.test(this.signalingUrlTemplate ?? ''),
+        }),
+        true,
+      );
     }
-    const adapter = await instantiateAdapter(source.picked, { url, env: process.env }, source.path);
-    // A factory makes one adapter per bot, which the bot closes; an object is shared.
-    return new Bot(
-      botId,
-      runId,
-      adapter,
-      typeof source.picked === 'function',
-      this.config,
-      ee,
-      room,
+    const adapter = await this.inYamlContext(() =>
+      instantiateAdapter(source.picked, { url, env: process.env }, source.path),
     );
+    // A factory makes one adapter per bot, which the bot closes; an object is shared.
+    return bot(adapter, typeof source.picked === 'function');
+  }
+
+  /**
+   * With rooms this worker fills (roomSize without room), a consumeData step completes once
+   * every bot of the room has consumed the others: then no bot sends before the consumers
+   * of its producer are open, and each consumer is expected every message. Elsewhere a
+   * consumer counts from its first message.
+   */
+  private roomConsumed(bot: Bot, timeoutMs: number): Promise<void> {
+    const size = this.config.roomSize;
+    const room = bot.room;
+    if (size === undefined || this.roomTemplate !== undefined || room === undefined) {
+      return Promise.resolve();
+    }
+    let entry = this.consumedRooms.get(room);
+    if (!entry) {
+      entry = { bots: new Set(), waiting: [] };
+      this.consumedRooms.set(room, entry);
+    }
+    entry.bots.add(bot.id);
+    const { bots, waiting } = entry;
+    if (bots.size >= size) {
+      this.consumedRooms.delete(room);
+      for (const release of waiting.splice(0)) release();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new BotError(
+            'consumeTimeout',
+            `consumeData: ${bots.size} of ${size} bots of room ${JSON.stringify(room)} had consumed the others after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -219,7 +319,8 @@ export class MediasoupDataEngine {
    * `<run id>/<this worker>/<room index>`. Sets {{ $room }} and {{ $roomIndex }}.
    */
   private assignRoom(runId: string, context: ArtilleryContext): string | undefined {
-    const { room, roomSize } = this.config;
+    const { roomSize } = this.config;
+    const room = this.roomTemplate;
     const index = this.botCount++;
     if (roomSize !== undefined) context.vars[ROOM_INDEX_VAR] = Math.floor(index / roomSize);
     let name: string | undefined;
@@ -244,13 +345,22 @@ export class MediasoupDataEngine {
         `config.engines.${ENGINE_NAME}.signaling: no such file: ${path} (a module path is relative to the scenario file; or give "websocket")`,
       );
     }
+    return {
+      kind: 'module',
+      picked: await this.inYamlContext(() => importAdapterModule(path)),
+      path,
+    };
+  }
+
+  /** An adapter module's problem, named by the YAML field that gave the module. */
+  private async inYamlContext<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return { kind: 'module', picked: await importAdapterModule(path), path };
+      return await work();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(
-        message.replace(/^--signaling: /, `config.engines.${ENGINE_NAME}.signaling: `),
-      );
+      if (error instanceof AdapterModuleError) {
+        throw new Error(`config.engines.${ENGINE_NAME}.signaling: ${error.message}`);
+      }
+      throw error;
     }
   }
 
@@ -306,7 +416,9 @@ export class MediasoupDataEngine {
               callback(null, context);
             },
             (error: unknown) => {
-              ee.emit('error', error instanceof BotError ? error.kind : ERRORS.scenario);
+              const kind = error instanceof BotError ? ERROR_NAMES[error.kind] : ERRORS.scenario;
+              ee.emit('error', kind);
+              this.tell(kind, error);
               callback(error, context);
             },
           );
@@ -314,24 +426,69 @@ export class MediasoupDataEngine {
     }
   }
 
+  /**
+   * Prints why a bot failed, once per kind and reason in this worker (Artillery's report
+   * counts the kinds): `errors.<kind>: <the bot's message>`.
+   */
+  private tell(kind: string, error: unknown): void {
+    const line = `errors.${kind}: ${error instanceof Error ? error.message : String(error)}`;
+    const seen = this.told.get(line) ?? 0;
+    this.told.set(line, seen + 1);
+    if (seen === 0 && this.told.size <= MAX_TOLD) console.error(`[${ENGINE_NAME}] ${line}`);
+  }
+
   private runStep(bot: Bot, step: Step, context: ArtilleryContext): Promise<void> {
     switch (step.kind) {
       case 'connect':
-        return bot.connect(step.timeoutMs);
+        return bot
+          .connect(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs })
+          .then(() => undefined);
       case 'produceData':
-        return bot.produceData(step);
-      case 'send':
-        return bot.send(step, (payload, seq) => {
-          context.vars[SEQ_VAR] = seq;
-          return String(this.helpers.template(payload, context));
+        return bot
+          .produceData({
+            label: step.label,
+            protocol: step.protocol,
+            appData: { transport: 0 },
+            ...(step.ordered !== undefined && { ordered: step.ordered }),
+            ...(step.maxRetransmits !== undefined && { maxRetransmits: step.maxRetransmits }),
+            ...(step.maxPacketLifeTime !== undefined && {
+              maxPacketLifeTime: step.maxPacketLifeTime,
+            }),
+          })
+          .then(() => undefined);
+      case 'send': {
+        const { payload, binary } = step;
+        return bot.send({
+          ...(step.label !== undefined && { label: step.label }),
+          ...(step.count !== undefined && { count: step.count }),
+          ...(step.durationMs !== undefined && { durationMs: step.durationMs }),
+          ...(step.rate !== undefined && { rate: step.rate }),
+          size: step.size,
+          ...(payload !== undefined && {
+            payload: (seq: number) => {
+              context.vars[SEQ_VAR] = seq;
+              const text = String(this.helpers.template(payload, context));
+              return binary ? Buffer.from(text, 'utf8') : text;
+            },
+          }),
         });
+      }
       case 'consumeData':
-        return bot.consumeData({
-          ...step,
-          count: step.count ?? (this.config.roomSize === undefined ? 0 : this.config.roomSize - 1),
-        });
+        return bot
+          .consumeRoom({
+            count:
+              step.count ?? (this.config.roomSize === undefined ? 0 : this.config.roomSize - 1),
+            ...(step.timeoutMs !== undefined && { timeoutMs: step.timeoutMs }),
+            watch: step.watch,
+            pollIntervalMs: step.pollIntervalMs,
+          })
+          .then(() => this.roomConsumed(bot, step.timeoutMs ?? this.config.connectTimeoutMs));
       case 'waitForMessages':
-        return bot.waitForMessages(step);
+        return bot.waitForMessages({
+          ...(step.count !== undefined && { count: step.count }),
+          idleMs: step.idleMs,
+          timeoutMs: step.timeoutMs,
+        });
       case 'close':
         return bot.closeAll();
       default:

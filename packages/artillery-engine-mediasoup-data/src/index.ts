@@ -17,7 +17,7 @@ export {
   type EngineConfig,
   type Step,
 } from './config.js';
-export { Bot, BotError } from './bot.js';
+export { Bot, BotError } from 'mediasoup-data-bots';
 export {
   BOT_ID_VAR,
   BOT_VAR,

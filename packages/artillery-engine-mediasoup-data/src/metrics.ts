@@ -2,6 +2,8 @@
 // and histograms ("summaries" in Artillery's report) add up across workers and runners.
 // Errors are `ee.emit('error', kind)`: Artillery counts them as `errors.<kind>`.
 
+import type { BotCounter, BotErrorKind, BotHistogram, BotMetrics } from 'mediasoup-data-bots';
+
 export const PREFIX = 'mediasoup_data.';
 
 export const COUNTERS = {
@@ -26,10 +28,16 @@ export const COUNTERS = {
   /** Numbered messages whose sequence number is below one received before. */
   messagesOutOfOrder: `${PREFIX}messages_out_of_order`,
   /**
-   * Numbered messages skipped: the gaps between sequence numbers, after a consumer's first
-   * message (what was sent before it joined does not count).
+   * Numbered messages lost: the gaps between sequence numbers after a consumer's first
+   * message, and, at a waitForMessages step with a count, what had not arrived by its
+   * timeout (what was sent before the consumer opened does not count).
    */
   messagesLost: `${PREFIX}messages_lost`,
+  /**
+   * Numbered messages sent before a consumer opened (the sequence number of its first
+   * message): not expected of it, so neither received nor lost.
+   */
+  messagesBeforeOpen: `${PREFIX}messages_before_open`,
 } as const;
 
 export const HISTOGRAMS = {
@@ -83,3 +91,32 @@ export interface MetricsEmitter {
   emit(event: 'error', kind: string): unknown;
   emit(event: 'started'): unknown;
 }
+
+/** The bot's counters and histograms under their Artillery names. */
+const COUNTER_NAMES: Record<BotCounter, string> = COUNTERS;
+const HISTOGRAM_NAMES: Record<BotHistogram, string> = HISTOGRAMS;
+
+/** A bot's metrics, emitted to Artillery. */
+export function artilleryMetrics(ee: MetricsEmitter): BotMetrics {
+  return {
+    counter(name, value) {
+      ee.emit('counter', COUNTER_NAMES[name], value);
+    },
+    histogram(name, value) {
+      ee.emit('histogram', HISTOGRAM_NAMES[name], value);
+    },
+  };
+}
+
+/** The bot's error kinds under their Artillery names (`errors.<name>`). */
+export const ERROR_NAMES: Record<BotErrorKind, string> = {
+  connect: ERRORS.connect,
+  produce: ERRORS.produce,
+  openTimeout: ERRORS.openTimeout,
+  transport: ERRORS.transport,
+  send: ERRORS.send,
+  consume: ERRORS.consume,
+  consumeTimeout: ERRORS.consumeTimeout,
+  receiveTimeout: ERRORS.receiveTimeout,
+  scenario: ERRORS.scenario,
+};

@@ -9,17 +9,17 @@ import { Command, CommanderError, Option } from 'commander';
 
 import { version } from 'mediasoup-data-producer';
 import {
-  importAdapterModule,
-  instantiateAdapter,
-  resolveAdapterSpecifier,
+  errorMessage,
   SIGNALING_URL_ENV,
   type SignalingAdapter,
   type SignalingAdapterContext,
-} from './adapter.js';
+} from 'mediasoup-data-bots';
+
+import { loadAdapterModule, resolveAdapterSpecifier } from './adapterSpecifier.js';
 import { startLocalAdapter } from './adapters/local.js';
 import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
 import { ConsumeNotSupportedError, LoadEngine, type LoadConfig } from './engine/index.js';
-import { errorMessage, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { openFilesProblem } from './openFiles.js';
 import {
   addCapacityOptions,
@@ -185,8 +185,7 @@ async function createAdapter(
     }
     return { adapter: createWebSocketAdapterFromContext(context), name: 'websocket' };
   }
-  const picked = await importAdapterModule(target.path);
-  return { adapter: await instantiateAdapter(picked, context, target.path), name: target.path };
+  return { adapter: await loadAdapterModule(target.path, context), name: target.path };
 }
 
 async function runCommand(

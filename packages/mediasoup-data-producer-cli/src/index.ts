@@ -1,5 +1,7 @@
-// `mediasoup-data-producer/cli`: what an app needs to write its own signaling adapter for
-// `mediasoup-data-producer load` and to report what its router received (docs/cli.md).
+// `mediasoup-data-producer-cli`: what an app needs to write its own signaling adapter for
+// `mediasoup-data-producer load` and to report what its router received (docs/cli.md). They
+// live in mediasoup-data-bots (the bot both the CLI and the Artillery engine drive) and are
+// re-exported here for code that imports them from the CLI.
 export type {
   ConsumeDataRequest,
   ConsumeDataResult,
@@ -12,22 +14,24 @@ export type {
   SignalingAdapterFactory,
   TransportDirection,
   WebRtcTransportParameters,
-} from './adapter.js';
-export { decodeMessage, encodeMessage, HEADER_SIZE, type DecodedMessage } from './message.js';
+  DecodedMessage,
+  ReceiverCheckerOptions,
+  ReceiverExpectation,
+  ReceiverProducerReport,
+  ReceiverReport,
+  ReceiverSecond,
+  WebSocketAdapterOptions,
+} from 'mediasoup-data-bots';
 export {
-  ReceiverChecker,
-  type ReceiverCheckerOptions,
-  type ReceiverExpectation,
-  type ReceiverProducerReport,
-  type ReceiverReport,
-  type ReceiverSecond,
-} from './receiver.js';
-export {
+  createWebSocketAdapter,
+  decodeMessage,
+  encodeMessage,
+  HEADER_SIZE,
   importAdapterModule,
   instantiateAdapter,
   isAdapter,
   pickAdapterExport,
+  ReceiverChecker,
   SIGNALING_URL_ENV,
-} from './adapter.js';
-export { createWebSocketAdapter, type WebSocketAdapterOptions } from './adapters/websocket.js';
-export { signalThrough } from './signalThrough.js';
+  signalThrough,
+} from 'mediasoup-data-bots';

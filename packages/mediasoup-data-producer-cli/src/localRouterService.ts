@@ -9,9 +9,12 @@ import type {
   LocalTransportParameters,
   ProduceDataParams,
 } from 'mediasoup-local-router';
-import type { DataProducerInfo } from './adapter.js';
-import { errorMessage } from './errors.js';
-import { ReceiverChecker, type ReceiverCheckerOptions } from './receiver.js';
+import {
+  errorMessage,
+  ReceiverChecker,
+  type DataProducerInfo,
+  type ReceiverCheckerOptions,
+} from 'mediasoup-data-bots';
 
 export interface LocalRouterService {
   readonly router: LocalRouter;

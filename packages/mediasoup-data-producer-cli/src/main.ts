@@ -2,7 +2,7 @@
 // The `mediasoup-data-producer` command (package.json "bin").
 
 import { main } from './cli.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from 'mediasoup-data-bots';
 import { EXIT_INTERRUPTED } from './exitCodes.js';
 
 main(process.argv, undefined, {

@@ -1,10 +1,10 @@
 // Option parsing and checks: every bad value is a clear error before anything connects.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { HEADER_SIZE } from 'mediasoup-data-bots';
 
 import type { LoadConfig, MessageSizeProblem } from './engine/index.js';
 import { UsageError } from './errors.js';
-import { HEADER_SIZE } from './message.js';
 
 /** The local router's SCTP receive limit (mediasoup's default maxSctpMessageSize). */
 export const LOCAL_MAX_MESSAGE_SIZE = 262144;
@@ -21,6 +21,9 @@ export interface RawLoadOptions {
   duration: number;
   rampUp: number;
   unordered?: boolean;
+  label?: string;
+  protocol?: string;
+  appData?: string;
   maxRetransmits?: number;
   maxPacketLifeTime?: number;
   highWaterMark: number;
@@ -184,6 +187,18 @@ export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_D
         .conflicts('consumers'),
     )
     .option('--unordered', 'unordered delivery (ordered by default)')
+    .option(
+      '--label <label>',
+      "the producers' label, for an app that routes on it (default: mdp-<bot>-<producer>)",
+    )
+    .option(
+      '--protocol <protocol>',
+      "the producers' subprotocol (default: mediasoup-data-producer-load)",
+    )
+    .option(
+      '--app-data <json>',
+      "a JSON object merged into the producers' appData (besides mdpRunId, botId, transport, producer)",
+    )
     .addOption(
       new Option(
         '--max-retransmits <n>',
@@ -289,6 +304,7 @@ export function toLoadConfig(
     );
   }
   return {
+    ...producerOptions(raw),
     transports: raw.transports,
     producers: raw.producers,
     size: raw.size,
@@ -303,6 +319,33 @@ export function toLoadConfig(
     drainTimeoutMs: Math.round(raw.drainTimeout * 1000),
     consumers,
     roomSize,
+  };
+}
+
+/** --label, --protocol and --app-data, checked. */
+function producerOptions(raw: RawLoadOptions): Pick<LoadConfig, 'label' | 'protocol' | 'appData'> {
+  let appData: Record<string, unknown> | undefined;
+  if (raw.appData !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.appData);
+    } catch (error) {
+      throw new UsageError(
+        `--app-data: expected a JSON object, got ${raw.appData} (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError(`--app-data: expected a JSON object, got ${raw.appData}`);
+    }
+    if ('mdpRunId' in parsed) {
+      throw new UsageError('--app-data: mdpRunId is the run id the CLI sets itself');
+    }
+    appData = parsed as Record<string, unknown>;
+  }
+  return {
+    ...(raw.label !== undefined && { label: raw.label }),
+    ...(raw.protocol !== undefined && { protocol: raw.protocol }),
+    ...(appData && { appData }),
   };
 }
 

@@ -5,9 +5,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { version } from 'mediasoup-data-producer';
+import { errorMessage, importModule } from 'mediasoup-data-bots';
+
 import type { EngineResult, LoadConfig } from './engine/index.js';
-import { errorMessage } from './errors.js';
-import { importModule } from './importModule.js';
 import type { Summary } from './summary.js';
 
 export interface TimelineRow {

@@ -2,7 +2,7 @@
 // protocol, until Ctrl-C (or, for the demo's child process, until its stdin ends).
 
 import { LocalRouter } from 'mediasoup-local-router';
-import { errorMessage } from './errors.js';
+import { errorMessage } from 'mediasoup-data-bots';
 import { startSignalingServer } from './signalingServer.js';
 
 export interface RouterHostOptions {

@@ -1,8 +1,9 @@
 // The figures of a finished run, the verdict (exit code) and the summary table.
 
+import { percentilesOf, type Percentiles } from 'mediasoup-data-bots';
+
 import type { EngineResult, LoadConfig } from './engine/index.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exitCodes.js';
-import { percentilesOf, type Percentiles } from './histogram.js';
 import { describeMessageTooLarge } from './options.js';
 
 export interface Throughput {
@@ -51,6 +52,9 @@ export interface Summary {
   remarks: string[];
 }
 
+const COUNTING =
+  'every message sent: the producers started once every DataConsumer was open; what had not arrived by the end of the drain is lost';
+
 /** Delivery at the consumers: expected = each producer's sent × its fan-out. */
 export interface ConsumerSummary {
   /** e.g. `rooms of 4` or `3 consumers per producer`. */
@@ -59,6 +63,12 @@ export interface ConsumerSummary {
   dataConsumers: number;
   /** DataConsumers per producer that opened, on average. */
   fanOut: number;
+  /**
+   * How `expected` was decided: producers sent only once every DataConsumer was open, so
+   * each is expected every message its producer sent; what has not arrived by the end of
+   * the drain is lost.
+   */
+  counting: string;
   expected: number;
   received: { messages: number; bytes: number };
   lost: number;
@@ -161,6 +171,7 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
       recvTransports: consumers.recvTransports,
       dataConsumers: consumers.dataConsumers,
       fanOut: producers > 0 ? consumers.dataConsumers / producers : 0,
+      counting: COUNTING,
       expected: consumers.expected,
       received: { messages: r.messages, bytes: r.bytes },
       lost: consumers.lost,
@@ -336,6 +347,7 @@ export function formatSummary(
         `${cs.recvTransports.total} recv transports (fan-out ${cs.fanOut.toFixed(cs.fanOut % 1 === 0 ? 0 : 2)})` +
         (cs.recvTransports.failed > 0 ? `, ${cs.recvTransports.failed} failed` : ''),
     ]);
+    rows.push(['counted', cs.counting]);
     rows.push([
       'delivered',
       `${formatCount(cs.received.messages)} of ${formatCount(cs.expected)} expected ` +

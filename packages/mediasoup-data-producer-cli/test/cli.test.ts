@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 
 import type { Report } from '../src/report.js';
-import { startFakeWsServer } from './support/fakeWsServer.js';
+import { startFakeWsServer } from '../../mediasoup-data-bots/test/support/fakeWsServer.js';
 import { assertBuilt, CLI, runCli } from './support/runCli.js';
 import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
 

@@ -3,10 +3,10 @@
 
 import { Device, type DataConsumer } from 'mediasoup-data-producer';
 
-import type { SignalingAdapter } from '../src/adapter.js';
-import { createWebSocketAdapter } from '../src/adapters/websocket.js';
-import { encodeMessage, decodeMessage } from '../src/message.js';
-import { signalThrough } from '../src/signalThrough.js';
+import type { SignalingAdapter } from 'mediasoup-data-bots';
+import { createWebSocketAdapter } from 'mediasoup-data-bots';
+import { encodeMessage, decodeMessage } from 'mediasoup-data-bots';
+import { signalThrough } from 'mediasoup-data-bots';
 import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
 
 jest.setTimeout(30000);

@@ -1,9 +1,9 @@
 // The load engine's small parts, without a router: the size check, the pacing, the timers
 // and the run recorder.
 
-import { abortableSleep, aborted, settleWithin, withTimeout } from '../src/engine/async.js';
-import { checkMessageSize, MessageTooLargeError } from '../src/engine/messageSize.js';
-import { BURST, sendBudget } from '../src/engine/pacing.js';
+import { abortableSleep, aborted, settleWithin, withTimeout } from 'mediasoup-data-bots';
+import { checkMessageSize, MessageTooLargeError } from 'mediasoup-data-bots';
+import { BURST, sendBudget } from 'mediasoup-data-bots';
 import { MAX_KEPT_ERRORS, RunRecorder } from '../src/engine/runRecorder.js';
 
 describe('checkMessageSize()', () => {
@@ -80,9 +80,9 @@ describe('async helpers', () => {
 describe('RunRecorder', () => {
   test('RunRecorder.countSent() over two seconds counts totals and each second', () => {
     const recorder = new RunRecorder('run');
-    recorder.countSent(1000.5, 10);
-    recorder.countSent(1999, 10);
-    recorder.countSent(2000, 20);
+    recorder.countSent(1000.5, 1, 10);
+    recorder.countSent(1999, 1, 10);
+    recorder.countSent(2000, 1, 20);
     expect(recorder).toMatchObject({ sentMessages: 3, sentBytes: 40, sendStartedAt: 1000.5 });
     expect(recorder.timeline()).toEqual([
       { second: 1, sentMessages: 2, sentBytes: 20, bufferedAmount: 0, openTransports: 0 },

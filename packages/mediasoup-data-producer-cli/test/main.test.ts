@@ -5,7 +5,10 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 
 import { main } from '../src/cli.js';
-import { startFakeWsServer, type FakeWsServer } from './support/fakeWsServer.js';
+import {
+  startFakeWsServer,
+  type FakeWsServer,
+} from '../../mediasoup-data-bots/test/support/fakeWsServer.js';
 
 let server: FakeWsServer;
 

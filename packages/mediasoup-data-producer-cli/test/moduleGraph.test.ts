@@ -1,10 +1,12 @@
-// The shape of the sources: the engine knows nothing of the command line, and no module
-// imports itself back through others (a cycle makes load order matter).
+// The shape of the sources: the engine knows nothing of the command line, no module
+// imports itself back through others (a cycle makes load order matter), and the bot lives
+// in one package that both drivers import, while nothing imports the command line.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const SRC = join(__dirname, '..', 'src');
+const PACKAGES = join(__dirname, '..', '..');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -15,17 +17,17 @@ function sources(dir: string): string[] {
 }
 
 /** Every module each source imports or re-exports: relative ones as src paths, others bare. */
-function importGraph(): Map<string, string[]> {
+function importGraph(src: string = SRC): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const file of sources(SRC)) {
+  for (const file of sources(src)) {
     const text = readFileSync(file, 'utf8');
     const specifiers = [...text.matchAll(/^(?:import|export)[^;]*?from\s+'([^']+)'/gms)].map(
       (m) => m[1] ?? '',
     );
     graph.set(
-      relative(SRC, file),
+      relative(src, file),
       specifiers.map((s) =>
-        s.startsWith('.') ? relative(SRC, resolve(dirname(file), s.replace(/\.js$/, '.ts'))) : s,
+        s.startsWith('.') ? relative(src, resolve(dirname(file), s.replace(/\.js$/, '.ts'))) : s,
       ),
     );
   }
@@ -76,5 +78,44 @@ describe('module graph', () => {
         imports.filter((i) => commandLine.includes(i)).map((i) => `${file} -> ${i}`),
       );
     expect(offending).toEqual([]);
+  });
+
+  /** The bare modules a package's sources import. */
+  const packageImports = (name: string): Set<string> =>
+    new Set(
+      [...importGraph(join(PACKAGES, name, 'src')).values()]
+        .flat()
+        .filter((i) => !i.startsWith('.') && !i.includes('/src')),
+    );
+
+  test('the command line and the Artillery engine import the bots package', () => {
+    expect(packageImports('mediasoup-data-producer-cli').has('mediasoup-data-bots')).toBe(true);
+    expect(packageImports('artillery-engine-mediasoup-data').has('mediasoup-data-bots')).toBe(true);
+  });
+
+  test('no package imports the command line, and the bots package imports no driver', () => {
+    const importers = readdirSync(PACKAGES).filter(
+      (name) =>
+        name !== 'mediasoup-data-producer-cli' &&
+        packageImports(name).has('mediasoup-data-producer-cli'),
+    );
+    expect(importers).toEqual([]);
+    const bots = packageImports('mediasoup-data-bots');
+    expect(
+      ['mediasoup-data-producer-cli', 'artillery-engine-mediasoup-data', 'commander'].filter((d) =>
+        bots.has(d),
+      ),
+    ).toEqual([]);
+  });
+
+  test('the Artillery engine depends on the library, the bots package and js-yaml, not on the command line', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(PACKAGES, 'artillery-engine-mediasoup-data', 'package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      'js-yaml',
+      'mediasoup-data-bots',
+      'mediasoup-data-producer',
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 // Rooms and consumers: who consumes whom (pure), the options, and the load engine through
 // the WebSocket protocol against the local router, counting deliveries at the consumers.
 
-import type { SignalingAdapter } from '../src/adapter.js';
-import { createWebSocketAdapter } from '../src/adapters/websocket.js';
+import type { SignalingAdapter } from 'mediasoup-data-bots';
+import { createWebSocketAdapter } from 'mediasoup-data-bots';
 import {
   ConsumeNotSupportedError,
   consumedBots,

@@ -5,11 +5,11 @@ import { dirname, join } from 'node:path';
 
 import { InvalidArgumentError } from 'commander';
 
-import { isAdapter, pickAdapterExport } from '../src/adapter.js';
-import { Histogram, percentilesOf } from '../src/histogram.js';
-import { decodeMessage, encodeMessage, HEADER_SIZE } from '../src/message.js';
+import { isAdapter, pickAdapterExport } from 'mediasoup-data-bots';
+import { Histogram, percentilesOf } from 'mediasoup-data-bots';
+import { decodeMessage, encodeMessage, HEADER_SIZE } from 'mediasoup-data-bots';
 import { describeMessageTooLarge, parseBytes, parseRate, parseSeconds } from '../src/options.js';
-import { ReceiverChecker } from '../src/receiver.js';
+import { ReceiverChecker } from 'mediasoup-data-bots';
 import { chartSpec, vegaLiteSchemaUrl, type Report } from '../src/report.js';
 
 describe('message format', () => {

@@ -95,7 +95,7 @@ export function runArtilleryFile(
   reportPath: string,
   { workers, env = {}, timeoutMs = 120_000 }: RunOptions = {},
 ): Promise<ArtilleryRun> {
-  const preload = join(PACKAGE_DIR, 'test', 'support', 'cpus.cjs');
+  const preload = join(PACKAGE_DIR, 'workers.cjs');
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_PATH: join(REPO_DIR, 'node_modules'),
@@ -105,7 +105,7 @@ export function runArtilleryFile(
     ...env,
   };
   if (workers !== undefined) {
-    childEnv.ARTILLERY_TEST_CPUS = String(workers + 1);
+    childEnv.MDP_ARTILLERY_WORKERS = String(workers);
     childEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`.trim();
   }
   const bin = join(artilleryDir(), 'bin', 'run');

@@ -6,8 +6,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
-import type { SignalingAdapter } from '../adapter.js';
-import { createWebSocketAdapter } from './websocket.js';
+import { createWebSocketAdapter, type SignalingAdapter } from 'mediasoup-data-bots';
 
 const START_TIMEOUT_MS = 20000;
 

@@ -1,39 +1,32 @@
-// The load engine: opens the transports (all at once, or spread over the ramp-up), makes
-// each producer send numbered, timestamped messages, paced on bufferedAmount and an
-// optional rate, until the duration is over or it is interrupted; then waits for the
-// buffers (and, when the adapter can tell, the receiving side) to drain and closes
-// everything.
+// The load engine: starts its bots (all at once, or spread over the ramp-up), each a Bot of
+// mediasoup-data-bots with one send transport and its producers, makes each producer send
+// numbered, timestamped messages, paced on bufferedAmount and an optional rate, until the
+// duration is over or it is interrupted; then waits for the buffers (and, when the adapter
+// can tell, the receiving side) to drain and closes everything.
 
 import { setMaxListeners } from 'node:events';
 
-import { Device, type DataProducer, type Transport } from 'mediasoup-data-producer';
-
-import type { SignalingAdapter, WebRtcTransportParameters } from '../adapter.js';
-import { errorMessage } from '../errors.js';
-import { signalThrough } from '../signalThrough.js';
-import { encodeMessage, epochNow } from '../message.js';
-import type { ReceiverReport } from '../receiver.js';
+import { Device } from 'mediasoup-data-producer';
 import {
   abortableSleep,
   aborted,
+  Bot,
   delay,
+  epochNow,
+  errorMessage,
+  MessageTooLargeError,
   settleWithin,
-  withTimeout,
-  yieldToEventLoop,
-} from './async.js';
+  type BotMetrics,
+  type BotProducer,
+  type ReceiverReport,
+  type SignalingAdapter,
+} from 'mediasoup-data-bots';
+
 import { ConsumerSide } from './consumerSide.js';
 import { consumedBots } from './fanOut.js';
-import { checkMessageSize } from './messageSize.js';
-import { sendBudget } from './pacing.js';
-import { waitLow, waitOpen } from './producerWaits.js';
 import { OptionalCalls } from './optionalCalls.js';
 import { RunRecorder } from './runRecorder.js';
-import {
-  newTransportState,
-  transportResult,
-  type ProducerState,
-  type TransportState,
-} from './transportState.js';
+import { newTransportState, transportResult, type TransportState } from './transportState.js';
 import type {
   EndReason,
   EngineResult,
@@ -60,8 +53,9 @@ export class LoadEngine {
   private pendingOpenings = 0;
   private readonly pumps: Promise<void>[] = [];
   private readonly openings: Promise<void>[] = [];
-  private readonly lowThreshold: number;
   private readonly consumerSide: ConsumerSide;
+  /** Where the bots' counts of what they sent go. */
+  private readonly metrics: BotMetrics;
   /** Producers send once it resolves: at once, or once every consumer is open. */
   private readonly sendGate: Promise<void>;
   private openSendGate: () => void = () => undefined;
@@ -73,18 +67,25 @@ export class LoadEngine {
     readonly runId: string,
   ) {
     this.recorder = new RunRecorder(runId, this.t0);
-    this.lowThreshold = Math.floor(config.highWaterMark / 2);
+    const recorder = this.recorder;
+    this.metrics = {
+      counter(name, value, at) {
+        if (name === 'messagesSent') recorder.countSent(at, value, 0);
+        else if (name === 'bytesSent') recorder.countSent(at, 0, value);
+      },
+      histogram: () => undefined,
+    };
     // Every waiting producer listens to it.
     setMaxListeners(0, this.stopController.signal);
     this.transports = Array.from({ length: config.transports }, (_, index) =>
-      newTransportState(index, config.producers),
+      newTransportState(index, config.producers, config.label),
     );
     this.optional = new OptionalCalls(adapter, runId, this.recorder);
     const plan = consumedBots(config.transports, {
       consumers: config.consumers ?? 0,
       roomSize: config.roomSize ?? 0,
     });
-    this.consumerSide = new ConsumerSide(adapter, runId, plan, config.size, (message, bot) => {
+    this.consumerSide = new ConsumerSide(adapter, plan, config.size, (message, bot) => {
       this.recorder.error(message, bot);
     });
     this.sendGate = this.consumerSide.active
@@ -114,7 +115,7 @@ export class LoadEngine {
       if (t.status === 'open') open++;
       else if (t.status === 'failed') failed++;
       for (const p of t.producers) {
-        const dp = p.dataProducer;
+        const dp = p.bot?.dataProducer;
         if (dp && !dp.closed) buffered += dp.bufferedAmount;
       }
     }
@@ -146,8 +147,11 @@ export class LoadEngine {
     let receiver: ReceiverReport | undefined;
     try {
       try {
-        const routerRtpCapabilities = await this.adapter.getRouterRtpCapabilities();
-        await this.device.load({ routerRtpCapabilities });
+        // With a session per bot, each bot loads its own Device through its session.
+        if (!this.adapter.openSession) {
+          const routerRtpCapabilities = await this.adapter.getRouterRtpCapabilities();
+          await this.device.load({ routerRtpCapabilities });
+        }
       } catch (error) {
         this.recorder.error(`getRouterRtpCapabilities failed: ${errorMessage(error)}`);
         this.stop('fatal');
@@ -199,7 +203,7 @@ export class LoadEngine {
       transports: this.transports.map(transportResult),
       timeline: recorder.timeline(),
       receiver,
-      ...(this.consumerSide.active && { consumers: this.consumerSide.result() }),
+      ...(this.consumerSide.active && { consumers: this.consumerSide.result(this.runId) }),
       clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
       workerCpuSeconds:
         workerCpuStart === undefined || workerCpuEnd === undefined
@@ -245,7 +249,7 @@ export class LoadEngine {
   private async openConsumers(): Promise<void> {
     await Promise.all(this.openings);
     if (this.isStopping()) return;
-    await this.consumerSide.open(this.device, this.transports, this.config.connectTimeoutMs);
+    await this.consumerSide.open(this.transports, this.config.connectTimeoutMs);
     this.openSendGate();
   }
 
@@ -254,73 +258,58 @@ export class LoadEngine {
     if (this.pendingOpenings === 0 && this.activePumps === 0) this.stop('no-active-producers');
   }
 
+  /** The bot of transport `state.index`: the run's Device, signal and receive checker. */
+  private botFor(state: TransportState): Bot {
+    state.bot ??= new Bot({
+      id: `${this.runId}-${state.index}`,
+      runId: this.runId,
+      adapter: this.adapter,
+      ...(!this.adapter.openSession && { device: this.device }),
+      ...(this.config.roomSize && {
+        room: `${this.runId}-room-${Math.floor(state.index / this.config.roomSize)}`,
+      }),
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      highWaterMark: this.config.highWaterMark,
+      metrics: this.metrics,
+      checker: this.consumerSide.checker,
+      signal: this.stopController.signal,
+      onWarning: (message) => {
+        this.recorder.warning(message);
+      },
+    });
+    return state.bot;
+  }
+
   private async openTransport(state: TransportState): Promise<void> {
-    const { adapter, config } = this;
+    const { config } = this;
+    const bot = this.botFor(state);
     const start = performance.now();
     const openBy = start + config.connectTimeoutMs;
     state.startedAt = start;
     state.status = 'connecting';
-    let transport: Transport | undefined;
     try {
-      const creating = adapter.createWebRtcTransport({
-        sctpCapabilities: this.device.sctpCapabilities,
-      });
-      let params: WebRtcTransportParameters;
-      try {
-        params = await withTimeout(creating, config.connectTimeoutMs, 'createWebRtcTransport');
-      } catch (error) {
-        // The app may still answer, and then its server holds a transport nobody uses. A
-        // later failure adds nothing to the timeout already reported.
-        creating.then(
-          (late) => {
-            state.id ??= late.id;
-            this.closeOnServer(state);
-          },
-          () => undefined,
-        );
-        throw error;
-      }
-      state.id = params.id;
-      if (this.isStopping()) {
-        state.status = 'aborted';
-        // The run may have given up on this opening and closed everything already.
-        this.closeOnServer(state);
-        return;
-      }
-      const tooLarge = checkMessageSize(config.size, params.sctpParameters);
-      if (tooLarge) {
-        this.messageTooLarge ??= { size: tooLarge.size, limit: tooLarge.limit };
-        this.stop('fatal');
-        throw tooLarge;
-      }
-      transport = this.device.createSendTransport({
-        ...params,
-        signalingTimeout: config.connectTimeoutMs,
-        appData: { index: state.index },
-      });
-      state.transport = transport;
-      signalThrough(transport, adapter);
+      const transport = await bot.connect({ messageSize: config.size });
+      state.id = transport.id;
       transport.on('connectionstatechange', (connectionState) => {
         if (connectionState === 'failed' && !this.isStopping()) {
           this.recorder.error('transport connection failed', state.index);
         }
       });
       for (const producer of state.producers) {
-        const dataProducer = await transport.produceData({
+        const produced = await bot.produceData({
           label: producer.label,
-          protocol: 'mediasoup-data-producer-load',
-          appData: { mdpRunId: this.runId, transport: state.index, producer: producer.index },
-          // send() must never refuse below the high-water mark (the default is 16 MiB).
-          maxBufferedAmount: Math.max(16 * 1024 * 1024, config.highWaterMark + config.size),
+          protocol: config.protocol ?? 'mediasoup-data-producer-load',
+          appData: { transport: state.index, producer: producer.index, ...config.appData },
           ...(config.ordered !== undefined && { ordered: config.ordered }),
           ...(config.maxRetransmits !== undefined && { maxRetransmits: config.maxRetransmits }),
           ...(config.maxPacketLifeTime !== undefined && {
             maxPacketLifeTime: config.maxPacketLifeTime,
           }),
+          openBy,
         });
-        producer.dataProducer = dataProducer;
-        producer.id = dataProducer.id;
-        dataProducer.on('error', (error) => {
+        producer.bot = produced;
+        producer.id = produced.dataProducer.id;
+        produced.dataProducer.on('error', (error) => {
           if (!this.isStopping()) {
             this.recorder.error(
               `DataProducer error: ${error.message}`,
@@ -331,16 +320,6 @@ export class LoadEngine {
         });
         if (this.isStopping()) break;
       }
-      for (const producer of state.producers) {
-        if (this.isStopping()) break;
-        if (producer.dataProducer) {
-          await waitOpen(
-            producer.dataProducer,
-            openBy - performance.now(),
-            this.stopController.signal,
-          );
-        }
-      }
       if (this.isStopping()) {
         state.status = 'aborted';
         return;
@@ -349,12 +328,15 @@ export class LoadEngine {
       state.status = 'open';
       this.phase = 'sending';
       for (const producer of state.producers) {
-        if (!producer.dataProducer) continue;
+        if (!producer.bot) continue;
         this.activePumps++;
-        this.pumps.push(this.pump(state, producer, producer.dataProducer));
+        this.pumps.push(this.pump(state, bot, producer.bot, producer.index));
       }
     } catch (error) {
-      transport?.close();
+      if (error instanceof MessageTooLargeError) {
+        this.messageTooLarge ??= { size: error.size, limit: error.limit };
+        this.stop('fatal');
+      }
       if (this.isStopping() && this.endReason !== 'fatal') {
         state.status = 'aborted';
       } else {
@@ -365,45 +347,22 @@ export class LoadEngine {
     }
   }
 
+  /** One producer of a bot sends, once the consumers are open, until the run stops. */
   private async pump(
     state: TransportState,
-    producer: ProducerState,
-    dataProducer: DataProducer,
+    bot: Bot,
+    producer: BotProducer,
+    index: number,
   ): Promise<void> {
-    const { size, rate, highWaterMark } = this.config;
-    const signal = this.stopController.signal;
+    const { size, rate } = this.config;
     try {
-      dataProducer.bufferedAmountLowThreshold = this.lowThreshold;
-      await Promise.race([this.sendGate, aborted(signal)]);
-      const startedAt = performance.now();
-      while (!this.isStopping()) {
-        if (dataProducer.closed) {
-          throw new Error(
-            `DataProducer closed while sending (transport ${state.transport?.connectionState ?? 'gone'})`,
-          );
-        }
-        const budget = sendBudget(rate, startedAt, producer.sent, performance.now());
-        if ('waitMs' in budget) {
-          await abortableSleep(budget.waitMs, signal);
-          continue;
-        }
-        let n = 0;
-        while (n < budget.send && dataProducer.bufferedAmount < highWaterMark) {
-          const sentAt = epochNow();
-          dataProducer.send(encodeMessage(size, producer.sent, sentAt));
-          producer.sent++;
-          producer.bytes += size;
-          this.recorder.countSent(sentAt, size);
-          n++;
-        }
-        // Full buffer: wait for it to drain. Otherwise let timers and I/O run before the
-        // next burst, whatever the rate (the end of the run is a timer too).
-        if (n < budget.send) await waitLow(dataProducer, this.lowThreshold, signal);
-        else await yieldToEventLoop();
-      }
+      await Promise.race([this.sendGate, aborted(this.stopController.signal)]);
+      await bot.send({ producer, rate, size });
     } catch (error) {
-      producer.error = errorMessage(error);
-      this.recorder.error(producer.error, state.index, producer.index);
+      const producer = state.producers[index];
+      const message = errorMessage(error);
+      if (producer) producer.error = message;
+      this.recorder.error(message, state.index, index);
     } finally {
       this.activePumps--;
       this.checkActive();
@@ -419,7 +378,7 @@ export class LoadEngine {
     let total = 0;
     for (const t of this.transports) {
       for (const p of t.producers) {
-        const dp = p.dataProducer;
+        const dp = p.bot?.dataProducer;
         if (dp && !dp.closed) total += dp.bufferedAmount;
       }
     }
@@ -493,24 +452,13 @@ export class LoadEngine {
     return false;
   }
 
-  /** Closes every transport here, and on the server when the adapter can. */
+  /** Closes every bot: its transports here, and on the server when the adapter can. */
   private async closeAll(): Promise<void> {
-    this.consumerSide.close();
-    for (const state of this.transports) {
-      const transport = state.transport;
-      if (transport && !transport.closed) transport.close();
-      if (state.status === 'open') state.status = 'closed';
-      this.closeOnServer(state);
-    }
-    await Promise.all([
-      this.optional.closingsSettled(3000),
-      settleWithin(this.consumerSide.closingsSettled(), 3000),
-    ]);
-  }
-
-  /** Asks the app's server, once, to close the transport it made for this state. */
-  private closeOnServer(state: TransportState): void {
-    if (state.id === undefined || state.serverClosed) return;
-    state.serverClosed = this.optional.closeTransport(state.id);
+    await Promise.all(
+      this.transports.map(async (state) => {
+        await state.bot?.close({ lossless: !this.interrupted });
+        if (state.status === 'open') state.status = 'closed';
+      }),
+    );
   }
 }

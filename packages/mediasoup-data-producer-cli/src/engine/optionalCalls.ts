@@ -1,16 +1,19 @@
-// The adapter methods a run can do without (getReceiverStats, workerCpuSeconds,
-// closeTransport): each is bounded in time, and a failure is a warning, not an error,
-// since it does not make the figures wrong. NotSupportedError is no failure at all.
+// The adapter methods a run can do without (getReceiverStats, workerCpuSeconds): each is
+// bounded in time, and a failure is a warning, not an error, since it does not make the
+// figures wrong. NotSupportedError is no failure at all. (The bots close their transports
+// on the server themselves.)
 
-import type { SignalingAdapter } from '../adapter.js';
-import { errorMessage, NotSupportedError } from '../errors.js';
-import type { ReceiverReport } from '../receiver.js';
-import { settleWithin, withTimeout } from './async.js';
+import {
+  errorMessage,
+  NotSupportedError,
+  withTimeout,
+  type ReceiverReport,
+  type SignalingAdapter,
+} from 'mediasoup-data-bots';
+
 import type { RunRecorder } from './runRecorder.js';
 
 export class OptionalCalls {
-  private readonly closings: Promise<void>[] = [];
-
   constructor(
     private readonly adapter: SignalingAdapter,
     private readonly runId: string,
@@ -47,27 +50,6 @@ export class OptionalCalls {
       this.fail('workerCpuSeconds', error);
     }
     return undefined;
-  }
-
-  /** Asks the app's server to close a transport; false when the adapter cannot. */
-  closeTransport(transportId: string): boolean {
-    const { adapter } = this;
-    if (!adapter.closeTransport) return false;
-    // async: an adapter method that throws instead of rejecting is handled the same way.
-    const closing = (async () => {
-      await adapter.closeTransport?.({ transportId });
-    })();
-    this.closings.push(
-      closing.catch((error: unknown) => {
-        this.fail('closeTransport', error);
-      }),
-    );
-    return true;
-  }
-
-  /** Waits, at most ms, for every closeTransport asked so far. */
-  closingsSettled(ms: number): Promise<void> {
-    return settleWithin(Promise.all(this.closings), ms);
   }
 
   private fail(method: string, error: unknown): void {

@@ -2,10 +2,11 @@
 // the largest bufferedAmount seen, and the errors and warnings, each list bounded so that
 // a run where every producer fails does not grow without end.
 
-import { Logger } from '../logger.js';
+import { Logger } from 'mediasoup-data-bots';
+
 import type { RunError, SecondSample } from './types.js';
 
-const logger = new Logger('engine');
+const logger = new Logger('engine', 'mediasoup-data-producer-cli');
 
 export const MAX_KEPT_ERRORS = 200;
 
@@ -30,10 +31,10 @@ export class RunRecorder {
     public startedAt: number = performance.now(),
   ) {}
 
-  /** One message of `size` bytes sent at `sentAt` (epoch ms). */
-  countSent(sentAt: number, size: number): void {
-    this.sentMessages++;
-    this.sentBytes += size;
+  /** `messages` messages and `bytes` bytes sent at `sentAt` (epoch ms). */
+  countSent(sentAt: number, messages: number, bytes: number): void {
+    this.sentMessages += messages;
+    this.sentBytes += bytes;
     this.sendStartedAt ??= sentAt;
     const second = Math.floor(sentAt / 1000);
     let bucket = this.currentSecond;
@@ -42,8 +43,8 @@ export class RunRecorder {
       bucket = this.bucket(second);
       this.currentSecond = bucket;
     }
-    bucket.sentMessages++;
-    bucket.sentBytes += size;
+    bucket.sentMessages += messages;
+    bucket.sentBytes += bytes;
   }
 
   /** What was buffered and open at `at` (epoch ms): each second keeps its largest. */

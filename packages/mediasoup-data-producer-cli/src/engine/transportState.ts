@@ -1,47 +1,51 @@
-// What the engine keeps of each transport and its producers while running, and the plain
-// result it returns of them.
+// What the engine keeps of each bot (a transport and its producers) while running, and the
+// plain result it returns of them.
 
-import type { DataProducer, Transport } from 'mediasoup-data-producer';
+import type { Bot, BotProducer } from 'mediasoup-data-bots';
 
-import type { ProducerResult, TransportResult, TransportStatus } from './types.js';
+import type { TransportResult, TransportStatus } from './types.js';
 
-export interface ProducerState extends ProducerResult {
+export interface ProducerState {
+  index: number;
   transportIndex: number;
-  dataProducer: DataProducer | undefined;
+  id: string | undefined;
+  label: string;
+  error: string | undefined;
+  /** The bot's producer once made: its DataProducer and what it sent. */
+  bot: BotProducer | undefined;
 }
 
 export interface TransportState {
   index: number;
   id: string | undefined;
   status: TransportStatus;
-  transport: Transport | undefined;
+  bot: Bot | undefined;
   startedAt: number | undefined;
   connectMs: number | undefined;
   error: string | undefined;
   producers: ProducerState[];
-  /** The app's server was asked to close it (once is enough). */
-  serverClosed: boolean;
 }
 
-export function newTransportState(index: number, producers: number): TransportState {
+export function newTransportState(
+  index: number,
+  producers: number,
+  label?: string,
+): TransportState {
   return {
     index,
     id: undefined,
     status: 'pending',
-    transport: undefined,
+    bot: undefined,
     startedAt: undefined,
     connectMs: undefined,
     error: undefined,
-    serverClosed: false,
     producers: Array.from({ length: producers }, (_unused, p) => ({
       index: p,
       transportIndex: index,
       id: undefined,
-      label: `mdp-${index}-${p}`,
-      sent: 0,
-      bytes: 0,
+      label: label ?? `mdp-${index}-${p}`,
       error: undefined,
-      dataProducer: undefined,
+      bot: undefined,
     })),
   };
 }
@@ -58,8 +62,8 @@ export function transportResult(t: TransportState): TransportResult {
       index: p.index,
       id: p.id,
       label: p.label,
-      sent: p.sent,
-      bytes: p.bytes,
+      sent: p.bot?.sent ?? 0,
+      bytes: p.bot?.bytes ?? 0,
       error: p.error,
     })),
   };

@@ -1,7 +1,7 @@
 // What the load engine is given (LoadConfig), what it shows while running (Snapshot) and
 // what a run returns (EngineResult): the terms the CLI, the summary and the report share.
 
-import type { ReceiverReport } from '../receiver.js';
+import type { MessageSizeProblem, ReceiverReport } from 'mediasoup-data-bots';
 
 export interface LoadConfig {
   transports: number;
@@ -28,6 +28,12 @@ export interface LoadConfig {
   consumers?: number;
   /** Rooms of this many bots, each consuming every other's producers; 0 or absent: none. */
   roomSize?: number;
+  /** Every producer's label; default `mdp-<transport>-<producer>`. */
+  label?: string;
+  /** Every producer's subprotocol; default `mediasoup-data-producer-load`. */
+  protocol?: string;
+  /** Merged into every producer's appData (after mdpRunId, botId, transport, producer). */
+  appData?: Record<string, unknown>;
 }
 
 /** What the consuming bots received (see ConsumerSide). */
@@ -98,11 +104,7 @@ export interface SecondSample {
 }
 
 /** The message size was above what the router accepts: the run ended before sending. */
-export interface MessageSizeProblem {
-  size: number;
-  /** The router's limit in bytes per message. */
-  limit: number;
-}
+export type { MessageSizeProblem } from 'mediasoup-data-bots';
 
 export interface EngineResult {
   runId: string;

@@ -1,5 +1,5 @@
-// Timers the engine waits on. Every wait that the end of a run must not hold up takes the
-// run's AbortSignal and resolves as soon as it aborts.
+// Timers a bot and its drivers wait on. Every wait that the end of a run must not hold up
+// takes the run's AbortSignal and resolves as soon as it aborts.
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -11,16 +11,16 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 /** Resolves after ms, or at once when the signal aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener('abort', done, { once: true });
+    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

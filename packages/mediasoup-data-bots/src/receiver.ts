@@ -1,5 +1,5 @@
 // The receiving side's checks, for whatever sits behind the router: the local router's
-// DirectTransport in the demo, or an app's own DataConsumer. Feed it every message with
+// DirectTransport in the demo, a bot's DataConsumers, or an app's own DataConsumer. Feed it every message with
 // the id of the DataProducer it came from; it counts, checks order and measures latency,
 // grouped by the run id that the CLI puts in each DataProducer's appData (`mdpRunId`).
 
@@ -48,6 +48,21 @@ export interface ReceiverProducerReport {
 export interface ReceiverExpectation {
   /** Every message's length in bytes. */
   size?: number;
+  /**
+   * Count from the first message that arrives instead of from 0: for a DataConsumer that
+   * opened after its producer began sending, what was sent before is none of its.
+   */
+  fromFirstArrival?: boolean;
+}
+
+/** One producer's (or consumer's) arrivals so far: cheap to read, unlike report(). */
+export interface ReceiverProgress {
+  messages: number;
+  outOfOrder: number;
+  /** Sequence numbers jumped over (a later one arrived first): lost unless they come late. */
+  skipped: number;
+  /** The sequence number counting started from: 0, or the first arrival's. */
+  firstSeq: number | undefined;
 }
 
 export interface ReceiverCheckerOptions {
@@ -78,6 +93,8 @@ interface ProducerEntry {
   notBinary: number;
   maxSeq: number;
   nextSeq: number;
+  skipped: number;
+  firstSeq: number | undefined;
 }
 
 const PPID_BINARY = 53;
@@ -129,6 +146,8 @@ export class ReceiverChecker {
       notBinary: 0,
       maxSeq: -1,
       nextSeq: 0,
+      skipped: 0,
+      firstSeq: expected.fromFirstArrival === true ? undefined : 0,
     };
     run.producers.set(dataProducerId, entry);
     this.producers.set(dataProducerId, entry);
@@ -142,16 +161,17 @@ export class ReceiverChecker {
 
   /**
    * One arrived message; `receivedAt` in epoch milliseconds (default: now); `ppid`, the SCTP
-   * payload protocol id, when the receiver knows it.
+   * payload protocol id, when the receiver knows it. Returns its one-way latency in ms when
+   * it is a numbered message of a registered producer.
    */
   record(
     dataProducerId: string,
     data: Uint8Array,
     receivedAt: number = epochNow(),
     ppid?: number,
-  ): void {
+  ): number | undefined {
     const entry = this.producers.get(dataProducerId);
-    if (!entry) return;
+    if (!entry) return undefined;
     const run = entry.run;
     if (ppid !== undefined && ppid !== PPID_BINARY && ppid !== PPID_BINARY_EMPTY) {
       entry.notBinary++;
@@ -162,7 +182,11 @@ export class ReceiverChecker {
     const header = decodeMessage(data);
     if (!header) {
       run.malformed++;
-      return;
+      return undefined;
+    }
+    if (entry.firstSeq === undefined) {
+      entry.firstSeq = header.seq;
+      entry.nextSeq = header.seq;
     }
     entry.messages++;
     entry.bytes += data.byteLength;
@@ -171,9 +195,10 @@ export class ReceiverChecker {
     if (header.seq <= entry.maxSeq) entry.outOfOrder++;
     else entry.maxSeq = header.seq;
     if (header.seq !== entry.nextSeq) entry.gaps++;
+    if (header.seq > entry.nextSeq) entry.skipped += header.seq - entry.nextSeq;
     entry.nextSeq = header.seq + 1;
-    if (!this.latency) return;
     const latency = receivedAt - header.sentAt;
+    if (!this.latency) return latency;
     run.latency.record(latency);
     const second = Math.floor(receivedAt / 1000);
     let bucket = run.seconds.get(second);
@@ -184,6 +209,7 @@ export class ReceiverChecker {
     bucket.messages++;
     bucket.bytes += data.byteLength;
     bucket.latency.record(latency);
+    return latency;
   }
 
   /** What arrived for this run so far; undefined for a run never registered. */
@@ -241,6 +267,18 @@ export class ReceiverChecker {
   /** Messages of the producer counted so far (0 when unknown): cheap, unlike report(). */
   received(dataProducerId: string): number {
     return this.producers.get(dataProducerId)?.messages ?? 0;
+  }
+
+  /** The producer's arrivals so far; undefined when it was never registered. */
+  progress(dataProducerId: string): ReceiverProgress | undefined {
+    const entry = this.producers.get(dataProducerId);
+    if (!entry) return undefined;
+    return {
+      messages: entry.messages,
+      outOfOrder: entry.outOfOrder,
+      skipped: entry.skipped,
+      firstSeq: entry.firstSeq,
+    };
   }
 
   /** Forgets a run (and its producers). */

@@ -1,8 +1,13 @@
 // Whether the router takes messages of the configured size, read from the sctpParameters
-// it answers createWebRtcTransport with. The engine says it in its own terms; the CLI
-// words it with the option that set the size.
+// it answers createWebRtcTransport with. The bot says it in its own terms; the CLI words
+// it with the option that set the size.
 
-import type { MessageSizeProblem } from './types.js';
+/** The message size was above what the router accepts. */
+export interface MessageSizeProblem {
+  size: number;
+  /** The router's limit in bytes per message. */
+  limit: number;
+}
 
 export class MessageTooLargeError extends Error implements MessageSizeProblem {
   override name = 'MessageTooLargeError';

@@ -1,9 +1,9 @@
-// The signaling adapter: the four requests the load engine needs from a mediasoup app,
-// whatever its own signaling is, and the optional ones (consuming, closing, the receiving
-// side's figures). `load --signaling <module>` loads one from a module.
+// The signaling adapter: the four requests a bot needs from a mediasoup app, whatever its
+// own signaling is, and the optional ones (consuming, closing, the receiving side's
+// figures). The command line's `load --signaling <module>` and the Artillery engine's
+// `signaling:` load one from a module with importAdapterModule().
 
-import { existsSync } from 'node:fs';
-import { extname, isAbsolute, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import type {
@@ -14,7 +14,7 @@ import type {
   SctpParameters,
   SctpStreamParameters,
 } from './libraryTypes.js';
-import { errorMessage, UsageError } from './errors.js';
+import { errorMessage } from './errors.js';
 import { importModule } from './importModule.js';
 import type { ReceiverReport } from './receiver.js';
 
@@ -124,6 +124,49 @@ export interface SignalingAdapter {
   getReceiverStats?(options: { runId: string }): Promise<ReceiverReport | undefined>;
   /** Optional: CPU seconds the mediasoup worker has used so far. */
   workerCpuSeconds?(): Promise<number>;
+  /**
+   * Optional: a signaling session of its own for one bot, for apps where each participant
+   * is its own peer (its own connection, peer id and join, as in mediasoup-demo). Each bot
+   * then signals through its session and closes it when it closes; without openSession
+   * every bot signals through the adapter itself.
+   */
+  openSession?(info: BotSessionInfo): Promise<SignalingSession>;
+}
+
+/** Who a signaling session is for. */
+export interface BotSessionInfo {
+  /** The bot's id: a peer id for the app. */
+  botId: string;
+  /** The bot's room, when it has one. */
+  room: string | undefined;
+  /** What the driver gives besides (Artillery: the virtual user's variables). */
+  vars: Record<string, unknown>;
+}
+
+/**
+ * A DataConsumer the app made on the bot's recv transport and tells it to consume
+ * (mediasoup-demo's `newDataConsumer`): what `recvTransport.consumeData()` takes.
+ */
+export interface PushedDataConsumer extends ConsumeDataResult {
+  appData: Record<string, unknown>;
+}
+
+/**
+ * Consumes a pushed DataConsumer; resolves once the bot's DataConsumer exists (the app's
+ * answer), rejects when the bot cannot consume it.
+ */
+export type DataConsumerHandler = (consumer: PushedDataConsumer) => Promise<void>;
+
+/** One bot's signaling: the adapter's requests, on the bot's own connection. */
+export interface SignalingSession extends Omit<
+  SignalingAdapter,
+  'openSession' | 'getReceiverStats' | 'workerCpuSeconds'
+> {
+  /**
+   * Optional, for apps that push consumers: the bot gives the handler that consumes what
+   * the app pushes. Pulling (listDataProducers + consumeData) stays for apps that list.
+   */
+  onDataConsumer?(handler: DataConsumerHandler): void;
 }
 
 /** The environment variable that stands in for --signaling-url. */
@@ -147,8 +190,10 @@ const REQUIRED_METHODS = [
   'produceData',
 ] as const;
 
-/** Names that --signaling takes for the adapters shipped with the CLI. */
-export const BUILT_IN_ADAPTERS = ['local', 'websocket'] as const;
+/** A module that is no signaling adapter, or an adapter that lacks a required method. */
+export class AdapterModuleError extends Error {
+  override name = 'AdapterModuleError';
+}
 
 export function isAdapter(value: unknown): value is SignalingAdapter {
   if (typeof value !== 'object' || value === null) return false;
@@ -189,24 +234,10 @@ export function pickAdapterExport(
   return undefined;
 }
 
-/** Resolves --signaling to a file path, or a built-in adapter name. Throws UsageError. */
-export function resolveAdapterSpecifier(
-  specifier: string,
-  cwd: string = process.cwd(),
-): { builtIn: (typeof BUILT_IN_ADAPTERS)[number] } | { path: string } {
-  if ((BUILT_IN_ADAPTERS as readonly string[]).includes(specifier)) {
-    return { builtIn: specifier as (typeof BUILT_IN_ADAPTERS)[number] };
-  }
-  const path = isAbsolute(specifier) ? specifier : resolve(cwd, specifier);
-  if (!existsSync(path)) {
-    throw new UsageError(
-      `--signaling: no such file: ${path} (give a .js, .mjs or .cjs module, or one of: ${BUILT_IN_ADAPTERS.join(', ')})`,
-    );
-  }
-  return { path };
-}
-
-/** Imports an adapter module and returns its adapter (or factory). Throws UsageError. */
+/**
+ * Imports an adapter module and returns its adapter (or factory). Throws AdapterModuleError;
+ * the caller names where the path came from (a flag, a YAML field).
+ */
 export async function importAdapterModule(
   path: string,
 ): Promise<SignalingAdapterFactory | SignalingAdapter> {
@@ -217,21 +248,21 @@ export async function importAdapterModule(
     const ext = extname(path);
     const hint =
       ext === '.ts' || ext === '.mts' || ext === '.cts'
-        ? ' (a TypeScript module needs a loader: run the CLI as `node --import tsx <cli> load ...` or `npx tsx <cli> load ...`)'
+        ? ' (a TypeScript module needs a loader: run node with `--import tsx`, or `npx tsx`)'
         : '';
-    throw new UsageError(`--signaling: could not load ${path}: ${errorMessage(error)}${hint}`);
+    throw new AdapterModuleError(`could not load ${path}: ${errorMessage(error)}${hint}`);
   }
   const picked = pickAdapterExport(mod);
   if (!picked) {
-    throw new UsageError(
-      `--signaling: ${path} exports no signaling adapter: export a function createAdapter(context) ` +
+    throw new AdapterModuleError(
+      `${path} exports no signaling adapter: export a function createAdapter(context) ` +
         `(or a default export) returning an object with ${REQUIRED_METHODS.join('(), ')}()`,
     );
   }
   return picked;
 }
 
-/** Calls the factory (if it is one) and checks that the result is an adapter. */
+/** Calls the factory (if it is one) and checks that the result is an adapter (else AdapterModuleError). */
 export async function instantiateAdapter(
   picked: SignalingAdapterFactory | SignalingAdapter,
   context: SignalingAdapterContext,
@@ -239,8 +270,8 @@ export async function instantiateAdapter(
 ): Promise<SignalingAdapter> {
   const adapter = typeof picked === 'function' ? await picked(context) : picked;
   if (!isAdapter(adapter)) {
-    throw new UsageError(
-      `--signaling: the adapter from ${source} lacks ${missingMethods(adapter).join('(), ')}()`,
+    throw new AdapterModuleError(
+      `the adapter from ${source} lacks ${missingMethods(adapter).join('(), ')}()`,
     );
   }
   return adapter;
