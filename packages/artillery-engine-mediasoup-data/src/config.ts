@@ -2,6 +2,12 @@
 // `flow`, checked before any bot starts: a bad value throws a ConfigError that names the
 // field, e.g. `flow[2].send.rate: expected a number > 0, got "fast"`.
 
+import {
+  DEFAULT_SCTP_SETTINGS,
+  SCTP_SETTINGS_MODES,
+  type SctpSettingsMode,
+} from 'mediasoup-data-bots';
+
 /** The engine's name in a scenario: `engine: mediasoup-data`, `config.engines.mediasoup-data`. */
 export const ENGINE_NAME = 'mediasoup-data';
 
@@ -26,6 +32,8 @@ export interface EngineConfig {
   room: string | undefined;
   /** Bots of a worker thread fill rooms of this many in arrival order. */
   roomSize: number | undefined;
+  /** The worker thread's SCTP settings (the bots package's useSctpSettings()). */
+  sctpSettings: SctpSettingsMode;
 }
 
 export interface ConnectStep {
@@ -224,6 +232,14 @@ function optionalString(value: unknown, path: string): string | undefined {
   return value === undefined ? undefined : string(value, path);
 }
 
+function sctpSettingsMode(value: unknown, path: string): SctpSettingsMode {
+  if (value === undefined) return DEFAULT_SCTP_SETTINGS;
+  if (!(SCTP_SETTINGS_MODES as readonly unknown[]).includes(value)) {
+    fail(path, `expected ${SCTP_SETTINGS_MODES.join(' or ')}, got ${describe(value)}`);
+  }
+  return value as SctpSettingsMode;
+}
+
 function optionalBoolean(value: unknown, path: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') fail(path, `expected true or false, got ${describe(value)}`);
@@ -238,6 +254,7 @@ const ENGINE_OPTIONS = [
   'highWaterMark',
   'room',
   'roomSize',
+  'sctpSettings',
 ] as const;
 
 /**
@@ -294,6 +311,7 @@ export function parseEngineConfig(
       max: 10_000,
       integer: true,
     }),
+    sctpSettings: sctpSettingsMode(o.sctpSettings, `${path}.sctpSettings`),
   };
 }
 

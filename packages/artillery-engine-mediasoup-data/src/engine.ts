@@ -24,6 +24,7 @@ import {
   instantiateAdapter,
   type SignalingAdapter,
   type SignalingAdapterFactory,
+  useSctpSettings,
 } from 'mediasoup-data-bots';
 
 import {
@@ -239,8 +240,11 @@ export class MediasoupDataEngine {
         : rendered === undefined
           ? undefined
           : JSON.stringify(rendered);
-    const bot = (adapter: SignalingAdapter, ownsAdapter: boolean): Bot =>
-      new Bot({
+    const bot = (adapter: SignalingAdapter, ownsAdapter: boolean): Bot => {
+      // Before the first transport: each worker thread has its own copy of node-datachannel
+      // (threadBinding.ts), hence its own settings.
+      useSctpSettings(this.config.sctpSettings);
+      return new Bot({
         id: botId,
         runId,
         adapter,
@@ -251,6 +255,7 @@ export class MediasoupDataEngine {
         highWaterMark: this.config.highWaterMark,
         metrics: artilleryMetrics(ee),
       });
+    };
     if (source.kind === 'websocket') {
       if (url === undefined || !/^wss?:\/\/[^/]/.test(url)) {
         throw new Error(

@@ -31,7 +31,14 @@ describe('parseEngineConfig()', () => {
       highWaterMark: DEFAULTS.highWaterMark,
       room: undefined,
       roomSize: undefined,
+      sctpSettings: 'router-friendly',
     });
+  });
+
+  test('parseEngineConfig() reads sctpSettings: libdatachannel', () => {
+    expect(parseEngineConfig({ ...WS, sctpSettings: 'libdatachannel' }, {}).sctpSettings).toBe(
+      'libdatachannel',
+    );
   });
 
   test('parseEngineConfig() reads room (a template) and roomSize', () => {
@@ -67,6 +74,10 @@ describe('parseEngineConfig()', () => {
     ],
     [{ signaling: 'local' }, /^config\.engines\.mediasoup-data\.signaling: "local"/],
     [{ ...WS, roomSize: 0 }, /^config\.engines\.mediasoup-data\.roomSize: expected an integer/],
+    [
+      { ...WS, sctpSettings: 'fast' },
+      /^config\.engines\.mediasoup-data\.sctpSettings: expected router-friendly or libdatachannel, got "fast"/,
+    ],
     [{ ...WS, room: ' ' }, /^config\.engines\.mediasoup-data\.room: expected a non-empty/],
     [
       { ...WS, connectTimeout: 0 },

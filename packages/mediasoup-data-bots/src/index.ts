@@ -62,6 +62,12 @@ export {
 export { waitLow, waitOpen } from './waits.js';
 export { closeWithoutLoss, GRACEFUL_CLOSE_MS } from './closeWithoutLoss.js';
 export {
+  DEFAULT_SCTP_SETTINGS,
+  SCTP_SETTINGS_MODES,
+  useSctpSettings,
+  type SctpSettingsMode,
+} from './sctpSettings.js';
+export {
   Bot,
   BotError,
   CLOSE_TIMEOUT_MS,

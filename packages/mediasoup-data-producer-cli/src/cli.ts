@@ -9,10 +9,12 @@ import { Command, CommanderError, Option } from 'commander';
 
 import { version } from 'mediasoup-data-producer';
 import {
+  DEFAULT_SCTP_SETTINGS,
   errorMessage,
   SIGNALING_URL_ENV,
   type SignalingAdapter,
   type SignalingAdapterContext,
+  useSctpSettings,
 } from 'mediasoup-data-bots';
 
 import { loadAdapterModule, resolveAdapterSpecifier } from './adapterSpecifier.js';
@@ -214,6 +216,7 @@ async function runCommand(
       local,
       defaults: command === 'demo' ? DEMO_DEFAULTS : LOAD_DEFAULTS,
     });
+    useSctpSettings(raw.sctpSettings ?? DEFAULT_SCTP_SETTINGS);
     const tooManyFiles = openFilesProblem(config);
     if (tooManyFiles) throw new UsageError(tooManyFiles);
     const reportDir = raw.report
@@ -412,6 +415,7 @@ async function runCapacityCommand(
   try {
     const local = raw.signaling === undefined || raw.signaling === 'local';
     const config = toLoadConfig(raw, { local, defaults: CAPACITY_DEFAULTS });
+    useSctpSettings(raw.sctpSettings ?? DEFAULT_SCTP_SETTINGS);
     const tooManyFiles = openFilesProblem(config);
     if (tooManyFiles) throw new UsageError(tooManyFiles);
     if (config.rate <= 0) throw new UsageError('capacity: --rate (the first step) must be above 0');

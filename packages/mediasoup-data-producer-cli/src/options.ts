@@ -1,7 +1,12 @@
 // Option parsing and checks: every bad value is a clear error before anything connects.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { HEADER_SIZE } from 'mediasoup-data-bots';
+import {
+  DEFAULT_SCTP_SETTINGS,
+  HEADER_SIZE,
+  SCTP_SETTINGS_MODES,
+  type SctpSettingsMode,
+} from 'mediasoup-data-bots';
 
 import type { LoadConfig, MessageSizeProblem } from './engine/index.js';
 import { UsageError } from './errors.js';
@@ -27,6 +32,8 @@ export interface RawLoadOptions {
   maxRetransmits?: number;
   maxPacketLifeTime?: number;
   highWaterMark: number;
+  /** The process's SCTP settings (useSctpSettings()); default DEFAULT_SCTP_SETTINGS. */
+  sctpSettings?: SctpSettingsMode;
   connectTimeout: number;
   drainTimeout: number;
   reportDir?: string;
@@ -222,6 +229,14 @@ export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_D
       )
         .argParser(parseBytes(1, 64 * 1024 * 1024))
         .default(256 * 1024, '256KiB'),
+    )
+    .addOption(
+      new Option(
+        '--sctp-settings <mode>',
+        "router-friendly: at most 64 DATA chunks in flight per transport, so that mediasoup < 3.20 does not drop what its 512-chunk queue toward a consumer cannot hold (slower for messages under 1 KiB); libdatachannel: libdatachannel's defaults",
+      )
+        .choices(SCTP_SETTINGS_MODES)
+        .default(DEFAULT_SCTP_SETTINGS),
     )
     .option(
       '--connect-timeout <seconds>',

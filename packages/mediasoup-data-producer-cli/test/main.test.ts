@@ -31,6 +31,10 @@ function capture(): { stream: PassThrough; text(): string } {
   return { stream, text: () => text };
 }
 
+// main() runs in this process: libdatachannel's own SCTP settings stay those of the jest
+// process, which the suites after this one rely on (they are process-wide).
+const KEEP_SCTP_SETTINGS = ['--sctp-settings', 'libdatachannel'];
+
 describe('main()', () => {
   test.each([
     ['load', 'stopping, closing every transport'],
@@ -51,6 +55,7 @@ describe('main()', () => {
         [
           ...['node', 'mediasoup-data-producer', command, '--signaling', 'websocket'],
           ...['--signaling-url', server.url, '-t', '1', '-d', '60', '--no-report', '--no-progress'],
+          ...KEEP_SCTP_SETTINGS,
         ],
         { out: capture().stream as unknown as NodeJS.WriteStream, err: err.stream },
         { signals, onSecondSignal: secondSignal },
@@ -78,6 +83,7 @@ describe('main()', () => {
       [
         ...['node', 'mediasoup-data-producer', 'load', '--signaling', 'websocket'],
         ...['--signaling-url', server.url, '-t', '1', '-d', '60', '--no-report', '--no-progress'],
+        ...KEEP_SCTP_SETTINGS,
       ],
       { out: capture().stream as unknown as NodeJS.WriteStream, err: err.stream },
       { signals },
