@@ -181,6 +181,8 @@ const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
 /** The library's default maxBufferedAmount, and the largest message a bot expects to send. */
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 const LARGEST_MESSAGE = 1024 * 1024;
+/** How often consume() looks for a consumer the app pushes. */
+const PUSH_POLL_MS = 50;
 
 /**
  * The one maxBufferedAmount rule: send() must never refuse below the high-water mark, so
@@ -540,7 +542,9 @@ export class Bot {
 
   /**
    * Consumes one DataProducer on the bot's recv transport (made by the first consume), and
-   * waits until the DataConsumer is open. Counting starts at its first message.
+   * waits until the DataConsumer is open. Counting starts at its first message. Through a
+   * session without consumeData() but with onDataConsumer(), the app pushes its consumers:
+   * this waits for the one of `dataProducerId` instead.
    */
   async consume(
     dataProducerId: string,
@@ -552,6 +556,7 @@ export class Bot {
     const signaling = this.signaling;
     const consumeData = signaling.consumeData?.bind(signaling);
     if (!consumeData) {
+      if (this.pushes) return this.pushedConsumer(dataProducerId, deadline);
       throw new BotError('consume', 'consumeData: the signaling adapter has no consumeData()');
     }
     this.consuming.add(dataProducerId);
@@ -618,6 +623,25 @@ export class Bot {
         }
       },
     );
+  }
+
+  /** Waits until the app has pushed a consumer of `dataProducerId` and it is open. */
+  private async pushedConsumer(dataProducerId: string, deadline: number): Promise<BotConsumer> {
+    const start = performance.now();
+    for (;;) {
+      this.check();
+      const consumer = this.consumerMap.get(dataProducerId);
+      if (consumer) return consumer;
+      if (this.closed) throw new BotError('consume', 'consumeData: the bot closed meanwhile');
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw new BotError(
+          'consumeTimeout',
+          `consumeData: the app pushed no open DataConsumer of DataProducer ${dataProducerId} within ${Math.round(performance.now() - start)} ms (the signaling session has no consumeData() to ask for one)`,
+        );
+      }
+      await abortableSleep(Math.min(PUSH_POLL_MS, left), this.signal);
+    }
   }
 
   /** Opens the recv transport (for an app that pushes consumers onto it). */

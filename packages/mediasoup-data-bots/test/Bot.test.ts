@@ -4,7 +4,11 @@
 import type { Device } from 'mediasoup-data-producer';
 
 import { Bot, BotError, type BotCounter, type BotMetrics } from '../src/Bot.js';
-import type { SignalingAdapter, WebRtcTransportParameters } from '../src/adapter.js';
+import type {
+  DataConsumerHandler,
+  SignalingAdapter,
+  WebRtcTransportParameters,
+} from '../src/adapter.js';
 import { decodeMessage, encodeMessage } from '../src/message.js';
 import {
   channelOf,
@@ -202,4 +206,51 @@ test('bot.closeSend() right after sending closes each DataProducer through close
   expect(dataProducer.closed).toBe(true);
   expect(transport.closed).toBe(true);
   expect(app.closedTransports).toEqual([transport.id]);
+});
+
+/** An app that pushes its consumers: sessions with onDataConsumer() and no consumeData(). */
+function pushingApp(): { app: SignalingAdapter; push: () => DataConsumerHandler | undefined } {
+  let handler: DataConsumerHandler | undefined;
+  const base: SignalingAdapter = adapter();
+  delete base.consumeData;
+  const app: SignalingAdapter = {
+    ...base,
+    openSession: () =>
+      Promise.resolve({
+        ...base,
+        onDataConsumer: (consume: DataConsumerHandler) => {
+          handler = consume;
+        },
+      }),
+  };
+  return { app, push: () => handler };
+}
+
+test('bot.consume() through a session without consumeData() resolves with the DataConsumer the app pushes for that producer', async () => {
+  const { app, push } = pushingApp();
+  const bot = newBot(app);
+  const consuming = bot.consume('dp-other', { openBy: performance.now() + 2000 });
+  while (!bot.receiveTransport) await turns(1);
+  const pushed = routerDataConsumer(7, { dataProducerId: 'dp-other', appData: {} });
+
+  await push()?.({ ...pushed, appData: {} });
+  const consumer = await consuming;
+
+  expect(consumer).toMatchObject({ id: pushed.id, dataProducerId: 'dp-other' });
+  expect(consumer.dataConsumer.dataProducerId).toBe('dp-other');
+});
+
+test('bot.consume() through a session without consumeData() when the app pushes nothing rejects with consumeTimeout', async () => {
+  const { app } = pushingApp();
+  const bot = newBot(app);
+
+  const error = await bot
+    .consume('dp-other', { openBy: performance.now() + 200 })
+    .catch((e: unknown) => e);
+
+  expect(error).toBeInstanceOf(BotError);
+  expect(error).toMatchObject({ kind: 'consumeTimeout' });
+  expect((error as Error).message).toMatch(
+    /^consumeData: the app pushed no open DataConsumer of DataProducer dp-other within \d+ ms/,
+  );
 });

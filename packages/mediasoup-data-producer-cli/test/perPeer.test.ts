@@ -12,6 +12,7 @@ import { startWsSignalingServer, type WsSignalingServer } from './support/wsSign
 
 let server: WsSignalingServer;
 let app: StrictApp;
+let pushingApp: StrictApp;
 let tmp: string;
 
 beforeAll(async () => {
@@ -19,9 +20,11 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'mdp-per-peer-'));
   server = await startWsSignalingServer();
   app = await startStrictApp(server.url);
+  pushingApp = await startStrictApp(server.url, { push: true });
 });
 
 afterAll(async () => {
+  await pushingApp.close();
   await app.close();
   await server.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -87,4 +90,25 @@ test('load --app-data that is not a JSON object exits 2 before anything connects
   ]);
   expect(result.code).toBe(2);
   expect(result.stderr).toContain('--app-data: expected a JSON object, got [1]');
+});
+
+test('load --room-size 2 through an adapter without consumeData() consumes what the app pushes, and delivers everything', async () => {
+  const jsonPath = join(tmp, 'pushed.json');
+  const result = await runCli([
+    'load',
+    '--signaling',
+    join(__dirname, 'support', 'pushOnlyAdapter.mjs'),
+    '--signaling-url',
+    `${pushingApp.url}/?peerId={{ $botId }}&roomId={{ $room }}`,
+    ...['-t', '4', '-r', '20', '-d', '1', '--room-size', '2', '--no-report', '--json', jsonPath],
+  ]);
+
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(pushingApp.refusals).toEqual([]);
+  // Each bot got its room's other producer pushed (its adapter cannot ask for one).
+  expect(pushingApp.pushed).toBe(4);
+  const s = (JSON.parse(readFileSync(jsonPath, 'utf8')) as Report).summary;
+  expect(s.consumers).toMatchObject({ dataConsumers: 4, lost: 0, expected: s.sent.messages });
+  expect(s.sent.messages).toBeGreaterThanOrEqual(4 * 10);
 });
