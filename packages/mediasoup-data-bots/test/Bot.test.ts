@@ -233,7 +233,7 @@ test('bot.consume() through a session without consumeData() resolves with the Da
   while (!bot.receiveTransport) await turns(1);
   const pushed = routerDataConsumer(7, { dataProducerId: 'dp-other', appData: {} });
 
-  await push()?.({ ...pushed, appData: {} });
+  await push()?.({ ...pushed, label: 'chat', protocol: 'json', appData: {} });
   const consumer = await consuming;
 
   expect(consumer).toMatchObject({ id: pushed.id, dataProducerId: 'dp-other' });
