@@ -36,7 +36,13 @@ import {
   type EngineConfig,
   type Step,
 } from './config.js';
-import { artilleryMetrics, ERROR_NAMES, ERRORS, type MetricsEmitter } from './metrics.js';
+import {
+  artilleryMetrics,
+  ERROR_NAMES,
+  ERRORS,
+  reasonCounter,
+  type MetricsEmitter,
+} from './metrics.js';
 
 /** What Artillery gives a virtual user: its variables and template functions. */
 export interface ArtilleryContext {
@@ -195,8 +201,7 @@ export class MediasoupDataEngine {
     try {
       bot = await this.createBot(botId, runId, context, ee, room);
     } catch (error) {
-      ee.emit('error', ERRORS.signaling);
-      this.tell(ERRORS.signaling, error);
+      this.fail(ee, ERRORS.signaling, error);
       return { error, context };
     }
     context.vars[BOT_VAR] = bot;
@@ -422,8 +427,7 @@ export class MediasoupDataEngine {
             },
             (error: unknown) => {
               const kind = error instanceof BotError ? ERROR_NAMES[error.kind] : ERRORS.scenario;
-              ee.emit('error', kind);
-              this.tell(kind, error);
+              this.fail(ee, kind, error);
               callback(error, context);
             },
           );
@@ -432,11 +436,17 @@ export class MediasoupDataEngine {
   }
 
   /**
-   * Prints why a bot failed, once per kind and reason in this worker (Artillery's report
-   * counts the kinds): `errors.<kind>: <the bot's message>`.
+   * A bot failed: Artillery counts `errors.<kind>`, the report also counts the reason
+   * (reasonCounter()), and the console says it once per kind and reason in this worker:
+   * `errors.<kind>: <the bot's message>`.
    */
-  private tell(kind: string, error: unknown): void {
-    const line = `errors.${kind}: ${error instanceof Error ? error.message : String(error)}`;
+  private fail(ee: EventEmitterLike, kind: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    ee.emit('error', kind);
+    // In the report too, by kind and reason; numbers (ids, ms, counts) folded so that the
+    // same reason adds up across bots, workers and runners.
+    ee.emit('counter', reasonCounter(kind, reason), 1);
+    const line = `errors.${kind}: ${reason}`;
     const seen = this.told.get(line) ?? 0;
     this.told.set(line, seen + 1);
     if (seen === 0 && this.told.size <= MAX_TOLD) console.error(`[${ENGINE_NAME}] ${line}`);

@@ -56,6 +56,20 @@ export const HISTOGRAMS = {
   latency: `${PREFIX}latency`,
 } as const;
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const MAX_REASON = 200;
+
+/**
+ * The counter of a failure's reason in the report: `mediasoup_data.failure_reasons.<kind>:
+ * <reason>`, the kind without the prefix, ids as ID and numbers as N (they differ between
+ * bots; the reason does not), at most 200 characters of it.
+ */
+export function reasonCounter(kind: string, reason: string): string {
+  const shortKind = kind.startsWith(PREFIX) ? kind.slice(PREFIX.length) : kind;
+  const shape = reason.replace(UUID, 'ID').replace(/\d+(?:\.\d+)?/g, 'N');
+  return `${PREFIX}failure_reasons.${shortKind}: ${shape.slice(0, MAX_REASON)}`;
+}
+
 /** Error kinds (`errors.<kind>` in the report). */
 export const ERRORS = {
   /** The signaling adapter could not be loaded or created. */

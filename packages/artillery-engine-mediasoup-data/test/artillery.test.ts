@@ -212,6 +212,13 @@ scenarios:
       failed: c['vusers.failed'] ?? 0,
       connectFailed: c['errors.mediasoup_data.connect_failed'] ?? 0,
     }).toEqual({ created: 3, failed: 3, connectFailed: 3 });
+    // The report says why, by kind and reason (the timeout folded to N).
+    expect(Object.entries(c).filter(([k]) => k.includes('failure_reasons'))).toEqual([
+      [
+        'mediasoup_data.failure_reasons.connect_failed: connect: createWebRtcTransport was not answered within N ms',
+        3,
+      ],
+    ]);
     // The app made each bot's transport after the bot gave up; the bot closed it.
     expect(requests.get('createWebRtcTransport')).toBe(3);
     await expectTransportsClosedByTheBots();
