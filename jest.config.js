@@ -9,6 +9,8 @@ module.exports = {
   moduleNameMapper: {
     '^(mediasoup-data-producer|mediasoup-local-router|mediasoup-data-bots|mediasoup-data-producer-cli|artillery-engine-mediasoup-data)$':
       '<rootDir>/packages/$1/src/index.ts',
+    '^mediasoup-data-producer-cli/testing$':
+      '<rootDir>/packages/mediasoup-data-producer-cli/src/testing.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,

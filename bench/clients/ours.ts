@@ -1,5 +1,5 @@
 // Ours: mediasoup-data-producer's Device (mediasoup-client's API on node-datachannel).
-import { Device } from '../../packages/mediasoup-data-producer/src/index.js';
+import { Device } from 'mediasoup-data-producer';
 
 import { msLikeClient } from './msLike.js';
 import type { BenchClient } from './types.js';

@@ -1,8 +1,5 @@
 // The one interface every benchmarked client is driven through.
-import type {
-  LocalTransportOptions,
-  ProduceDataParams,
-} from '../../packages/mediasoup-local-router/src/index.js';
+import type { LocalTransportOptions, ProduceDataParams } from 'mediasoup-local-router';
 
 /** What `createWebRtcTransport()` gives: mediasoup's transport parameters. */
 export interface TransportParams {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 
+import { HEADER_SIZE } from 'mediasoup-data-bots';
+
 import { errorMessage } from './util.js';
-import { HEADER_SIZE } from '../../packages/mediasoup-data-bots/src/message.js';
 
 import { chromiumReady } from '../clients/chromium.js';
 

@@ -1,9 +1,10 @@
 // One throughput measurement: open a channel, send paced for a fixed time, wait until the
 // router has everything, verify, close.
+import { encodeMessage, epochNow } from 'mediasoup-data-bots';
+
 import type { BenchChannel, BenchClient } from '../clients/types.js';
 import type { RouterClient } from '../router/proxy.js';
 import type { ProducerStats } from '../router/protocol.js';
-import { encodeMessage, epochNow } from '../../packages/mediasoup-data-bots/src/message.js';
 import type { BenchConfig } from './config.js';
 import { errorMessage, msSince, nowNs, openWithTimeout, sleep, withTimeout } from './util.js';
 

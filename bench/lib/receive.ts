@@ -2,11 +2,11 @@
 // client's DataProducer reaches another client's DataConsumer through the router (latency).
 // Every message is the CLI's load message and is verified at the client by the CLI's
 // ReceiverChecker (count, order, size, binary).
+import type { LocalTransportOptions } from 'mediasoup-local-router';
+import { encodeMessage, epochNow, ReceiverChecker } from 'mediasoup-data-bots';
+
 import type { BenchClient, BenchReceiver, SignalingRouter } from '../clients/types.js';
-import type { LocalTransportOptions } from '../../packages/mediasoup-local-router/src/index.js';
 import type { RouterClient } from '../router/proxy.js';
-import { encodeMessage, epochNow } from '../../packages/mediasoup-data-bots/src/message.js';
-import { ReceiverChecker } from '../../packages/mediasoup-data-bots/src/receiver.js';
 import type { BenchConfig } from './config.js';
 import { closeEndpoint, drainWatch } from './measure.js';
 import type { RouterSendReport } from './routerPacing.js';

@@ -1,6 +1,7 @@
 // Scale: N transports with one DataProducer each, opened at once from this process.
+import { encodeMessage } from 'mediasoup-data-bots';
+
 import type { BenchChannel, BenchClient } from '../clients/types.js';
-import { encodeMessage } from '../../packages/mediasoup-data-bots/src/message.js';
 import type { RouterClient } from '../router/proxy.js';
 import type { BenchConfig } from './config.js';
 import {

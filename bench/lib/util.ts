@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import { errorMessage } from '../../packages/mediasoup-data-bots/src/errors.js';
+import { errorMessage } from 'mediasoup-data-bots';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

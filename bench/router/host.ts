@@ -6,14 +6,14 @@ import {
   type LocalDataConsumer,
   type LocalDirectDataProducer,
   type LocalTransportOptions,
-} from '../../packages/mediasoup-local-router/src/index.js';
-import { versionAtLeast } from '../../packages/mediasoup-local-router/src/loadMediasoup.js';
+} from 'mediasoup-local-router';
 import {
   answer,
   serveLocalRouter,
   type LocalRouterService,
-} from '../../packages/mediasoup-data-producer-cli/src/localRouterService.js';
-import { encodeMessage, epochNow } from '../../packages/mediasoup-data-bots/src/message.js';
+} from 'mediasoup-data-producer-cli/testing';
+import { encodeMessage, epochNow } from 'mediasoup-data-bots';
+
 import type { ConsumeParams } from '../clients/types.js';
 import { sendPaced } from '../lib/routerPacing.js';
 import { errorMessage, sleep } from '../lib/util.js';
@@ -138,7 +138,9 @@ async function workerReceived(
  * >= 3.20 has no such option (it ignores it, and LocalRouter refuses it), so it is dropped.
  */
 function forThisRouter(router: LocalRouter, options: LocalTransportOptions): LocalTransportOptions {
-  if (!versionAtLeast(router.mediasoupVersion, '3.20.0')) return options;
+  // LocalRouter supports mediasoup 3.8 to 3.32: the minor version tells.
+  const minor = Number(router.mediasoupVersion.split('.')[1]);
+  if (minor < 20) return options;
   const { numSctpStreams: _ignored, ...rest } = options;
   return rest;
 }

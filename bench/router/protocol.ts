@@ -1,8 +1,5 @@
 // The messages between the benchmark (parent) and the router host (child process).
-import type {
-  LocalTransportOptions,
-  ProduceDataParams,
-} from '../../packages/mediasoup-local-router/src/index.js';
+import type { LocalTransportOptions, ProduceDataParams } from 'mediasoup-local-router';
 import type { ConsumeParams, TransportParams } from '../clients/types.js';
 import type { RouterSendReport, RouterSendOptions } from '../lib/routerPacing.js';
 

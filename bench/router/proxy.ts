@@ -5,10 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-import type {
-  LocalTransportOptions,
-  ProduceDataParams,
-} from '../../packages/mediasoup-local-router/src/index.js';
+import type { LocalTransportOptions, ProduceDataParams } from 'mediasoup-local-router';
 import type { SignalingRouter, TransportParams } from '../clients/types.js';
 import { errorMessage, withTimeout } from '../lib/util.js';
 import type {

@@ -19,3 +19,9 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected a rejection, but the promise resolved');
 }
+
+/** What a listener captured (a callback, say); fails if the listener never ran. */
+export function captured<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`expected ${what} to be captured, but it never was`);
+  return value;
+}

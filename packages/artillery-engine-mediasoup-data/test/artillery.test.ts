@@ -264,7 +264,14 @@ scenarios:
     });
     const latency = run.report?.aggregate.summaries['mediasoup_data.latency'];
     expect(latency?.count).toBe(sent * (ROOM_SIZE - 1));
-    expect(latency?.min).toBeGreaterThanOrEqual(0);
+    // Real latencies: min <= p50 <= p95 <= p99 <= max, the mean within, and not all zero.
+    const { min = -1, p50 = -1, p95 = -1, p99 = -1, max = -1, mean = -1 } = latency ?? {};
+    expect(min).toBeGreaterThanOrEqual(0);
+    expect([p50, p95, p99, max]).toEqual([p50, p95, p99, max].sort((a, b) => a - b));
+    expect(min).toBeLessThanOrEqual(p50);
+    expect(max).toBeGreaterThan(0);
+    expect(mean).toBeGreaterThanOrEqual(min);
+    expect(mean).toBeLessThanOrEqual(max);
     // The router got every message once, and the bots closed everything they opened there.
     expect(received).toBe(sent);
     await expectTransportsClosedByTheBots();

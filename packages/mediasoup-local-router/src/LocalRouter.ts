@@ -19,21 +19,13 @@ import type {
   MsWebRtcTransport,
   MsWorker,
 } from './mediasoupTypes.js';
+import {
+  MessageLog,
+  recordingBound,
+  type MessageRecording,
+  type ReceivedMessage,
+} from './MessageLog.js';
 import { checkWorkerPairing, workerBinary } from './workerPairing.js';
-
-/** A bound on the messages a LocalRouter keeps: past it, the oldest are dropped. */
-export interface MessageRecording {
-  /** At most this many messages. Default 10000. */
-  maxMessages?: number;
-  /** At most this many payload bytes in all. Default 64 MiB. */
-  maxBytes?: number;
-}
-
-/** What `recordMessages` keeps by default: enough for a test, bounded for a long run. */
-export const DEFAULT_MESSAGE_RECORDING: Readonly<Required<MessageRecording>> = Object.freeze({
-  maxMessages: 10000,
-  maxBytes: 64 * 1024 * 1024,
-});
 
 // mediasoup 3.20 replaced usrsctp with its own SCTP stack: the transport options
 // numSctpStreams and maxSctpMessageSize gave way to maxSendMessageSize and
@@ -100,15 +92,6 @@ export interface LocalTransportOptions {
    * mediasoup >= 3.29 only: older versions have no such option and it throws TypeError.
    */
   sctpZeroChecksum?: SctpZeroChecksum;
-}
-
-export interface ReceivedMessage {
-  dataProducerId: string;
-  /** 51 string, 53 binary, 56 empty string, 57 empty binary. */
-  ppid: number;
-  data: Buffer;
-  /** performance.now() when the router handed it to us. */
-  receivedAt: number;
 }
 
 /** What the router's DataProducer was created with: it is what the client sent in `producedata`. */
@@ -226,20 +209,16 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   private readonly dataProducers = new Map<string, DataProducerEntry>();
   private readonly dataConsumers = new Map<string, DataConsumerEntry>();
   private closed = false;
-  // Recorded messages are recorded[head..]: dropping the oldest only advances `head`, and the
-  // array is compacted once that half of it is dropped, so each message costs O(1).
-  private recorded: (ReceivedMessage | undefined)[] = [];
-  private head = 0;
-  private recordedBytes = 0;
-  private dropped = 0;
+  private readonly log: MessageLog;
 
   private constructor(
     private readonly hosts: Host[],
-    private readonly recording: Required<MessageRecording> | undefined,
+    recording: Required<MessageRecording> | undefined,
     mediasoup: MsModule,
     origin: MediasoupOrigin,
   ) {
     super();
+    this.log = new MessageLog(recording);
     this.mediasoupVersion = mediasoup.version;
     this.mediasoupOrigin = Object.freeze(origin);
   }
@@ -296,12 +275,12 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
    * recent within the bound by default, none with `false`. A new array on every read.
    */
   get messages(): ReceivedMessage[] {
-    return this.recorded.slice(this.head) as ReceivedMessage[];
+    return this.log.messages;
   }
 
   /** Recorded messages dropped so far, oldest first, to stay within the `recordMessages` bound. */
   get droppedMessages(): number {
-    return this.dropped;
+    return this.log.droppedMessages;
   }
 
   get rtpCapabilities(): Record<string, unknown> {
@@ -414,7 +393,7 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     const consumer = await host.direct.consumeData({ dataProducerId: producer.id });
     consumer.on('message', (data: Buffer, ppid: number) => {
       const message = { dataProducerId: producer.id, ppid, data, receivedAt: performance.now() };
-      this.record(message);
+      this.log.record(message);
       this.emit('message', message);
     });
     this.dataProducers.set(producer.id, {
@@ -540,60 +519,15 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
   }
 
   messagesOf(dataProducerId: string): ReceivedMessage[] {
-    return this.messages.filter((m) => m.dataProducerId === dataProducerId);
+    return this.log.messagesOf(dataProducerId);
   }
 
   /** Resolves once `count` messages of that producer (or of all, without one) are recorded, with them. */
   async waitForMessages(
     count: number,
-    { dataProducerId, timeoutMs = 20000 }: { dataProducerId?: string; timeoutMs?: number } = {},
+    options: { dataProducerId?: string; timeoutMs?: number } = {},
   ): Promise<ReceivedMessage[]> {
-    const bound = this.recording;
-    if (!bound) {
-      throw new Error(
-        'waitForMessages() needs a LocalRouter that records messages (it was started with recordMessages: false)',
-      );
-    }
-    if (count > bound.maxMessages) {
-      throw new Error(
-        `waitForMessages(${count}) asks for more messages than this LocalRouter keeps ` +
-          `(${describeBound(bound)}): start it with recordMessages: true to keep every message`,
-      );
-    }
-    const matching = (): ReceivedMessage[] =>
-      dataProducerId === undefined ? this.messages : this.messagesOf(dataProducerId);
-    // The messages once `count` arrived, or why they are not all there any more.
-    const settle = (): ReceivedMessage[] | Error => {
-      const messages = matching();
-      if (messages.length >= count) return messages;
-      return new Error(
-        `${count} messages arrived but only the last ${messages.length} are kept ` +
-          `(${describeBound(bound)}): start the LocalRouter with recordMessages: true to keep every message`,
-      );
-    };
-    // Counted as they arrive rather than by filtering the recorded messages each time.
-    let arrived = matching().length;
-    if (arrived >= count) {
-      const result = settle();
-      if (result instanceof Error) throw result;
-      return result;
-    }
-    return new Promise((resolve, reject) => {
-      const onMessage = (message: ReceivedMessage): void => {
-        if (dataProducerId !== undefined && message.dataProducerId !== dataProducerId) return;
-        if (++arrived < count) return;
-        clearTimeout(timer);
-        this.off('message', onMessage);
-        const result = settle();
-        if (result instanceof Error) reject(result);
-        else resolve(result);
-      };
-      const timer = setTimeout(() => {
-        this.off('message', onMessage);
-        reject(new Error(`only ${arrived} of ${count} messages arrived in ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.on('message', onMessage);
-    });
+    return this.log.waitFor(count, options);
   }
 
   /** Closes the router's DataProducer: the client sees its stream reset. */
@@ -652,27 +586,6 @@ export class LocalRouter extends EventEmitter<LocalRouterEvents> {
     return this.closed;
   }
 
-  private record(message: ReceivedMessage): void {
-    const bound = this.recording;
-    if (!bound) return;
-    this.recorded.push(message);
-    this.recordedBytes += message.data.length;
-    while (
-      this.recorded.length - this.head > bound.maxMessages ||
-      (this.recordedBytes > bound.maxBytes && this.recorded.length - this.head > 1)
-    ) {
-      const oldest = this.recorded[this.head];
-      this.recorded[this.head] = undefined;
-      this.head++;
-      this.dropped++;
-      this.recordedBytes -= oldest?.data.length ?? 0;
-    }
-    if (this.head > 1024 && this.head * 2 > this.recorded.length) {
-      this.recorded.splice(0, this.head);
-      this.head = 0;
-    }
-  }
-
   private get firstHost(): Host {
     const host = this.hosts[0];
     if (!host) throw new Error('a LocalRouter has at least one worker');
@@ -714,34 +627,6 @@ function checkIntegerOption(
   throw new TypeError(
     `${name} must be an integer from ${min} to ${max}${unit}, got ${String(value)}`,
   );
-}
-
-/** The bound `recordMessages` stands for; undefined when nothing is recorded. Throws on bad input. */
-function recordingBound(
-  recordMessages: LocalRouterOptions['recordMessages'],
-): Required<MessageRecording> | undefined {
-  if (recordMessages === false) return undefined;
-  if (recordMessages === true) return { maxMessages: Infinity, maxBytes: Infinity };
-  const bound = {
-    maxMessages: recordMessages?.maxMessages ?? DEFAULT_MESSAGE_RECORDING.maxMessages,
-    maxBytes: recordMessages?.maxBytes ?? DEFAULT_MESSAGE_RECORDING.maxBytes,
-  };
-  for (const key of ['maxMessages', 'maxBytes'] as const) {
-    const value = bound[key];
-    if (!(value === Infinity || (Number.isInteger(value) && value > 0))) {
-      throw new TypeError(
-        `recordMessages.${key} must be a positive integer or Infinity, got ${String(value)}`,
-      );
-    }
-  }
-  return bound;
-}
-
-function describeBound(bound: Required<MessageRecording>): string {
-  const parts: string[] = [];
-  if (bound.maxMessages !== Infinity) parts.push(`at most ${bound.maxMessages} messages`);
-  if (bound.maxBytes !== Infinity) parts.push(`at most ${bound.maxBytes} bytes`);
-  return parts.join(' and ');
 }
 
 /** Starts a worker with a router (no media codecs) and a DirectTransport of 1 MiB messages. */

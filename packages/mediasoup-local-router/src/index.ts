@@ -1,4 +1,5 @@
-export { LocalRouter, DEFAULT_MESSAGE_RECORDING } from './LocalRouter.js';
+export { LocalRouter } from './LocalRouter.js';
+export { DEFAULT_MESSAGE_RECORDING } from './MessageLog.js';
 export type {
   ConsumeDataParams,
   LocalDataConsumer,
@@ -7,11 +8,10 @@ export type {
   LocalRouterOptions,
   LocalTransportOptions,
   MediasoupOrigin,
-  MessageRecording,
   ProduceDataParams,
-  ReceivedMessage,
   SctpZeroChecksum,
 } from './LocalRouter.js';
+export type { MessageRecording, ReceivedMessage } from './MessageLog.js';
 export {
   loadMediasoup,
   locateMediasoup,

@@ -56,7 +56,18 @@ export function checkPrerequisites(): void {
 export interface ArtilleryReport {
   aggregate: {
     counters: Record<string, number>;
-    summaries: Record<string, { min: number; max: number; count: number; p50?: number }>;
+    summaries: Record<
+      string,
+      {
+        min: number;
+        max: number;
+        count: number;
+        mean?: number;
+        p50?: number;
+        p95?: number;
+        p99?: number;
+      }
+    >;
   };
   intermediate: unknown[];
 }

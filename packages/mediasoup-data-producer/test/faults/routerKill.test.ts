@@ -135,23 +135,40 @@ test('the router worker is SIGKILLed mid-stream: the transport reaches disconnec
   expect(isAlive(workerPid)).toBe(false);
 
   const run = await child;
-  const report = run.reports.at(-1);
   expect({ code: run.code, timedOut: run.timedOut, stderr: run.stderr }).toEqual({
     code: 0,
     timedOut: false,
     stderr: '',
   });
-  expect(report).toBeDefined();
-  const childReport = report?.value as KillReport;
-  expect(childReport.producersClosedAtMs).not.toBeNull();
-  expect(['disconnected', 'failed']).toContain(childReport.states[0]?.state);
-  expect(childReport.producers.map((p) => p.events)).toEqual([['close'], ['close']]);
-  expect(childReport.sendAfterClose).toEqual(['InvalidStateError', 'InvalidStateError']);
-  expect(Object.keys(childReport.sendErrors).every((name) => name !== 'Error')).toBe(true);
-  expect(childReport.produceDataError).toMatch(/^InvalidStateError: /);
-  expect(childReport.states.at(-1)?.state).toBe('failed');
-  expect(childReport.connectionState).toBe('closed');
-  const exitMs = run.exitedAt - (report?.at ?? 0);
+  // The fixture prints one report, with every field set.
+  expect(run.reports.map((r) => r.value)).toEqual([
+    {
+      states: expect.any(Array) as unknown,
+      producers: [
+        { label: 'reliable', events: ['close'] },
+        { label: 'unreliable', events: ['close'] },
+      ],
+      sendErrors: expect.any(Object) as unknown,
+      producersClosedAtMs: expect.any(Number) as unknown,
+      sendAfterClose: ['InvalidStateError', 'InvalidStateError'],
+      produceDataError: expect.stringMatching(/^InvalidStateError: /) as unknown,
+      connectionState: 'closed',
+    },
+  ]);
+  // Its shape is checked just above.
+  const [report] = run.reports as [{ value: KillReport; at: number }];
+  const childReport = report.value;
+  expect(childReport.producersClosedAtMs).toBeGreaterThanOrEqual(0);
+  expect(childReport.producersClosedAtMs).toBeLessThanOrEqual(KILL_DETECTION_BOUND_MS);
+  expect(childReport.states.map((s) => s.state)).toEqual(
+    childReport.states.length === 1 ? ['failed'] : ['disconnected', 'failed'],
+  );
+  // As in this process: send() only ever threw OperationError (full) or InvalidStateError.
+  for (const [name, count] of Object.entries(childReport.sendErrors)) {
+    expect(['OperationError', 'InvalidStateError']).toContain(name);
+    expect(count).toBeGreaterThanOrEqual(1);
+  }
+  const exitMs = run.exitedAt - report.at;
   expect(exitMs).toBeLessThan(EXIT_BOUND_MS);
 
   console.info(

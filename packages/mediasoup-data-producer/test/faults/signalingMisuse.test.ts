@@ -18,7 +18,7 @@ import {
   type Recorded,
 } from '../../../../test/support/recording.js';
 import { captureLog, type CapturedLog } from '../../../../test/support/log.js';
-import { rejectionOf } from '../../../../test/support/outcomes.js';
+import { captured, rejectionOf } from '../../../../test/support/outcomes.js';
 import { once, type Session, useSessionPerFile } from '../../../../test/support/session.js';
 
 jest.setTimeout(60000);
@@ -130,7 +130,9 @@ test('a connect that never answers rejects produceData() with OperationError aft
   const before = [...recorded.events];
   expect(log.lines).toEqual([]);
 
-  expect(() => answer?.()).not.toThrow();
+  expect(() => {
+    captured(answer, 'the connect callback')();
+  }).not.toThrow();
   await settleReactions();
 
   expect(log.lines).toEqual([ignored('connect')]);
@@ -163,7 +165,9 @@ test('a producedata that never answers rejects with OperationError after signali
   expectError(error, OperationError, '"producedata" was not answered within 400 ms');
   const before = [...recorded.events];
   expect(log.lines).toEqual([]);
-  expect(() => answer?.({ id: 'late' })).not.toThrow();
+  expect(() => {
+    captured(answer, 'the producedata callback')({ id: 'late' });
+  }).not.toThrow();
   await settleReactions();
   expect(log.lines).toEqual([ignored('producedata')]);
   expect(recorded.events).toEqual(before);

@@ -19,6 +19,7 @@ import {
   WARN_TRANSPORT,
 } from '../../../../test/support/recording.js';
 import { captureLog, type CapturedLog } from '../../../../test/support/log.js';
+import { captured } from '../../../../test/support/outcomes.js';
 import {
   closeFakeApps,
   fakeApp,
@@ -366,7 +367,9 @@ describe('answers after transport.close()', () => {
     const before = [...recorded.events];
     expect(log.lines).toEqual([]);
 
-    expect(() => answer?.()).not.toThrow();
+    expect(() => {
+      captured(answer, 'the producedata answer')();
+    }).not.toThrow();
     await turns();
 
     expect(log.lines).toEqual([ignored('producedata')]);
@@ -427,7 +430,9 @@ describe('signalingTimeout', () => {
     expectError(await result, OperationError, '"connect" was not answered within 500 ms');
     const before = [...recorded.events];
 
-    expect(() => answer?.()).not.toThrow();
+    expect(() => {
+      captured(answer, 'the connect callback')();
+    }).not.toThrow();
     await turns();
     expect(log.lines).toEqual([ignored('connect')]);
     // The late callback neither went on to producedata nor connected the transport.
@@ -461,7 +466,9 @@ describe('signalingTimeout', () => {
     expectError(await result, OperationError, '"producedata" was not answered within 400 ms');
     expect(settledEarly).toBe(false);
     const before = [...recorded.events];
-    expect(() => answer?.({ id: 'late' })).not.toThrow();
+    expect(() => {
+      captured(answer, 'the producedata callback')({ id: 'late' });
+    }).not.toThrow();
     await turns();
 
     expect(log.lines).toEqual([ignored('producedata')]);

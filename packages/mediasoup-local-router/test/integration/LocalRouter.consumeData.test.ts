@@ -5,6 +5,7 @@ import type { DataChannel } from 'node-datachannel';
 
 import { LocalRouter, type ConsumeDataParams } from '../../src/index.js';
 import { waitUntil } from '../../../../test/support/events.js';
+import { rejectionOf } from '../../../../test/support/outcomes.js';
 import { openRawPeer, type RawPeer } from '../../../../test/support/rawPeer.js';
 
 jest.setTimeout(60000);
@@ -167,10 +168,14 @@ test("LocalRouter.getDataProducerStats() gives the worker's counts of a client's
   );
 });
 
-test('LocalRouter.consumeData() of an unknown DataProducer rejects', async () => {
-  await expect(
-    router.consumeData(peer.transportId, {
-      dataProducerId: '00000000-0000-0000-0000-000000000000',
-    }),
-  ).rejects.toThrow();
+test("LocalRouter.consumeData() of an unknown DataProducer rejects with mediasoup's not-found error", async () => {
+  const unknown = '00000000-0000-0000-0000-000000000000';
+
+  const error = await rejectionOf(
+    router.consumeData(peer.transportId, { dataProducerId: unknown }),
+  );
+
+  // mediasoup's own error: Error up to 3.19, its NotFoundError (a subclass) since.
+  expect(error).toBeInstanceOf(Error);
+  expect((error as Error).message).toBe(`DataProducer with id "${unknown}" not found`);
 });
