@@ -95,7 +95,6 @@ export interface DataProducerInternal {
 
 /** A `closeGracefully()` under way. */
 interface GracefulClose {
-  promise: Promise<boolean>;
   resolve: (confirmed: boolean) => void;
   timer: NodeJS.Timeout;
   /** Our side of the stream has been reset: the router's answering reset confirms. */
@@ -117,7 +116,7 @@ export class DataProducer<
   private readonly _onShutDown: () => void;
   private readonly _resetOutgoing: () => void;
   private _graceful: GracefulClose | undefined;
-  /** What the last closeGracefully() resolved with, for calls made after it. */
+  /** The first closeGracefully()'s promise, for every later call (during it and after). */
   private _gracefulResult: Promise<boolean> | undefined;
   private readonly _observer = new EnhancedEventEmitter<DataProducerObserverEvents>();
   private _closed = false;
@@ -265,7 +264,6 @@ export class DataProducer<
       'timeout',
       DEFAULT_CLOSE_GRACEFULLY_TIMEOUT_MS,
     );
-    if (this._graceful) return this._graceful.promise;
     if (this._gracefulResult) return this._gracefulResult;
     if (this._closed) return Promise.resolve(false);
     logger.debug('closeGracefully() [id:%s, timeout:%d]', this._id, timeout);
@@ -275,7 +273,7 @@ export class DataProducer<
       logger.debug('closeGracefully() timed out [id:%s]', this._id);
       this.finishGracefully(false);
     }, timeout);
-    this._graceful = { promise, resolve, timer, resetSent: false };
+    this._graceful = { resolve, timer, resetSent: false };
     this._gracefulResult = promise;
     this._readyState = 'closing';
     // Before open, the reset follows the flush that the open makes.
