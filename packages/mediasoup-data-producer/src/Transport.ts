@@ -10,7 +10,7 @@ import {
   type DataProducerOptions,
 } from './DataProducer.js';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.js';
-import { InvalidStateError, OperationError, UnsupportedError } from './errors.js';
+import { InvalidStateError, UnsupportedError } from './errors.js';
 import type {
   HandlerDataChannel,
   HandlerFactory,
@@ -18,7 +18,10 @@ import type {
   HandlerSctpParameters,
   NativeChannel,
 } from './handlers/HandlerInterface.js';
+import type { TransportStat } from './handlers/statsReport.js';
 import { Logger } from './Logger.js';
+import { SerialQueue } from './SerialQueue.js';
+import { TransportSignaling } from './TransportSignaling.js';
 import type {
   AppData,
   ConnectionState,
@@ -56,6 +59,18 @@ const logger = new Logger('Transport');
 export const SCTP_NUM_STREAMS = { OS: 1024, MIS: 1024 } as const;
 
 const DEFAULT_SIGNALING_TIMEOUT_MS = 30000;
+
+/**
+ * The states in which a transport refuses a call, each with its one message (InvalidStateError),
+ * whether the call finds it at once, when its turn in the queue comes or while it waits.
+ */
+const REFUSALS = {
+  closed: 'transport is closed',
+  closing: 'transport is closing',
+  failed: 'transport connection failed: close it and create a new one',
+} as const;
+
+type Refusal = keyof typeof REFUSALS;
 
 /**
  * What `device.createSendTransport()` and `device.createRecvTransport()` take: the router's
@@ -108,16 +123,7 @@ export type TransportObserverEvents = {
 
 export type TransportDirection = 'send' | 'recv';
 
-/** One entry of `getStats()`, shaped like an RTCStats dictionary. */
-export type TransportStat = { id: string; type: string; timestamp: number } & Record<
-  string,
-  unknown
->;
-
-interface PendingSignal {
-  event: 'connect' | 'producedata';
-  reject: (error: Error) => void;
-}
+export type { TransportStat };
 
 export class Transport<
   TransportAppData extends AppData = AppData,
@@ -125,7 +131,7 @@ export class Transport<
   private readonly _id: string;
   private readonly _direction: TransportDirection;
   private readonly _sctp: HandlerSctpParameters | undefined;
-  private readonly _signalingTimeout: number;
+  private readonly _signaling: TransportSignaling;
   private readonly _handler: HandlerInterface;
   private _appData: TransportAppData;
   private readonly _observer = new EnhancedEventEmitter<TransportObserverEvents>();
@@ -142,10 +148,10 @@ export class Transport<
   private readonly _producers = new Set<DataProducer>();
   /** Every consumer created and not yet closed. */
   private readonly _consumers = new Set<DataConsumer>();
-  private readonly _pendingSignals = new Set<PendingSignal>();
   /** Set by closeGracefully(): no new producer or consumer, close() follows. */
   private _gracefulClose: Promise<boolean> | undefined;
-  private _queue: Promise<unknown> = Promise.resolve();
+  /** produceData() and consumeData(), one at a time. */
+  private readonly _queue = new SerialQueue();
 
   /**
    * Not for apps: use `device.createSendTransport()` or `device.createRecvTransport()` (as in
@@ -188,10 +194,8 @@ export class Transport<
       'all',
     );
     this._appData = validateAppData(options.appData) as TransportAppData;
-    this._signalingTimeout = validateTimeout(
-      options.signalingTimeout,
-      'signalingTimeout',
-      DEFAULT_SIGNALING_TIMEOUT_MS,
+    this._signaling = new TransportSignaling(
+      validateTimeout(options.signalingTimeout, 'signalingTimeout', DEFAULT_SIGNALING_TIMEOUT_MS),
     );
     this._sctp = sctp && {
       port: sctp.port,
@@ -210,7 +214,13 @@ export class Transport<
       iceTransportPolicy,
     });
     this._handler.on('@connect', (parameters, callback, errback) => {
-      this.signal<undefined>('connect', parameters, () => undefined).then(callback, errback);
+      this._signaling
+        .request(
+          'connect',
+          (answer, fail) => this.safeEmit('connect', parameters, answer, fail),
+          () => undefined,
+        )
+        .then(callback, errback);
     });
     this._handler.on('@connectionstatechange', (state) => {
       this.handleConnectionState(state);
@@ -274,7 +284,7 @@ export class Transport<
     this._closed = true;
     this._connectionState = 'closed';
     this._untilConnected = undefined;
-    this.rejectPendingSignals('transport closed');
+    this._signaling.rejectPending(() => refusal('closed'));
     for (const producer of [...this._producers]) producer.transportClosed();
     this._producers.clear();
     for (const consumer of [...this._consumers]) consumer.transportClosed();
@@ -318,28 +328,11 @@ export class Transport<
     options: DataProducerOptions<DataProducerAppData> = {},
   ): Promise<DataProducer<DataProducerAppData>> {
     logger.debug('produceData() [id:%s]', this._id);
-    if (this._closed) throw new InvalidStateError('transport is closed');
-    if (this._gracefulClose) throw new InvalidStateError('transport is closing');
-    if (this._direction !== 'send') {
-      throw new UnsupportedError('produceData() needs a send transport: this is a recv transport');
-    }
-    if (this._connectionState === 'failed') {
-      throw new InvalidStateError('transport connection failed: close it and create a new one');
-    }
-    if (!this._sctp) {
-      throw new UnsupportedError('SCTP is not enabled by the remote transport (no sctpParameters)');
-    }
-    if (this.listenerCount('connect') === 0 && this._connectionState === 'new') {
-      throw new TypeError('no "connect" listener set on this transport');
-    }
-    if (this.listenerCount('producedata') === 0) {
-      throw new TypeError('no "producedata" listener set on this transport');
-    }
+    const sctp = this.assertCanCreate('produceData');
     const settings = validateProduceDataOptions(options, DEFAULT_MAX_BUFFERED_AMOUNT);
-    const sctp = this._sctp;
-    const run = this._queue.then(() => this.createDataProducer(settings, sctp));
-    this._queue = run.catch(() => undefined);
-    return run as Promise<DataProducer<DataProducerAppData>>;
+    return this._queue.push(() => this.createDataProducer(settings, sctp)) as Promise<
+      DataProducer<DataProducerAppData>
+    >;
   }
 
   /**
@@ -353,28 +346,17 @@ export class Transport<
     options: DataConsumerOptions<DataConsumerAppData, BinaryType>,
   ): Promise<DataConsumer<DataConsumerAppData, BinaryType>> {
     logger.debug('consumeData() [id:%s]', this._id);
-    if (this._closed) throw new InvalidStateError('transport is closed');
-    if (this._gracefulClose) throw new InvalidStateError('transport is closing');
-    if (this._direction !== 'recv') {
-      throw new UnsupportedError('consumeData() needs a recv transport: this is a send transport');
-    }
-    this.assertNotFailed();
-    if (!this._sctp) {
-      throw new UnsupportedError('SCTP is not enabled by the remote transport (no sctpParameters)');
-    }
-    if (this.listenerCount('connect') === 0 && this._connectionState === 'new') {
-      throw new TypeError('no "connect" listener set on this transport');
-    }
-    const settings = validateConsumeDataOptions(options, this._sctp.maxStreams);
-    const run = this._queue.then(() => this.createDataConsumer(settings));
-    this._queue = run.catch(() => undefined);
-    return run as Promise<DataConsumer<DataConsumerAppData, BinaryType>>;
+    const sctp = this.assertCanCreate('consumeData');
+    const settings = validateConsumeDataOptions(options, sctp.maxStreams);
+    return this._queue.push(() => this.createDataConsumer(settings)) as Promise<
+      DataConsumer<DataConsumerAppData, BinaryType>
+    >;
   }
 
   /** Not supported: libdatachannel has no ICE restart. */
   // eslint-disable-next-line @typescript-eslint/require-await
   async restartIce(_options?: { iceParameters: IceParameters }): Promise<void> {
-    if (this._closed) throw new InvalidStateError('transport is closed');
+    this.refuse('closed');
     throw new UnsupportedError(
       'restartIce() is not supported: libdatachannel (node-datachannel) has no ICE restart; ' +
         'close this transport and create a new one',
@@ -387,7 +369,7 @@ export class Transport<
    */
   async updateIceServers(options: { iceServers: IceServer[] }): Promise<void> {
     logger.debug('updateIceServers() [id:%s]', this._id);
-    if (this._closed) throw new InvalidStateError('transport is closed');
+    this.refuse('closed');
     if (!isPlainObject(options) || !Array.isArray(options.iceServers)) {
       throw new TypeError('updateIceServers() takes { iceServers: RTCIceServer[] }');
     }
@@ -399,93 +381,29 @@ export class Transport<
    * DataConsumer.
    */
   async getStats(): Promise<Map<string, TransportStat>> {
-    if (this._closed) throw new InvalidStateError('transport is closed');
-    const stats = await this._handler.getTransportStats();
-    const report = new Map<string, TransportStat>();
-    const timestamp = Date.now();
-    const pair = stats.selectedCandidatePair;
-    report.set('T01', {
-      id: 'T01',
-      type: 'transport',
-      timestamp,
-      bytesSent: stats.bytesSent,
-      bytesReceived: stats.bytesReceived,
+    this.refuse('closed');
+    return this._handler.getStats({
       connectionState: this._connectionState,
-      ...(pair && { selectedCandidatePairId: 'CP01' }),
+      dataProducers: this._producers,
+      dataConsumers: this._consumers,
     });
-    if (pair) {
-      report.set('CP01', {
-        id: 'CP01',
-        type: 'candidate-pair',
-        timestamp,
-        state: 'succeeded',
-        nominated: true,
-        localCandidateId: 'CL01',
-        remoteCandidateId: 'CR01',
-        ...(stats.roundTripTime !== undefined && { currentRoundTripTime: stats.roundTripTime }),
-      });
-      for (const [id, type, candidate] of [
-        ['CL01', 'local-candidate', pair.local],
-        ['CR01', 'remote-candidate', pair.remote],
-      ] as const) {
-        report.set(id, {
-          id,
-          type,
-          timestamp,
-          address: candidate.address,
-          port: candidate.port,
-          protocol: candidate.protocol,
-          candidateType: candidate.candidateType,
-        });
-      }
-    }
-    for (const consumer of this._consumers) {
-      const streamId = consumer.sctpStreamParameters.streamId;
-      report.set(`D${streamId}`, {
-        id: `D${streamId}`,
-        type: 'data-channel',
-        timestamp,
-        dataConsumerId: consumer.id,
-        dataProducerId: consumer.dataProducerId,
-        label: consumer.label,
-        protocol: consumer.protocol,
-        dataChannelIdentifier: streamId,
-        state: consumer.readyState,
-        ...consumer.stats,
-      });
-    }
-    for (const producer of this._producers) {
-      const streamId = producer.sctpStreamParameters.streamId;
-      report.set(`D${streamId}`, {
-        id: `D${streamId}`,
-        type: 'data-channel',
-        timestamp,
-        dataProducerId: producer.id,
-        label: producer.label,
-        protocol: producer.protocol,
-        dataChannelIdentifier: streamId,
-        state: producer.readyState,
-        ...producer.stats,
-      });
-    }
-    return report;
   }
 
   private async createDataProducer(
     settings: ProduceDataSettings,
     sctp: HandlerSctpParameters,
   ): Promise<DataProducer> {
-    if (this._closed) throw new InvalidStateError('transport is closed');
-    if (this._gracefulClose) throw new InvalidStateError('transport is closing');
-    this.assertNotFailed();
+    this.refuse('closed', 'closing', 'failed');
     // Takes a stream id and, the first time, connects (the handler emits '@connect').
-    const { dataChannel, sctpStreamParameters } = await this._handler.sendDataChannel({
-      ordered: settings.ordered,
-      maxPacketLifeTime: settings.maxPacketLifeTime,
-      maxRetransmits: settings.maxRetransmits,
-      label: settings.label,
-      protocol: settings.protocol,
-    });
+    const { dataChannel, sctpStreamParameters } = await this.fromHandler(
+      this._handler.sendDataChannel({
+        ordered: settings.ordered,
+        maxPacketLifeTime: settings.maxPacketLifeTime,
+        maxRetransmits: settings.maxRetransmits,
+        label: settings.label,
+        protocol: settings.protocol,
+      }),
+    );
     let producer: DataProducer | undefined;
     // The native close callback can run before the producer exists: `dataChannel.closed`
     // then tells.
@@ -493,15 +411,16 @@ export class Transport<
       producer?.channelClosed(byStreamReset);
     };
     try {
-      this.assertNotFailed();
-      const { id } = await this.signal<{ id: string }>(
+      this.refuse('failed');
+      const parameters: ProduceDataParameters = {
+        sctpStreamParameters: { ...sctpStreamParameters },
+        label: settings.label,
+        protocol: settings.protocol,
+        appData: settings.appData,
+      };
+      const { id } = await this._signaling.request(
         'producedata',
-        {
-          sctpStreamParameters: { ...sctpStreamParameters },
-          label: settings.label,
-          protocol: settings.protocol,
-          appData: settings.appData,
-        },
+        (answer, fail) => this.safeEmit('producedata', parameters, answer, fail),
         (result) => {
           if (!isPlainObject(result) || typeof result.id !== 'string' || result.id.length === 0) {
             throw new TypeError('the producedata callback must be called with { id: string }');
@@ -509,7 +428,7 @@ export class Transport<
           return { id: result.id };
         },
       );
-      this.assertNotClosed();
+      this.refuse('closed');
       // Only now, when the router has its DataProducer on this stream (so it has closed any
       // earlier one and sent that stream's reset), may a reused id get a channel: a reset
       // still in flight would close the new one.
@@ -542,20 +461,22 @@ export class Transport<
   }
 
   private async createDataConsumer(settings: ConsumeDataSettings): Promise<DataConsumer> {
-    if (this._closed) throw new InvalidStateError('transport is closed');
+    this.refuse('closed');
     // Takes the router's stream id, makes its channel and, the first time, connects (the
     // handler emits '@connect').
-    const { dataChannel } = await this._handler.receiveDataChannel({
-      sctpStreamParameters: { ...settings.sctpStreamParameters },
-      label: settings.label,
-      protocol: settings.protocol,
-    });
+    const { dataChannel } = await this.fromHandler(
+      this._handler.receiveDataChannel({
+        sctpStreamParameters: { ...settings.sctpStreamParameters },
+        label: settings.label,
+        protocol: settings.protocol,
+      }),
+    );
     let consumer: DataConsumer | undefined;
     dataChannel.onclose = () => {
       consumer?.channelClosed();
     };
     try {
-      this.assertNotClosed();
+      this.refuse('closed');
       consumer = this.adoptChannel(
         dataChannel,
         this._consumers,
@@ -613,63 +534,6 @@ export class Transport<
   }
 
   /**
-   * Emits a signaling event and resolves with what its callback gives. A second call of
-   * callback or errback, or one after close or timeout, is ignored with a warning.
-   */
-  private signal<R>(
-    event: 'connect' | 'producedata',
-    data: TransportEvents[typeof event][0],
-    parse: (result: unknown) => R,
-  ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      let settled = false;
-      const pending: PendingSignal = {
-        event,
-        reject: (error) => {
-          settle(() => {
-            reject(error);
-          });
-        },
-      };
-      const settle = (finish: () => void): void => {
-        if (settled) {
-          logger.warn('"%s" callback or errback called again or too late; ignored', event);
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        this._pendingSignals.delete(pending);
-        finish();
-      };
-      const timer = setTimeout(() => {
-        pending.reject(
-          new OperationError(`"${event}" was not answered within ${this._signalingTimeout} ms`),
-        );
-      }, this._signalingTimeout);
-      this._pendingSignals.add(pending);
-      const callback = (result?: unknown): void => {
-        settle(() => {
-          try {
-            resolve(parse(result));
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-      };
-      const errback = (error?: unknown): void => {
-        settle(() => {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        });
-      };
-      if (event === 'connect') {
-        this.safeEmit('connect', data as TransportEvents['connect'][0], callback, errback);
-      } else {
-        this.safeEmit('producedata', data as ProduceDataParameters, callback, errback);
-      }
-    });
-  }
-
-  /**
    * Runs `fn` once the transport has emitted `connectionstatechange` to 'connected' (at once
    * if it has). libdatachannel reports the peer connected before it opens its channels, but
    * each reaches this thread through a callback of its own, in either order.
@@ -701,27 +565,65 @@ export class Transport<
       for (const consumer of [...this._consumers]) consumer.transportFailed();
       // A pending `producedata` is left to its answer: the app may be creating the router's
       // DataProducer right now, and it must get a DataProducer to close (which then fails).
-      this.rejectPendingSignals('transport connection failed', 'connect');
+      this._signaling.rejectPending(() => refusal('failed'), 'connect');
     }
   }
 
-  private rejectPendingSignals(reason: string, only?: PendingSignal['event']): void {
-    for (const signal of [...this._pendingSignals]) {
-      if (only === undefined || signal.event === only) signal.reject(new InvalidStateError(reason));
+  /**
+   * The guard chain of produceData() and consumeData(), in mediasoup-client's order: state,
+   * capability, then the app's listeners (the arguments are checked after it). Returns the
+   * router's SCTP parameters.
+   */
+  private assertCanCreate(method: 'produceData' | 'consumeData'): HandlerSctpParameters {
+    this.refuse('closed', 'closing');
+    const needed: TransportDirection = method === 'produceData' ? 'send' : 'recv';
+    if (this._direction !== needed) {
+      throw new UnsupportedError(
+        `${method}() needs a ${needed} transport: this is a ${this._direction} transport`,
+      );
+    }
+    this.refuse('failed');
+    if (!this._sctp) {
+      throw new UnsupportedError('SCTP is not enabled by the remote transport (no sctpParameters)');
+    }
+    if (this.listenerCount('connect') === 0 && this._connectionState === 'new') {
+      throw new TypeError('no "connect" listener set on this transport');
+    }
+    if (method === 'produceData' && this.listenerCount('producedata') === 0) {
+      throw new TypeError('no "producedata" listener set on this transport');
+    }
+    return this._sctp;
+  }
+
+  /** Throws InvalidStateError for the first of `states` the transport is in. */
+  private refuse(...states: Refusal[]): void {
+    for (const state of states) {
+      const holds =
+        state === 'closed'
+          ? this._closed
+          : state === 'closing'
+            ? this._gracefulClose !== undefined
+            : this._connectionState === 'failed';
+      if (holds) throw refusal(state);
     }
   }
 
-  /** For checks after an await: close() may have run meanwhile. */
-  private assertNotClosed(): void {
-    if (this._closed) throw new InvalidStateError('transport closed');
-  }
-
-  /** Before `producedata` is emitted: a failed transport cannot produce. */
-  private assertNotFailed(): void {
-    if (this._connectionState === 'failed') {
-      throw new InvalidStateError('transport connection failed: close it and create a new one');
+  /**
+   * Awaits a handler call. When the transport was closed meanwhile, the call rejects with the
+   * transport's own message for that, whatever the handler said.
+   */
+  private async fromHandler<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      this.refuse('closed');
+      throw error;
     }
   }
+}
+
+function refusal(state: Refusal): InvalidStateError {
+  return new InvalidStateError(REFUSALS[state]);
 }
 
 /**

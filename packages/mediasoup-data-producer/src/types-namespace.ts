@@ -46,6 +46,7 @@ export type {
   HandlerTransportStats,
   NativeChannel,
 } from './handlers/HandlerInterface.js';
+export type { HandlerStatsEndpoint, HandlerStatsOptions } from './handlers/statsReport.js';
 export type { SctpSettings } from './handlers/NodeDataChannelHandler.js';
 export type {
   FakeDataChannel,

@@ -3,6 +3,7 @@
 // The Transport keeps the API: validation, state, signaling events and their timeouts, the
 // serialization of produceData() calls, the observer and the DataProducers.
 import { EnhancedEventEmitter } from '../EnhancedEventEmitter.js';
+import { statsReport, type HandlerStatsOptions, type TransportStat } from './statsReport.js';
 import type {
   ConnectionState,
   DtlsParameters,
@@ -205,6 +206,14 @@ export abstract class HandlerInterface extends EnhancedEventEmitter<HandlerEvent
   ): Promise<HandlerReceiveDataChannelResult>;
 
   abstract getTransportStats(): Promise<HandlerTransportStats>;
+
+  /**
+   * The report of `transport.getStats()`, as mediasoup-client's transports ask their handler:
+   * the numbers of `getTransportStats()` with the transport's state and endpoints.
+   */
+  async getStats(options: HandlerStatsOptions): Promise<Map<string, TransportStat>> {
+    return statsReport(await this.getTransportStats(), options);
+  }
 
   /** Replaces the ICE servers; rejects with UnsupportedError when the stack cannot. */
   abstract updateIceServers(iceServers: IceServer[]): Promise<void>;

@@ -557,7 +557,7 @@ describe('transport.consumeData() signaling and streams', () => {
 
     app.transport.close();
 
-    expect(described(await pending)).toBe('InvalidStateError: transport closed');
+    expect(described(await pending)).toBe('InvalidStateError: transport is closed');
     expect(handlerOf(app.transport).dataChannels[0]?.closed).toBe(true);
   });
 

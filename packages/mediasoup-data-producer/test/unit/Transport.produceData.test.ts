@@ -423,7 +423,7 @@ describe('transport.produceData() serialization', () => {
     await turns();
     transport.close();
 
-    expect(await pending).toEqual(new InvalidStateError('transport closed'));
+    expect(await pending).toEqual(new InvalidStateError('transport is closed'));
     expect(await queued).toEqual(new InvalidStateError('transport is closed'));
     expect(asked).toEqual(['pending']);
     expect(created).toEqual([]);

@@ -215,7 +215,7 @@ describe('connection failure', () => {
     expect(app.produced).toHaveLength(1);
   });
 
-  test("transport.produceData() waiting for connect rejects with InvalidStateError 'transport connection failed' when the connection fails", async () => {
+  test("transport.produceData() waiting for connect rejects with InvalidStateError 'transport connection failed: close it and create a new one' when the connection fails", async () => {
     const app = await fakeApp({ answer: false });
     app.transport.on('connect', () => undefined);
     app.transport.on('producedata', (_parameters, callback) => {
@@ -226,7 +226,9 @@ describe('connection failure', () => {
     await turns();
     app.handler.setConnectionState('failed');
 
-    expect(await pending).toEqual(new InvalidStateError('transport connection failed'));
+    expect(await pending).toEqual(
+      new InvalidStateError('transport connection failed: close it and create a new one'),
+    );
   });
 
   test("transport.produceData() whose producedata is answered after the connection failed resolves with the router's id; its DataProducer then emits error, close and observer close", async () => {

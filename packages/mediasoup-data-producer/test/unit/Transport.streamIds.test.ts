@@ -111,7 +111,7 @@ test('transport.produceData() waiting for a resting stream id rejects with Inval
   app.transport.close();
   await jest.advanceTimersByTimeAsync(STREAM_ID_QUARANTINE_MS);
 
-  expect(await waiting).toEqual(new InvalidStateError('transport closed'));
+  expect(await waiting).toEqual(new InvalidStateError('transport is closed'));
   expect(app.produced).toHaveLength(2);
 });
 
