@@ -418,21 +418,25 @@ export class FakeHandler extends HandlerBase<undefined> {
     };
   }
 
+  /** @internal */
   protected startSession(): HandlerSession<undefined> {
     return { native: undefined, maxStreams: this._maxStreams };
   }
 
+  /** @internal */
   protected resetStream(_native: undefined, streamId: number): void {
     // The channel on the stream: the last one made on that id (earlier ones are closed).
     const channel = [...this._dataChannels].reverse().find((c) => c.streamId === streamId);
     channel?.requestReset(this._answerStreamResets);
   }
 
+  /** @internal */
   protected closeSession(): void {
     logger.debug('close()');
     for (const channel of this._dataChannels) channel.simulateClose({ byStreamReset: false });
   }
 
+  /** @internal */
   protected createChannel(
     _native: undefined,
     init: FakeDataChannelInit,
@@ -450,6 +454,7 @@ export class FakeHandler extends HandlerBase<undefined> {
     return channel;
   }
 
+  /** @internal */
   protected async connect(_native: undefined, run: HandlerRunOptions): Promise<void> {
     // As libdatachannel: the offer starts the gathering of local candidates, which is
     // reported on later turns of the event loop (after `connect` is emitted).

@@ -36,10 +36,13 @@ export interface HandlerSession<Native> {
  * connection, nothing for the fake), made by its first channel.
  */
 export abstract class HandlerBase<Native> extends HandlerInterface {
+  /** @internal */
   protected _runOptions: HandlerRunOptions | undefined;
+  /** @internal */
   protected _iceServers: IceServer[] = [];
-  /** A `@connect` was answered and the router's answer applied. */
+  /** @internal A `@connect` was answered and the router's answer applied. */
   protected _connected = false;
+  /** @internal */
   protected _closed = false;
   /** Made by the first channel; dropped by close(). */
   private _session: HandlerSession<Native> | undefined;
@@ -97,25 +100,26 @@ export abstract class HandlerBase<Native> extends HandlerInterface {
     );
   }
 
-  /** The first channel's: makes the native session (creates native resources). */
+  /** @internal The first channel's: makes the native session (creates native resources). */
   protected abstract startSession(
     run: HandlerRunOptions,
     sctp: HandlerSctpParameters,
   ): HandlerSession<Native>;
 
-  /** Makes a native channel; `onClosed` runs once when the stack reports it closed. */
+  /** @internal Makes a native channel; `onClosed` runs once when the stack reports it closed. */
   protected abstract createChannel(
     native: Native,
     init: HandlerChannelInit,
     onClosed: (byStreamReset: boolean) => void,
   ): NativeChannel;
 
-  /** Resets the outgoing side of a stream and keeps its channel open. */
+  /** @internal Resets the outgoing side of a stream and keeps its channel open. */
   protected abstract resetStream(native: Native, streamId: number): void;
 
   /**
    * Connects the first time (see `requestConnect()`), then sets `_connected` once the router's
    * answer is applied.
+   * @internal
    */
   protected abstract connect(
     native: Native,
@@ -123,10 +127,10 @@ export abstract class HandlerBase<Native> extends HandlerInterface {
     sctp: HandlerSctpParameters,
   ): Promise<void>;
 
-  /** Releases the native session, if the transport had one. Called once, by close(). */
+  /** @internal Releases the native session, if the transport had one. Called once, by close(). */
   protected abstract closeSession(native: Native | undefined): void;
 
-  /** True once the first channel made the session (and until close()). */
+  /** @internal True once the first channel made the session (and until close()). */
   protected get started(): boolean {
     return this._session !== undefined;
   }
@@ -135,6 +139,7 @@ export abstract class HandlerBase<Native> extends HandlerInterface {
    * Emits `@connect` with our DTLS parameters and waits for its answer. The router decides the
    * role when it has one; otherwise we are the DTLS client, as mediasoup-client is. Resolves
    * with our role; rejects with the errback's error, or InvalidStateError when closed meanwhile.
+   * @internal
    */
   protected async requestConnect(
     run: HandlerRunOptions,
@@ -156,6 +161,7 @@ export abstract class HandlerBase<Native> extends HandlerInterface {
   /**
    * Reports a connection state ('closed' is reported as 'failed' by the caller). Once the
    * association has been up, a released send stream rests instead of being lost.
+   * @internal
    */
   protected reportConnectionState(state: ConnectionState): void {
     if (state === 'connected') this._sendStreams?.associated();

@@ -156,6 +156,7 @@ export class NodeDataChannelHandler extends HandlerBase<Peer> {
     };
   }
 
+  /** @internal */
   protected startSession(
     run: HandlerRunOptions,
     sctp: HandlerSctpParameters,
@@ -182,6 +183,7 @@ export class NodeDataChannelHandler extends HandlerBase<Peer> {
     return { native: peer, maxStreams: pc.maxDataChannelId() + 1 };
   }
 
+  /** @internal */
   protected createChannel(
     peer: Peer,
     init: HandlerChannelInit,
@@ -190,17 +192,19 @@ export class NodeDataChannelHandler extends HandlerBase<Peer> {
     return createChannel(peer.pc, init, onClosed);
   }
 
+  /** @internal */
   protected resetStream(peer: Peer, streamId: number): void {
     resetOutgoingStream(peer.pc, streamId);
   }
 
+  /** @internal */
   protected closeSession(peer: Peer | undefined): void {
     logger.debug('close()');
     this._peer = undefined;
     peer?.pc.close();
   }
 
-  /** Emits `@connect` with our DTLS parameters, then gives the peer the router's answer. */
+  /** @internal Emits `@connect` with our DTLS parameters, then gives the peer the router's answer. */
   protected async connect(
     peer: Peer,
     run: HandlerRunOptions,
