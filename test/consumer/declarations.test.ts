@@ -90,7 +90,7 @@ test('no member tagged @internal in src/ is declared in dist/types', () => {
     expect.arrayContaining([
       'DataProducer.stats',
       'DataProducer.channelClosed',
-      'DataProducer.transportClosed',
+      'DataEndpoint.transportClosed',
       'DataProducer.transportFailed',
     ]),
   );

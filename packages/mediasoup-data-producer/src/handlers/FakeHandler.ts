@@ -4,20 +4,15 @@
 // each channel. For unit tests of an app's signaling and close handling, and of this library.
 import { InvalidStateError, UnsupportedError } from '../errors.js';
 import { Logger } from '../Logger.js';
-import type { ConnectionState, DtlsParameters, IceGatheringState, IceServer } from '../types.js';
-import {
-  HandlerInterface,
-  type HandlerFactory,
-  type HandlerReceiveDataChannelOptions,
-  type HandlerReceiveDataChannelResult,
-  type HandlerRunOptions,
-  type HandlerSendDataChannelOptions,
-  type HandlerSendDataChannelResult,
-  type HandlerTransportStats,
-  type NativeChannel,
+import type { ConnectionState, IceGatheringState, IceServer } from '../types.js';
+import type {
+  HandlerFactory,
+  HandlerRunOptions,
+  HandlerSendDataChannelOptions,
+  HandlerTransportStats,
+  NativeChannel,
 } from './HandlerInterface.js';
-import { RecvStreams } from './RecvStreams.js';
-import { SendStreams, type StreamHandler } from './SendStreams.js';
+import { HandlerBase, type HandlerSession } from './HandlerBase.js';
 
 const logger = new Logger('FakeHandler');
 
@@ -286,19 +281,14 @@ export class FakeDataChannel implements NativeChannel {
  * A handler without network: `new Device({ handlerFactory: FakeHandler.createFactory() })`.
  * `transport.handler` is then the FakeHandler of each transport.
  */
-export class FakeHandler extends HandlerInterface {
+export class FakeHandler extends HandlerBase<undefined> {
   private readonly _autoConnect: boolean;
   private readonly _maxStreams: number;
   private readonly _answerStreamResets: boolean;
-  private _runOptions: HandlerRunOptions | undefined;
-  private _iceServers: IceServer[] = [];
-  private _streams: SendStreams | RecvStreams | undefined;
   private readonly _dataChannels: FakeDataChannel[] = [];
   private _connectionState: ConnectionState = 'new';
   private _iceGatheringState: IceGatheringState = 'new';
   private _gatheringStarted = false;
-  private _connected = false;
-  private _closed = false;
   private _channelRefusal: string | undefined;
 
   static createFactory(options: FakeHandlerOptions = {}): HandlerFactory {
@@ -349,18 +339,6 @@ export class FakeHandler extends HandlerInterface {
     return this._closed;
   }
 
-  run(options: HandlerRunOptions): void {
-    this._runOptions = options;
-    this._iceServers = options.iceServers;
-  }
-
-  close(): void {
-    if (this._closed) return;
-    logger.debug('close()');
-    this._closed = true;
-    for (const channel of this._dataChannels) channel.simulateClose({ byStreamReset: false });
-  }
-
   /**
    * Reports a connection state, as the native stack would ('closed' as 'failed', as
    * node-datachannel's handler does). 'connected' also opens every
@@ -372,8 +350,7 @@ export class FakeHandler extends HandlerInterface {
     // As node-datachannel's handler: a connection closed by the native stack has failed.
     const state = connectionState === 'closed' ? 'failed' : connectionState;
     this._connectionState = state;
-    if (state === 'connected' && this._streams instanceof SendStreams) this._streams.associated();
-    this.safeEmit('@connectionstatechange', state);
+    this.reportConnectionState(state);
     if (state !== 'connected') return;
     for (const channel of this._dataChannels) channel.simulateOpen();
   }
@@ -397,7 +374,7 @@ export class FakeHandler extends HandlerInterface {
   // eslint-disable-next-line @typescript-eslint/require-await
   async updateIceServers(iceServers: IceServer[]): Promise<void> {
     if (this._closed) throw new InvalidStateError('transport is closed');
-    if (this._streams) {
+    if (this.started) {
       throw new UnsupportedError(
         'updateIceServers() only takes effect before the transport starts connecting ' +
           "(its first produceData()): FakeHandler behaves as node-datachannel's handler, which " +
@@ -441,87 +418,27 @@ export class FakeHandler extends HandlerInterface {
     };
   }
 
-  async sendDataChannel(
-    options: HandlerSendDataChannelOptions,
-  ): Promise<HandlerSendDataChannelResult> {
-    const { run, streams } = this.prepare('send');
-    if (!(streams instanceof SendStreams)) throw new Error('unreachable: not a send transport');
-    return streams.send(
-      options,
-      this.streamHandler(run, (streamId, onClosed) =>
-        this.createChannel({ ...options, streamId }, onClosed),
-      ),
-    );
+  /** @internal */
+  protected startSession(): HandlerSession<undefined> {
+    return { native: undefined, maxStreams: this._maxStreams };
   }
 
-  async receiveDataChannel(
-    options: HandlerReceiveDataChannelOptions,
-  ): Promise<HandlerReceiveDataChannelResult> {
-    const { run, streams } = this.prepare('recv');
-    if (!(streams instanceof RecvStreams)) throw new Error('unreachable: not a recv transport');
-    const { sctpStreamParameters: parameters, label, protocol } = options;
-    return streams.receive(
-      options,
-      this.streamHandler(run, (streamId, onClosed) =>
-        this.createChannel(
-          {
-            streamId,
-            label,
-            protocol,
-            ordered: parameters.ordered,
-            maxPacketLifeTime: parameters.maxPacketLifeTime,
-            maxRetransmits: parameters.maxRetransmits,
-          },
-          onClosed,
-        ),
-      ),
-    );
+  /** @internal */
+  protected resetStream(_native: undefined, streamId: number): void {
+    // The channel on the stream: the last one made on that id (earlier ones are closed).
+    const channel = [...this._dataChannels].reverse().find((c) => c.streamId === streamId);
+    channel?.requestReset(this._answerStreamResets);
   }
 
-  /** As node-datachannel's handler: the streams of the transport's direction, made the first time. */
-  private prepare(direction: 'send' | 'recv'): {
-    run: HandlerRunOptions;
-    streams: SendStreams | RecvStreams;
-  } {
-    const run = this.assertRunning();
-    if (run.direction !== direction) {
-      throw new UnsupportedError(
-        `${direction === 'send' ? 'sendDataChannel' : 'receiveDataChannel'}() is not supported: ` +
-          `this is a ${run.direction} transport`,
-      );
-    }
-    if (!run.sctpParameters) throw new UnsupportedError('SCTP is not enabled on this transport');
-    const count = Math.min(run.sctpParameters.maxStreams, this._maxStreams);
-    const streams = (this._streams ??=
-      direction === 'send' ? new SendStreams(count) : new RecvStreams(count));
-    return { run, streams };
+  /** @internal */
+  protected closeSession(): void {
+    logger.debug('close()');
+    for (const channel of this._dataChannels) channel.simulateClose({ byStreamReset: false });
   }
 
-  private streamHandler(
-    run: HandlerRunOptions,
-    makeChannel: StreamHandler['makeChannel'],
-  ): StreamHandler {
-    return {
-      makeChannel,
-      resetStream: (streamId) => {
-        // The channel on the stream: the last one made on that id (earlier ones are closed).
-        const channel = [...this._dataChannels].reverse().find((c) => c.streamId === streamId);
-        channel?.requestReset(this._answerStreamResets);
-      },
-      isClosed: () => this._closed,
-      isConnected: () => this._connected,
-      // As on node-datachannel: the first channel exists before the offer.
-      connect: () => this.connect(run),
-    };
-  }
-
-  private assertRunning(): HandlerRunOptions {
-    if (this._closed) throw new InvalidStateError('transport closed');
-    if (!this._runOptions) throw new InvalidStateError('the handler has not been run');
-    return this._runOptions;
-  }
-
-  private createChannel(
+  /** @internal */
+  protected createChannel(
+    _native: undefined,
     init: FakeDataChannelInit,
     onClosed: (byStreamReset: boolean) => void,
   ): FakeDataChannel {
@@ -537,11 +454,8 @@ export class FakeHandler extends HandlerInterface {
     return channel;
   }
 
-  private async connect(run: HandlerRunOptions): Promise<void> {
-    const dtlsParameters: DtlsParameters = {
-      role: run.dtlsParameters.role === 'client' ? 'server' : 'client',
-      fingerprints: [{ algorithm: 'sha-256', value: FAKE_FINGERPRINT }],
-    };
+  /** @internal */
+  protected async connect(_native: undefined, run: HandlerRunOptions): Promise<void> {
     // As libdatachannel: the offer starts the gathering of local candidates, which is
     // reported on later turns of the event loop (after `connect` is emitted).
     if (!this._gatheringStarted) {
@@ -556,10 +470,7 @@ export class FakeHandler extends HandlerInterface {
         }
       });
     }
-    await new Promise<void>((resolve, reject) => {
-      this.safeEmit('@connect', { dtlsParameters }, resolve, reject);
-    });
-    if (this._closed) throw new InvalidStateError('transport closed');
+    await this.requestConnect(run, { algorithm: 'sha-256', value: FAKE_FINGERPRINT });
     this._connected = true;
     // With the router's answer, ICE starts: node-datachannel reports 'connecting'.
     if (this._connectionState === 'new') this.setConnectionState('connecting');

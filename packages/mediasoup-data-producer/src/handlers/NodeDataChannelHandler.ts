@@ -9,22 +9,16 @@ import { toNativeIceServers } from '../iceServers.js';
 import { Logger } from '../Logger.js';
 import { buildAnswerSdp, localFingerprint, sdpAttribute } from '../sdp/answerSdp.js';
 import type { ConnectionState, IceGatheringState, IceServer } from '../types.js';
-import {
-  HandlerInterface,
-  type HandlerCandidateStats,
-  type HandlerFactory,
-  type HandlerReceiveDataChannelOptions,
-  type HandlerReceiveDataChannelResult,
-  type HandlerRunOptions,
-  type HandlerSctpParameters,
-  type HandlerSendDataChannelOptions,
-  type HandlerSendDataChannelResult,
-  type HandlerTransportStats,
-  type NativeChannel,
+import { HandlerBase, type HandlerChannelInit, type HandlerSession } from './HandlerBase.js';
+import type {
+  HandlerCandidateStats,
+  HandlerFactory,
+  HandlerRunOptions,
+  HandlerSctpParameters,
+  HandlerTransportStats,
+  NativeChannel,
 } from './HandlerInterface.js';
 import { assertDescriptorsFree } from './descriptors.js';
-import { RecvStreams } from './RecvStreams.js';
-import { SendStreams, type StreamHandler } from './SendStreams.js';
 
 const logger = new Logger('NodeDataChannelHandler');
 
@@ -113,17 +107,11 @@ interface Peer {
   pc: PeerConnection;
   /** Set once every first channel existed: the one offer of this transport. */
   offerSdp: string | undefined;
-  /** The transport's direction decides which. */
-  streams: SendStreams | RecvStreams;
 }
 
-export class NodeDataChannelHandler extends HandlerInterface {
-  private _options: HandlerRunOptions | undefined;
-  private _iceServers: IceServer[] = [];
+export class NodeDataChannelHandler extends HandlerBase<Peer> {
+  /** The peer connection, from the first channel until close(). */
   private _peer: Peer | undefined;
-  /** A `@connect` was answered and the router's answer applied. */
-  private _connected = false;
-  private _closed = false;
 
   /** The factory `new Device()` uses when given none. */
   static createFactory(): HandlerFactory {
@@ -134,24 +122,10 @@ export class NodeDataChannelHandler extends HandlerInterface {
     return NAME;
   }
 
-  run(options: HandlerRunOptions): void {
-    this._options = options;
-    this._iceServers = options.iceServers;
-  }
-
-  close(): void {
-    if (this._closed) return;
-    logger.debug('close()');
-    this._closed = true;
-    const peer = this._peer;
-    this._peer = undefined;
-    peer?.pc.close();
-  }
-
   // eslint-disable-next-line @typescript-eslint/require-await
   async updateIceServers(iceServers: IceServer[]): Promise<void> {
     if (this._closed) throw new InvalidStateError('transport is closed');
-    if (this._peer) {
+    if (this.started) {
       throw new UnsupportedError(
         'updateIceServers() only takes effect before the transport starts connecting ' +
           '(its first produceData()): libdatachannel cannot change the ICE servers of a running agent',
@@ -182,86 +156,15 @@ export class NodeDataChannelHandler extends HandlerInterface {
     };
   }
 
-  async sendDataChannel(
-    options: HandlerSendDataChannelOptions,
-  ): Promise<HandlerSendDataChannelResult> {
-    const { peer, sctp } = this.prepare('send');
-    if (!(peer.streams instanceof SendStreams)) throw new Error('unreachable: not a send peer');
-    return peer.streams.send(
-      options,
-      this.streamHandler(peer, sctp, (streamId, onClosed) =>
-        createChannel(peer.pc, { ...options, streamId }, onClosed),
-      ),
-    );
-  }
-
-  async receiveDataChannel(
-    options: HandlerReceiveDataChannelOptions,
-  ): Promise<HandlerReceiveDataChannelResult> {
-    const { peer, sctp } = this.prepare('recv');
-    if (!(peer.streams instanceof RecvStreams)) throw new Error('unreachable: not a recv peer');
-    const { sctpStreamParameters: parameters, label, protocol } = options;
-    return peer.streams.receive(
-      options,
-      this.streamHandler(peer, sctp, (streamId, onClosed) =>
-        createChannel(
-          peer.pc,
-          {
-            streamId,
-            label,
-            protocol,
-            ordered: parameters.ordered,
-            maxPacketLifeTime: parameters.maxPacketLifeTime,
-            maxRetransmits: parameters.maxRetransmits,
-          },
-          onClosed,
-        ),
-      ),
-    );
-  }
-
-  /** The peer for a channel in `direction`, made the first time. */
-  private prepare(direction: 'send' | 'recv'): { peer: Peer; sctp: HandlerSctpParameters } {
-    const run = this.assertRunning();
-    if (run.direction !== direction) {
-      throw new UnsupportedError(
-        `${direction === 'send' ? 'sendDataChannel' : 'receiveDataChannel'}() is not supported: ` +
-          `this is a ${run.direction} transport`,
-      );
-    }
-    if (!run.sctpParameters) throw new UnsupportedError('SCTP is not enabled on this transport');
-    const sctp = run.sctpParameters;
-    return { peer: this.ensurePeer(sctp, direction), sctp };
-  }
-
-  private streamHandler(
-    peer: Peer,
+  /** @internal */
+  protected startSession(
+    run: HandlerRunOptions,
     sctp: HandlerSctpParameters,
-    makeChannel: StreamHandler['makeChannel'],
-  ): StreamHandler {
-    return {
-      makeChannel,
-      resetStream: (streamId) => {
-        resetOutgoingStream(peer.pc, streamId);
-      },
-      isClosed: () => this._closed,
-      isConnected: () => this._connected,
-      connect: () => this.connect(peer, sctp),
-    };
-  }
-
-  private assertRunning(): HandlerRunOptions {
-    if (this._closed) throw new InvalidStateError('transport closed');
-    if (!this._options) throw new InvalidStateError('the handler has not been run');
-    return this._options;
-  }
-
-  private ensurePeer(sctp: HandlerSctpParameters, direction: 'send' | 'recv'): Peer {
-    if (this._peer) return this._peer;
-    logger.debug('creating the peer connection [id:%s]', this._options?.id);
-    const pc = new PeerConnection(this._options?.id ?? 'transport', {
+  ): HandlerSession<Peer> {
+    logger.debug('creating the peer connection [id:%s]', run.id);
+    const pc = new PeerConnection(run.id, {
       iceServers: toNativeIceServers(this._iceServers),
-      iceTransportPolicy: this._options?.iceTransportPolicy ?? 'all',
+      iceTransportPolicy: run.iceTransportPolicy,
       // The router's receive limit: libdatachannel refuses larger messages itself too.
       maxMessageSize: sctp.maxMessageSize,
       // One offer/answer per transport, made by us when the first channel exists.
@@ -275,33 +178,42 @@ export class NodeDataChannelHandler extends HandlerInterface {
     pc.onGatheringStateChange((state) => {
       this.handleNativeGatheringState(state);
     });
-    const count = Math.min(sctp.maxStreams, pc.maxDataChannelId() + 1);
-    const peer: Peer = {
-      pc,
-      offerSdp: undefined,
-      streams: direction === 'send' ? new SendStreams(count) : new RecvStreams(count),
-    };
+    const peer: Peer = { pc, offerSdp: undefined };
     this._peer = peer;
-    return peer;
+    return { native: peer, maxStreams: pc.maxDataChannelId() + 1 };
   }
 
-  /** Emits `@connect` with our DTLS parameters, then gives the peer the router's answer. */
-  private async connect(peer: Peer, sctp: HandlerSctpParameters): Promise<void> {
-    const run = this.assertRunning();
+  /** @internal */
+  protected createChannel(
+    peer: Peer,
+    init: HandlerChannelInit,
+    onClosed: (byStreamReset: boolean) => void,
+  ): NativeChannel {
+    return createChannel(peer.pc, init, onClosed);
+  }
+
+  /** @internal */
+  protected resetStream(peer: Peer, streamId: number): void {
+    resetOutgoingStream(peer.pc, streamId);
+  }
+
+  /** @internal */
+  protected closeSession(peer: Peer | undefined): void {
+    logger.debug('close()');
+    this._peer = undefined;
+    peer?.pc.close();
+  }
+
+  /** @internal Emits `@connect` with our DTLS parameters, then gives the peer the router's answer. */
+  protected async connect(
+    peer: Peer,
+    run: HandlerRunOptions,
+    sctp: HandlerSctpParameters,
+  ): Promise<void> {
+    if (this._closed) throw new InvalidStateError('transport closed');
     peer.offerSdp ??= createOffer(peer.pc);
     const offer = peer.offerSdp;
-    // The router decides when it has a role; otherwise we are the DTLS client, as
-    // mediasoup-client is.
-    const localRole = run.dtlsParameters.role === 'client' ? 'server' : 'client';
-    await new Promise<void>((resolve, reject) => {
-      this.safeEmit(
-        '@connect',
-        { dtlsParameters: { role: localRole, fingerprints: [localFingerprint(offer)] } },
-        resolve,
-        reject,
-      );
-    });
-    if (this._closed) throw new InvalidStateError('transport closed');
+    const localRole = await this.requestConnect(run, localFingerprint(offer));
     const fingerprint = run.dtlsParameters.fingerprints.find(
       (f) => f.algorithm.toLowerCase() === 'sha-256',
     );
@@ -344,10 +256,9 @@ export class NodeDataChannelHandler extends HandlerInterface {
     // 'closed' before that is libdatachannel tearing it down by itself (SCTP gave up, the
     // router closed its transport): nothing can revive it, so the connection has failed.
     if (this._closed) return;
-    const state = (nativeState === 'closed' ? 'failed' : nativeState) as ConnectionState;
-    const streams = this._peer?.streams;
-    if (state === 'connected' && streams instanceof SendStreams) streams.associated();
-    this.safeEmit('@connectionstatechange', state);
+    this.reportConnectionState(
+      (nativeState === 'closed' ? 'failed' : nativeState) as ConnectionState,
+    );
   }
 }
 
@@ -365,7 +276,7 @@ function createOffer(pc: PeerConnection): string {
  */
 function createChannel(
   pc: PeerConnection,
-  init: HandlerSendDataChannelOptions & { streamId: number },
+  init: HandlerChannelInit,
   onClosed: (byStreamReset: boolean) => void,
 ): NativeChannel {
   const channel = pc.createDataChannel(init.label, {

@@ -1,12 +1,12 @@
 // The streams of a recv transport, shared by every handler of this library. The router picks
 // each stream id (its DataConsumer's), so there is no policy here beyond refusing an id that a
-// channel of ours still holds; the channel and connect logic is the send side's.
+// channel of ours still holds; the stream itself and its connect logic are SctpStream.ts'.
 import { OperationError } from '../errors.js';
 import type {
   HandlerReceiveDataChannelOptions,
   HandlerReceiveDataChannelResult,
 } from './HandlerInterface.js';
-import { connectWith, SctpStream, type StreamHandler, type StreamPool } from './SendStreams.js';
+import { connectWith, SctpStream, type StreamHandler, type StreamPool } from './SctpStream.js';
 
 export class RecvStreams implements StreamPool {
   private readonly _used: Uint8Array;

@@ -1,6 +1,6 @@
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
+import { STREAM_ID_QUARANTINE_MS } from '../../src/handlers/StreamIds.js';
 import {
   createTransport,
   once,

@@ -149,6 +149,18 @@ test('dataProducer.appData is {} by default, the given object otherwise, and can
   expect(withData.appData).toEqual({ replaced: true });
 });
 
+test.each([[null], [[]], ['x'], [new Map()]])(
+  'dataProducer.appData set to %p throws TypeError and keeps the previous one',
+  async (value) => {
+    const dataProducer = await transport.produceData({ appData: { room: 'a' } });
+
+    expect(() => {
+      dataProducer.appData = value as unknown as { room: string };
+    }).toThrow(new TypeError('appData must be a plain object'));
+    expect(dataProducer.appData).toEqual({ room: 'a' });
+  },
+);
+
 test('dataProducer.appData goes in producedata', async () => {
   const sent: types.AppData[] = [];
   transport.on('producedata', ({ appData }) => {

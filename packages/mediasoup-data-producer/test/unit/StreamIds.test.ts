@@ -1,6 +1,6 @@
 import { OperationError } from 'mediasoup-data-producer';
 
-import { StreamIds } from '../../src/StreamIds.js';
+import { StreamIds } from '../../src/handlers/StreamIds.js';
 
 describe('StreamIds', () => {
   test('streamIds.allocate() gives ids in order, starting at 0', () => {

@@ -7,7 +7,7 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
+import { STREAM_ID_QUARANTINE_MS } from '../../src/handlers/StreamIds.js';
 import { once } from '../../../../test/support/events.js';
 import {
   channelOf,

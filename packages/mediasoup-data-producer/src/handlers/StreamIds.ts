@@ -1,4 +1,4 @@
-import { OperationError } from './errors.js';
+import { OperationError } from '../errors.js';
 
 /**
  * How long a released stream id rests before it is handed out again. mediasoup resets its
