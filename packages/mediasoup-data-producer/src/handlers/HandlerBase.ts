@@ -154,7 +154,7 @@ export abstract class HandlerBase<Native> extends HandlerInterface {
         reject,
       );
     });
-    if (this._closed) throw new InvalidStateError('transport closed');
+    if (this._closed) throw new InvalidStateError('transport is closed');
     return role;
   }
 
@@ -176,7 +176,7 @@ export abstract class HandlerBase<Native> extends HandlerInterface {
     /** How many stream ids the transport may use. */
     count: number;
   } {
-    if (this._closed) throw new InvalidStateError('transport closed');
+    if (this._closed) throw new InvalidStateError('transport is closed');
     const run = this._runOptions;
     if (!run) throw new InvalidStateError('the handler has not been run');
     if (run.direction !== direction) {

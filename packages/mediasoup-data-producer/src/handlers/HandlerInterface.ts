@@ -187,7 +187,7 @@ export abstract class HandlerInterface extends EnhancedEventEmitter<HandlerEvent
    * Takes an SCTP stream (the stream-id policy lives here) and, the first time or until a
    * `@connect` has been answered, connects: emits `@connect` and waits for its answer.
    * Rejects with OperationError when no stream id is free or the channel cannot be made,
-   * with InvalidStateError `transport closed` when closed meanwhile, and with the error
+   * with InvalidStateError `transport is closed` when closed meanwhile, and with the error
    * that `@connect`'s errback got.
    */
   abstract sendDataChannel(
@@ -198,7 +198,7 @@ export abstract class HandlerInterface extends EnhancedEventEmitter<HandlerEvent
    * Takes the stream the router chose for its DataConsumer, makes its channel and, as
    * `sendDataChannel()` does, connects the first time. Rejects with OperationError when a
    * channel of this transport is still on that stream or the channel cannot be made, with
-   * InvalidStateError `transport closed` when closed meanwhile, and with the error that
+   * InvalidStateError `transport is closed` when closed meanwhile, and with the error that
    * `@connect`'s errback got.
    */
   abstract receiveDataChannel(

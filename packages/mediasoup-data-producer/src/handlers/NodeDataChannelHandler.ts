@@ -210,7 +210,7 @@ export class NodeDataChannelHandler extends HandlerBase<Peer> {
     run: HandlerRunOptions,
     sctp: HandlerSctpParameters,
   ): Promise<void> {
-    if (this._closed) throw new InvalidStateError('transport closed');
+    if (this._closed) throw new InvalidStateError('transport is closed');
     peer.offerSdp ??= createOffer(peer.pc);
     const offer = peer.offerSdp;
     const localRole = await this.requestConnect(run, localFingerprint(offer));

@@ -40,7 +40,7 @@ export class SendStreams implements StreamPool {
 
   /**
    * The next stream id round-robin. Waits while the only free ids rest after a close; rejects
-   * with InvalidStateError `transport closed` if `isClosed()` after a wait, and with
+   * with InvalidStateError `transport is closed` if `isClosed()` after a wait, and with
    * OperationError when every id is in use.
    */
   private async take(
@@ -56,7 +56,7 @@ export class SendStreams implements StreamPool {
       const waitMs = Math.ceil(this._ids.msUntilFree() ?? 1);
       logger.debug('take() | every free stream id is resting, waiting %d ms', waitMs);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
-      if (isClosed()) throw new InvalidStateError('transport closed');
+      if (isClosed()) throw new InvalidStateError('transport is closed');
     }
   }
 
