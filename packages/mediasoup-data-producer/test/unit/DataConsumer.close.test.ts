@@ -9,8 +9,8 @@ import {
   recordConsumerEvents,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { once } from '../../../../test/support/events.js';
+} from '@test-support/fakeSession.js';
+import { once } from '@test-support/events.js';
 
 afterEach(closeFakeApps);
 

@@ -10,8 +10,8 @@ import {
   recordMessages,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { once } from '../../../../test/support/events.js';
+} from '@test-support/fakeSession.js';
+import { once } from '@test-support/events.js';
 
 afterEach(closeFakeApps);
 

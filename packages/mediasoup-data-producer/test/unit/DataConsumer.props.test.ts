@@ -8,8 +8,8 @@ import {
   handlerOf,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { once } from '../../../../test/support/events.js';
+} from '@test-support/fakeSession.js';
+import { once } from '@test-support/events.js';
 
 afterEach(closeFakeApps);
 

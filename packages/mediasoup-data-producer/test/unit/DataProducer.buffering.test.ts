@@ -2,8 +2,8 @@
 // fake native channel holds what is sent while stalled, until drained.
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { numbered } from '../../../../test/support/messages.js';
-import { once, openProducer } from '../../../../test/support/events.js';
+import { numbered } from '@test-support/messages.js';
+import { once, openProducer } from '@test-support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -11,7 +11,7 @@ import {
   recordProducerEvents,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 const MiB = 1024 * 1024;
 

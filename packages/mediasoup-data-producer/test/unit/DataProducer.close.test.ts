@@ -4,7 +4,7 @@
 // once in every path.
 import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once, openProducer } from '../../../../test/support/events.js';
+import { once, openProducer } from '@test-support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -12,7 +12,7 @@ import {
   recordProducerEvents,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 let app: FakeApp;
 let transport: Transport;

@@ -3,7 +3,7 @@
 // timeout, and every other way of closing meanwhile ends the wait with false.
 import { InvalidStateError, type DataProducer } from 'mediasoup-data-producer';
 
-import { once, openProducer, sleep } from '../../../../test/support/events.js';
+import { once, openProducer, sleep } from '@test-support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -13,7 +13,7 @@ import {
   routerDataConsumer,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 

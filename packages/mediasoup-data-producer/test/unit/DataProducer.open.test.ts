@@ -2,7 +2,7 @@
 // native callbacks come on a later turn of the event loop, as node-datachannel's do).
 import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -11,7 +11,7 @@ import {
   texts,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 let app: FakeApp;
 let transport: Transport;

@@ -2,14 +2,14 @@
 // native channel as it is (the bytes and PPIDs on the wire are checked on the router).
 import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
   channelOf,
   closeFakeApps,
   fakeApp,
   routerTransportParameters,
   texts,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 

@@ -11,7 +11,7 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { deepFreeze, isDeepFrozen } from '../../../../test/support/deepFreeze.js';
+import { deepFreeze, isDeepFrozen } from '@test-support/deepFreeze.js';
 import {
   channelOf,
   closeFakeApps,
@@ -22,8 +22,8 @@ import {
   routerDataConsumer,
   routerTransportParameters,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { thrownBy } from '../../../../test/support/outcomes.js';
+} from '@test-support/fakeSession.js';
+import { thrownBy } from '@test-support/outcomes.js';
 
 afterEach(closeFakeApps);
 

@@ -10,7 +10,7 @@ import {
   fakeApp,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 

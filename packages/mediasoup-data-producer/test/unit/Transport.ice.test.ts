@@ -14,7 +14,7 @@ import {
   routerDataConsumer,
   routerTransportParameters,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 

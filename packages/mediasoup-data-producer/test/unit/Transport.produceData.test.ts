@@ -8,12 +8,7 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import {
-  closeFakeApps,
-  fakeApp,
-  rejectionOf,
-  turns,
-} from '../../../../test/support/fakeSession.js';
+import { closeFakeApps, fakeApp, rejectionOf, turns } from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 

@@ -12,14 +12,9 @@ import {
 } from 'mediasoup-data-producer';
 
 import { FAKE_FINGERPRINT } from '../../src/handlers/FakeHandler.js';
-import {
-  expectError,
-  ignored,
-  record,
-  WARN_TRANSPORT,
-} from '../../../../test/support/recording.js';
-import { captureLog, type CapturedLog } from '../../../../test/support/log.js';
-import { captured } from '../../../../test/support/outcomes.js';
+import { expectError, ignored, record, WARN_TRANSPORT } from '@test-support/recording.js';
+import { captureLog, type CapturedLog } from '@test-support/log.js';
+import { captured } from '@test-support/outcomes.js';
 import {
   closeFakeApps,
   fakeApp,
@@ -27,7 +22,7 @@ import {
   routerTransportParameters,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 let log: CapturedLog;
 

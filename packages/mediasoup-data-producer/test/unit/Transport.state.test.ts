@@ -8,7 +8,7 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
   closeFakeApps,
   fakeApp,
@@ -16,7 +16,7 @@ import {
   rejectionOf,
   routerTransportParameters,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 

@@ -2,7 +2,7 @@
 // from its DataProducers' counters.
 import { InvalidStateError, type DataProducer, type types } from 'mediasoup-data-producer';
 
-import { openProducer } from '../../../../test/support/events.js';
+import { openProducer } from '@test-support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -10,7 +10,7 @@ import {
   rejectionOf,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 

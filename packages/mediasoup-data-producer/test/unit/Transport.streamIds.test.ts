@@ -8,7 +8,7 @@ import {
 } from 'mediasoup-data-producer';
 
 import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
   channelOf,
   closeFakeApps,
@@ -16,7 +16,7 @@ import {
   rejectionOf,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });

@@ -2,7 +2,7 @@
 // no transport stays open on the app's server, and no failure goes unreported.
 
 import type { SignalingAdapter, WebRtcTransportParameters } from 'mediasoup-data-bots';
-import { LoadEngine, type LoadConfig } from '../src/engine/index.js';
+import { LoadEngine, type LoadConfig } from '../../src/engine/index.js';
 import { NotSupportedError } from 'mediasoup-data-bots';
 
 jest.setTimeout(30000);

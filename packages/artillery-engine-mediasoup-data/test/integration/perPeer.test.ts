@@ -7,9 +7,9 @@ import { LocalRouter } from 'mediasoup-local-router';
 import {
   startSignalingServer,
   type SignalingServer,
-} from '../../mediasoup-data-producer-cli/src/signalingServer.js';
-import { startStrictApp, type StrictApp } from '../../../test/support/strictApp.js';
-import { checkPrerequisites, runArtillery } from './support/artillery.js';
+} from '../../../mediasoup-data-producer-cli/src/signalingServer.js';
+import { startStrictApp, type StrictApp } from '@test-support/strictApp.js';
+import { checkPrerequisites, runArtillery } from '../support/artillery.js';
 
 jest.setTimeout(240_000);
 

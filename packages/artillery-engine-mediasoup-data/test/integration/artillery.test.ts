@@ -11,13 +11,13 @@ import { LocalRouter } from 'mediasoup-local-router';
 import {
   startSignalingServer,
   type SignalingServer,
-} from '../../mediasoup-data-producer-cli/src/signalingServer.js';
+} from '../../../mediasoup-data-producer-cli/src/signalingServer.js';
 import {
   checkPrerequisites,
   PACKAGE_DIR,
   runArtillery,
   type ArtilleryRun,
-} from './support/artillery.js';
+} from '../support/artillery.js';
 
 jest.setTimeout(240_000);
 

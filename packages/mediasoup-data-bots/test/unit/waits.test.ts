@@ -1,6 +1,6 @@
 // waitOpen(): the one wait for a DataProducer or a DataConsumer to open, on FakeHandler.
-import { waitOpen } from '../src/waits.js';
-import { closeFakeApps, fakeApp, routerDataConsumer } from '../../../test/support/fakeSession.js';
+import { waitOpen } from '../../src/waits.js';
+import { closeFakeApps, fakeApp, routerDataConsumer } from '@test-support/fakeSession.js';
 
 afterEach(closeFakeApps);
 
