@@ -3,7 +3,7 @@ import type { DataConsumer, Transport, types } from 'mediasoup-data-producer';
 
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   handlerOf,
   recordConsumerEvents,
@@ -12,7 +12,7 @@ import {
 } from '@test-support/fakeSession.js';
 import { once } from '@test-support/events.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 async function openConsumer(): Promise<{
   transport: Transport;

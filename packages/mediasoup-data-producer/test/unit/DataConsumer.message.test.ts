@@ -5,7 +5,7 @@ import type { DataConsumer, types } from 'mediasoup-data-producer';
 
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordMessages,
   routerDataConsumer,
@@ -13,7 +13,7 @@ import {
 } from '@test-support/fakeSession.js';
 import { once } from '@test-support/events.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 async function consumerWithChannel(): Promise<{
   dataConsumer: DataConsumer;

@@ -3,7 +3,7 @@ import type { DataConsumer, Transport } from 'mediasoup-data-producer';
 
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   handlerOf,
   routerDataConsumer,
@@ -11,7 +11,7 @@ import {
 } from '@test-support/fakeSession.js';
 import { once } from '@test-support/events.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 async function consumer(
   options: { autoConnect?: boolean } = {},

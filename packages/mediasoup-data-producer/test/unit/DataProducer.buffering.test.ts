@@ -6,7 +6,7 @@ import { numbered } from '@test-support/messages.js';
 import { once, openProducer } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   turns,
@@ -23,7 +23,7 @@ beforeEach(async () => {
   transport = app.transport;
 });
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 function sequences(dataProducer: DataProducer): number[] {
   return channelOf(transport, dataProducer).sent.map((m) =>

@@ -7,7 +7,7 @@ import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-
 import { once, openProducer } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   turns,
@@ -22,7 +22,7 @@ beforeEach(async () => {
   transport = app.transport;
 });
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** The router closes its DataProducer: the stream is reset, node-datachannel closes the channel. */
 async function remoteClose(dataProducer: DataProducer): Promise<void> {

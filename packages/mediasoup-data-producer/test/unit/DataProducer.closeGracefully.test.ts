@@ -6,7 +6,7 @@ import { InvalidStateError, type DataProducer } from 'mediasoup-data-producer';
 import { once, openProducer, sleep } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   rejectionOf,
@@ -15,7 +15,7 @@ import {
   type FakeApp,
 } from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** Tracks a promise's outcome without awaiting it. */
 function settledState<T>(promise: Promise<T>): { settled: boolean; value?: T } {

@@ -5,7 +5,7 @@ import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 import { once } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   texts,
@@ -21,7 +21,7 @@ beforeEach(async () => {
   transport = app.transport;
 });
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** Counts `open` events of every producer from the moment produceData() is about to resolve. */
 function countOpens(log: string[]): Map<DataProducer, number> {

@@ -5,13 +5,13 @@ import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 import { once } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   routerTransportParameters,
   texts,
 } from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** A transport on FakeHandler whose router accepts `maxMessageSize`, and an open producer on it. */
 async function openOnRouterLimit(maxMessageSize = 262144): Promise<{

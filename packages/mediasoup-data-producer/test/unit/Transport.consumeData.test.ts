@@ -14,7 +14,7 @@ import {
 import { deepFreeze, isDeepFrozen } from '@test-support/deepFreeze.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   fakeDevice,
   handlerOf,
@@ -25,7 +25,7 @@ import {
 } from '@test-support/fakeSession.js';
 import { thrownBy } from '@test-support/outcomes.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** A recv transport on FakeHandler whose app answers connect at once. */
 async function recvTransport(

@@ -8,7 +8,7 @@ import {
 } from 'mediasoup-data-producer';
 
 import {
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   rejectionOf,
   routerDataConsumer,
@@ -16,7 +16,7 @@ import {
   turns,
 } from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 const STUN: types.IceServer = { urls: 'stun:127.0.0.1:3478' };
 

@@ -16,7 +16,7 @@ import { expectError, ignored, record, WARN_TRANSPORT } from '@test-support/reco
 import { captureLog, type CapturedLog } from '@test-support/log.js';
 import { captured } from '@test-support/outcomes.js';
 import {
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   rejectionOf,
   routerTransportParameters,
@@ -33,8 +33,9 @@ beforeEach(() => {
 afterEach(() => {
   jest.useRealTimers();
   log.restore();
-  closeFakeApps();
 });
+
+useFakeApps();
 
 type ConnectArgs = types.TransportEvents['connect'];
 type ProduceDataArgs = types.TransportEvents['producedata'];
@@ -324,9 +325,10 @@ describe('answers after transport.close()', () => {
     expect(count(before, 'observer:close')).toBe(1);
     expect(log.lines).toEqual([]);
 
+    const [, callback, errback] = captured(late.connect, 'the connect arguments');
     expect(() => {
-      late.connect?.[1]();
-      late.connect?.[2](new Error('late'));
+      callback();
+      errback(new Error('late'));
     }).not.toThrow();
     await turns();
 

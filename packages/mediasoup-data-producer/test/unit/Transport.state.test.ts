@@ -10,7 +10,7 @@ import {
 
 import { once } from '@test-support/events.js';
 import {
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   rejectionOf,
@@ -18,7 +18,7 @@ import {
   turns,
 } from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** Every `connectionstatechange` from now on. */
 function recordStates(transport: Transport): types.ConnectionState[] {

@@ -11,7 +11,7 @@ import { STREAM_ID_QUARANTINE_MS } from '../../src/StreamIds.js';
 import { once } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   rejectionOf,
   turns,
@@ -24,8 +24,9 @@ beforeEach(() => {
 
 afterEach(() => {
   jest.useRealTimers();
-  closeFakeApps();
 });
+
+useFakeApps();
 
 function sctp(OS: number, MIS: number): types.SctpParameters {
   return { port: 5000, OS, MIS, maxMessageSize: 262144 };
