@@ -6,11 +6,7 @@ import { decodeMessage } from 'mediasoup-data-bots';
 import { LocalRouter } from 'mediasoup-local-router';
 
 import { Bot } from '../../src/Bot.js';
-import type {
-  ConsumeDataResult,
-  SignalingAdapter,
-  WebRtcTransportParameters,
-} from '../../src/adapter.js';
+import type { SignalingAdapter, WebRtcTransportParameters } from '../../src/adapter.js';
 
 jest.setTimeout(30000);
 
@@ -47,7 +43,7 @@ function localSignaling(): SignalingAdapter & { closedTransports: string[] } {
       return {
         id,
         dataProducerId,
-        sctpStreamParameters: sctpStreamParameters as ConsumeDataResult['sctpStreamParameters'],
+        sctpStreamParameters,
         label,
         protocol,
       };

@@ -58,11 +58,11 @@ function settle(): Promise<void> {
 async function runOnFakeClock(engine: LoadEngine): Promise<Awaited<ReturnType<LoadEngine['run']>>> {
   jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
   try {
-    let ended = false;
+    const run = { ended: false };
     const running = engine.run().finally(() => {
-      ended = true;
+      run.ended = true;
     });
-    while (!ended) await jest.advanceTimersByTimeAsync(100);
+    while (!run.ended) await jest.advanceTimersByTimeAsync(100);
     return await running;
   } finally {
     jest.useRealTimers();
