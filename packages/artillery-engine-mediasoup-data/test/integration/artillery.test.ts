@@ -8,10 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LocalRouter } from 'mediasoup-local-router';
-import {
-  startSignalingServer,
-  type SignalingServer,
-} from '../../../mediasoup-data-producer-cli/src/signalingServer.js';
+import { startSignalingServer, type SignalingServer } from 'mediasoup-data-producer-cli/testing';
 import {
   checkPrerequisites,
   PACKAGE_DIR,

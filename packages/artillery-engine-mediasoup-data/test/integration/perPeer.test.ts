@@ -4,10 +4,7 @@
 // nothing (20 rooms of 2 on two worker threads).
 
 import { LocalRouter } from 'mediasoup-local-router';
-import {
-  startSignalingServer,
-  type SignalingServer,
-} from '../../../mediasoup-data-producer-cli/src/signalingServer.js';
+import { startSignalingServer, type SignalingServer } from 'mediasoup-data-producer-cli/testing';
 import { startStrictApp, type StrictApp } from '@test-support/strictApp.js';
 import { checkPrerequisites, runArtillery } from '../support/artillery.js';
 
