@@ -9,8 +9,10 @@ module.exports = {
   moduleNameMapper: {
     '^(mediasoup-data-producer|mediasoup-local-router|mediasoup-data-bots|mediasoup-data-producer-cli|artillery-engine-mediasoup-data)$':
       '<rootDir>/packages/$1/src/index.ts',
-    '^mediasoup-data-producer-cli/testing$':
-      '<rootDir>/packages/mediasoup-data-producer-cli/src/testing.ts',
+    '^(mediasoup-data-producer|mediasoup-data-producer-cli)/testing$':
+      '<rootDir>/packages/$1/src/testing.ts',
+    // The repository's shared test support (test/support), from any package's tests.
+    '^@test-support/(.*)\\.js$': '<rootDir>/test/support/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,

@@ -42,8 +42,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-WIRE_SUITES=(test/integration test/faults mediasoup-data-producer-cli/test artillery-engine-mediasoup-data/test)
-NODE22_SUITES=(mediasoup-data-producer/test/integration mediasoup-data-producer/test/faults artillery-engine-mediasoup-data/test)
+# Jest path patterns. test/integration is every package's (the library's, the local router's,
+# the CLI's, the Artillery engine's); the CLI's and the Artillery engine's test/unit ride
+# along so that Node 24 (and Node 22, the Artillery engine's) runs their pure parts too.
+WIRE_SUITES=(test/integration test/faults mediasoup-data-producer-cli/test/unit artillery-engine-mediasoup-data/test/unit)
+NODE22_SUITES=(mediasoup-data-producer/test/integration mediasoup-data-producer/test/faults artillery-engine-mediasoup-data/test/integration artillery-engine-mediasoup-data/test/unit)
 WORKERS="${MEDIASOUP_TEST_WORKERS:-../shared/mediasoup-worker}"
 JEST=node_modules/.bin/jest
 

@@ -3,11 +3,7 @@
 // failure reporting and no layer in between). The ceiling of our stack.
 import { PeerConnection, type DataChannel } from 'node-datachannel';
 
-import {
-  buildAnswerSdp,
-  localFingerprint,
-  sdpAttribute,
-} from '../../packages/mediasoup-data-producer/src/sdp/answerSdp.js';
+import { buildAnswerSdp, localFingerprint, sdpAttribute } from 'mediasoup-data-producer/testing';
 import { abortable } from '../lib/util.js';
 import type {
   BenchChannel,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { cachedMediasoupDir } from '../../packages/mediasoup-local-router/src/loadMediasoup.js';
+import { mediasoupPackageDir } from 'mediasoup-local-router';
 
 const ROOT = path.join(__dirname, '..', '..');
 const LIBRARY = path.join(ROOT, 'packages', 'mediasoup-data-producer');
@@ -74,7 +74,11 @@ beforeAll(() => {
 test.each(ROUTER_VERSIONS)(
   "tsc --strict of an app passing mediasoup %s's router, WebRtcTransport and DataConsumer fields to the library, and the library's DTLS and SCTP parameters and rtpCapabilities to mediasoup, without a cast, reports no error",
   async (version) => {
-    const mediasoup = cachedMediasoupDir(version);
+    const mediasoup = mediasoupPackageDir({
+      ...process.env,
+      MEDIASOUP_PATH: '',
+      MEDIASOUP_VERSION: version,
+    });
     // Made by scripts/setup-test-env.sh (MEDIASOUP_VERSION=<v> bash scripts/setup-router.sh).
     expect(existsSync(path.join(mediasoup, 'package.json'))).toBe(true);
 

@@ -22,6 +22,8 @@ interface Loaded {
   localRouterExports: string[];
   cliResolved: string;
   cliExports: string[];
+  testingResolved: string;
+  testingExports: string[];
   version: string;
   handlerName: string;
   loaded: boolean;
@@ -78,6 +80,7 @@ test.each([
     /\/mediasoup-data-producer\/dist\/cjs\/index\.js$/,
     /\/mediasoup-local-router\/dist\/cjs\/index\.js$/,
     /\/mediasoup-data-producer-cli\/dist\/cjs\/index\.js$/,
+    /\/mediasoup-data-producer\/dist\/cjs\/testing\.js$/,
   ],
   [
     'import',
@@ -85,10 +88,11 @@ test.each([
     /\/mediasoup-data-producer\/dist\/esm\/index\.js$/,
     /\/mediasoup-local-router\/dist\/esm\/index\.js$/,
     /\/mediasoup-data-producer-cli\/dist\/esm\/index\.js$/,
+    /\/mediasoup-data-producer\/dist\/esm\/testing\.js$/,
   ],
 ])(
-  "%s of 'mediasoup-data-producer', 'mediasoup-local-router' and 'mediasoup-data-producer-cli' in a child node process loads the built packages with their public API",
-  async (_how, fixture, main, localRouter, cli) => {
+  "%s of 'mediasoup-data-producer', its 'testing' entry, 'mediasoup-local-router' and 'mediasoup-data-producer-cli' in a child node process loads the built packages with their public API",
+  async (_how, fixture, main, localRouter, cli, testing) => {
     const loaded = await load(fixture);
 
     expect(loaded.resolved).toMatch(main);
@@ -97,6 +101,8 @@ test.each([
     expect(loaded.localRouterExports).toEqual(expect.arrayContaining(LOCAL_ROUTER_EXPORTS));
     expect(loaded.cliResolved).toMatch(cli);
     expect(loaded.cliExports).toEqual(CLI_EXPORTS);
+    expect(loaded.testingResolved).toMatch(testing);
+    expect(loaded.testingExports).toEqual(['buildAnswerSdp', 'localFingerprint', 'sdpAttribute']);
     expect(loaded.version).toBe(packageVersion);
     expect(loaded).toMatchObject({
       handlerName: 'node-datachannel',

@@ -23,9 +23,17 @@ export const ROUTER_FINGERPRINT = Array.from({ length: 32 }, (_, i) =>
 let transports = 0;
 const open: Transport[] = [];
 
-/** Closes every transport fakeApp() made: call it in afterEach(). */
+/** Closes every transport fakeApp() made so far. */
 export function closeFakeApps(): void {
   for (const transport of open.splice(0)) transport.close();
+}
+
+/**
+ * For a test file that makes fakeApp()s: registers the afterEach() that closes every
+ * transport its test made, so that none outlives it. Call it once, at the top of the file.
+ */
+export function useFakeApps(): void {
+  afterEach(closeFakeApps);
 }
 
 /** A router's WebRtcTransport parameters as mediasoup 3.8 gives them, with a fresh id. */

@@ -4,11 +4,7 @@
 import { PeerConnection, type DataChannel, type RtcConfig } from 'node-datachannel';
 
 import type { LocalRouter, LocalTransportOptions } from 'mediasoup-local-router';
-import {
-  buildAnswerSdp,
-  localFingerprint,
-  sdpAttribute,
-} from '../../packages/mediasoup-data-producer/src/sdp/answerSdp.js';
+import { buildAnswerSdp, localFingerprint, sdpAttribute } from 'mediasoup-data-producer/testing';
 
 export interface RawPeer {
   pc: PeerConnection;

@@ -2,12 +2,7 @@
 // integration test can focus on one behaviour.
 import { Device, type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import { LocalRouter, type LocalTransportOptions } from 'mediasoup-local-router';
-import {
-  checkMediasoupPackage,
-  locateMediasoup,
-  versionAtLeast,
-} from '../../packages/mediasoup-local-router/src/loadMediasoup.js';
+import { LocalRouter, loadMediasoup, type LocalTransportOptions } from 'mediasoup-local-router';
 
 export { once, openProducer, sleep, waitForState, waitUntil } from './events.js';
 
@@ -41,7 +36,16 @@ export async function startSession(): Promise<Session> {
  * mediasoup >= 3.20 does not have (`routerVersionAtLeast('3.20.0') ? test.skip : test`).
  */
 export function routerVersionAtLeast(minimum: string): boolean {
-  return versionAtLeast(checkMediasoupPackage(locateMediasoup()), minimum);
+  // loadMediasoup() checks the package is there and the version asked for, as start() does.
+  const version = loadMediasoup().version;
+  const parse = (v: string): number[] =>
+    v.split(/[.-]/, 3).map((part) => Number.parseInt(part, 10) || 0);
+  const [have, want] = [parse(version), parse(minimum)];
+  for (let i = 0; i < 3; i++) {
+    const [x, y] = [have[i] ?? 0, want[i] ?? 0];
+    if (x !== y) return x > y;
+  }
+  return true;
 }
 
 export interface TransportSetup {

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { CLI_DIR, REPO_ROOT } from '../../../../test/support/paths.js';
+import { CLI_DIR, REPO_ROOT } from '@test-support/paths.js';
 
 export const ROOT = REPO_ROOT;
 export const CLI = join(CLI_DIR, 'dist', 'cjs', 'main.js');

@@ -2,20 +2,15 @@
 // short outage the transport survives, then one it does not.
 import { InvalidStateError, OperationError, type DataProducer } from 'mediasoup-data-producer';
 
-import {
-  createRelayedTransport,
-  numbered,
-  raceTimeout,
-  sequenceOf,
-} from '../../../../test/support/faults.js';
+import { createRelayedTransport, numbered, raceTimeout, sequenceOf } from '@test-support/faults.js';
 import {
   startSession,
   type Session,
   openProducer,
   sleep,
   waitUntil,
-} from '../../../../test/support/session.js';
-import type { UdpRelay } from '../../../../test/support/udpRelay.js';
+} from '@test-support/session.js';
+import type { UdpRelay } from '@test-support/udpRelay.js';
 
 jest.setTimeout(90000);
 

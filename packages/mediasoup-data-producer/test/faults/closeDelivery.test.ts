@@ -9,7 +9,7 @@ import {
   openProducer,
   waitUntil,
   signalThroughLocalRouter,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 jest.setTimeout(60000);
 

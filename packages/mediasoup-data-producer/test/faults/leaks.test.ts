@@ -3,13 +3,8 @@
 // against the built package, so that memory is measured after real GCs in a clean process
 // and so that "the process exits on its own" can be observed; a smaller run in-process lets
 // jest's --detectOpenHandles look for leftovers.
-import { runFixture } from '../../../../test/support/faults.js';
-import {
-  createTransport,
-  startSession,
-  openProducer,
-  waitUntil,
-} from '../../../../test/support/session.js';
+import { runFixture } from '@test-support/faults.js';
+import { createTransport, startSession, openProducer, waitUntil } from '@test-support/session.js';
 
 jest.setTimeout(120000);
 

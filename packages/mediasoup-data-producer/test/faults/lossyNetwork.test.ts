@@ -2,15 +2,15 @@
 // directions, through the UdpRelay (kernel netem is not available on CI machines).
 import type { DataProducer } from 'mediasoup-data-producer';
 
-import { createRelayedTransport, numbered, sequenceOf } from '../../../../test/support/faults.js';
+import { createRelayedTransport, numbered, sequenceOf } from '@test-support/faults.js';
 import {
   startSession,
   type Session,
   openProducer,
   sleep,
   waitUntil,
-} from '../../../../test/support/session.js';
-import type { DirectionFaults, UdpRelay } from '../../../../test/support/udpRelay.js';
+} from '@test-support/session.js';
+import type { DirectionFaults, UdpRelay } from '@test-support/udpRelay.js';
 
 jest.setTimeout(90000);
 

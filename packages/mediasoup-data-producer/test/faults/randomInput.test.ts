@@ -15,15 +15,15 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { rejectionOf, thrownBy } from '../../../../test/support/outcomes.js';
-import { raceTimeout } from '../../../../test/support/faults.js';
+import { rejectionOf, thrownBy } from '@test-support/outcomes.js';
+import { raceTimeout } from '@test-support/faults.js';
 import {
   once,
   startSession,
   type Session,
   openProducer,
   signalThroughLocalRouter,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 jest.setTimeout(120000);
 

@@ -1,14 +1,14 @@
 // The router process is killed (SIGKILL, as a crash or an OOM kill would) while data flows.
 import { InvalidStateError, OperationError, type DataProducer } from 'mediasoup-data-producer';
 
-import { runFixture } from '../../../../test/support/faults.js';
+import { runFixture } from '@test-support/faults.js';
 import {
   createTransport,
   startSession,
   type Session,
   openProducer,
   waitUntil,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 jest.setTimeout(90000);
 

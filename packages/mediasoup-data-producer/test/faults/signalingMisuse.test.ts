@@ -16,10 +16,10 @@ import {
   record,
   WARN_TRANSPORT,
   type Recorded,
-} from '../../../../test/support/recording.js';
-import { captureLog, type CapturedLog } from '../../../../test/support/log.js';
-import { captured, rejectionOf } from '../../../../test/support/outcomes.js';
-import { once, type Session, useSessionPerFile } from '../../../../test/support/session.js';
+} from '@test-support/recording.js';
+import { captureLog, type CapturedLog } from '@test-support/log.js';
+import { captured, rejectionOf } from '@test-support/outcomes.js';
+import { once, type Session, useSessionPerFile } from '@test-support/session.js';
 
 jest.setTimeout(60000);
 

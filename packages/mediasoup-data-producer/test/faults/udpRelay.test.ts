@@ -2,8 +2,8 @@
 // told, and on close() leaving nothing behind.
 import { createSocket, type Socket } from 'node:dgram';
 
-import { sleep } from '../../../../test/support/events.js';
-import { seededRandom, UdpRelay, type DirectionFaults } from '../../../../test/support/udpRelay.js';
+import { sleep } from '@test-support/events.js';
+import { seededRandom, UdpRelay, type DirectionFaults } from '@test-support/udpRelay.js';
 
 interface Endpoint {
   socket: Socket;

@@ -10,7 +10,7 @@ import {
   type DataConsumer,
 } from 'mediasoup-data-producer';
 
-import { consumeOnRouter, createRecvTransport } from '../../../../test/support/routerSide.js';
+import { consumeOnRouter, createRecvTransport } from '@test-support/routerSide.js';
 import {
   createTransport,
   once,
@@ -20,7 +20,7 @@ import {
   useSessionPerFile,
   waitUntil,
   type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 jest.setTimeout(240000);
 

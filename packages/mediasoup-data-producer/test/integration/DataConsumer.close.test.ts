@@ -7,8 +7,8 @@ import {
   produceOnRouter,
   type RouterDataConsumer,
   type RouterDataProducer,
-} from '../../../../test/support/routerSide.js';
-import { once, sleep, useSessionPerFile, type Session } from '../../../../test/support/session.js';
+} from '@test-support/routerSide.js';
+import { once, sleep, useSessionPerFile, type Session } from '@test-support/session.js';
 
 let session!: Session;
 let transport: Transport;

@@ -2,7 +2,7 @@
 // largest message, order and volume, and client to router to client.
 import type { DataConsumer, Transport, types } from 'mediasoup-data-producer';
 
-import { numbered, sequenceOf } from '../../../../test/support/messages.js';
+import { numbered, sequenceOf } from '@test-support/messages.js';
 import {
   consumeFromRouter,
   createRecvTransport,
@@ -10,7 +10,7 @@ import {
   sendPaced,
   type RouterDataConsumer,
   type RouterDataProducer,
-} from '../../../../test/support/routerSide.js';
+} from '@test-support/routerSide.js';
 import {
   createTransport,
   once,
@@ -18,7 +18,7 @@ import {
   useSessionPerFile,
   waitUntil,
   type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 let session!: Session;
 let transport: Transport;

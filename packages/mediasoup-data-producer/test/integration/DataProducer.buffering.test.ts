@@ -1,13 +1,13 @@
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { numbered, sequenceOf } from '../../../../test/support/messages.js';
+import { numbered, sequenceOf } from '@test-support/messages.js';
 import {
   createTransport,
   once,
   openProducer,
   useSessionPerFile,
   type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 const MiB = 1024 * 1024;
 

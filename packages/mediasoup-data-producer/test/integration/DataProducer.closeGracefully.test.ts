@@ -2,8 +2,8 @@
 // closing the transport as soon as bufferedAmount is 0 loses what SCTP still holds.
 import type { DataConsumer, DataProducer, Transport } from 'mediasoup-data-producer';
 
-import { createRecvTransport, consumeFromRouter } from '../../../../test/support/routerSide.js';
-import { numbered, sequenceOf } from '../../../../test/support/messages.js';
+import { createRecvTransport, consumeFromRouter } from '@test-support/routerSide.js';
+import { numbered, sequenceOf } from '@test-support/messages.js';
 import {
   once,
   openProducer,
@@ -13,7 +13,7 @@ import {
   useSessionPerFile,
   waitUntil,
   type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 jest.setTimeout(240000);
 

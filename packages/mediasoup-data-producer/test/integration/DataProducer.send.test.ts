@@ -6,7 +6,7 @@ import {
   openProducer,
   startSession,
   type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 let session: Session;
 let transport: Transport;

@@ -9,7 +9,7 @@ import {
   startSession,
   type Session,
   sleep,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 let session: Session;
 let transport: Transport;

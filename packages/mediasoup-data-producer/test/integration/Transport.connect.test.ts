@@ -8,7 +8,7 @@ import {
   openProducer,
   signalThroughLocalRouter,
   waitForState,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;

@@ -6,7 +6,7 @@ import {
   useSessionPerFile,
   openProducer,
   signalThroughLocalRouter,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;

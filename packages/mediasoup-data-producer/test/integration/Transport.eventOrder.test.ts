@@ -12,13 +12,8 @@ import {
   createRecvTransport,
   produceOnRouter,
   type RouterDataProducer,
-} from '../../../../test/support/routerSide.js';
-import {
-  once,
-  signalConnectOnly,
-  useSessionPerFile,
-  type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/routerSide.js';
+import { once, signalConnectOnly, useSessionPerFile, type Session } from '@test-support/session.js';
 
 const RUNS = 10;
 

@@ -7,7 +7,7 @@ import {
   type Session,
   useSessionPerFile,
   openProducer,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;

@@ -3,14 +3,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
-import { openRawPeer, type RawPeer } from '../../../../test/support/rawPeer.js';
+import { openRawPeer, type RawPeer } from '@test-support/rawPeer.js';
 import {
   createTransport,
   openProducer,
   sleep,
   useSessionPerFile,
   type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 const REPO_ROOT = path.join(ROOT, '..', '..');

@@ -2,7 +2,7 @@
 // stream works. The rules themselves are tested on FakeHandler (test/unit/Transport.signaling).
 import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import { once, type Session, useSessionPerFile } from '../../../../test/support/session.js';
+import { once, type Session, useSessionPerFile } from '@test-support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;

@@ -4,14 +4,14 @@ import {
   consumeFromRouter,
   createRecvTransport,
   produceOnRouter,
-} from '../../../../test/support/routerSide.js';
+} from '@test-support/routerSide.js';
 import {
   createTransport,
   once,
   openProducer,
   type Session,
   useSessionPerFile,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 // One real router for the file; each test's transports are closed after it.
 let session!: Session;

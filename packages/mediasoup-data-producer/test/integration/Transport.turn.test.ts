@@ -10,13 +10,8 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 
 import { type DataProducer, type Transport, type types } from 'mediasoup-data-producer';
 
-import {
-  once,
-  openProducer,
-  startSession,
-  type Session,
-} from '../../../../test/support/session.js';
-import { startTurnServer, type TurnServer } from '../../../../test/support/turnServer.js';
+import { once, openProducer, startSession, type Session } from '@test-support/session.js';
+import { startTurnServer, type TurnServer } from '@test-support/turnServer.js';
 
 let session: Session;
 let turn: TurnServer;

@@ -12,7 +12,7 @@
 import type { DataConsumer, DataProducer, Transport, types } from 'mediasoup-data-producer';
 import type { LocalTransportOptions, SctpZeroChecksum } from 'mediasoup-local-router';
 
-import { consumeFromRouter, type RouterDataConsumer } from '../../../../test/support/routerSide.js';
+import { consumeFromRouter, type RouterDataConsumer } from '@test-support/routerSide.js';
 import {
   createTransport,
   once,
@@ -21,7 +21,7 @@ import {
   signalConnectOnly,
   useSessionPerFile,
   type Session,
-} from '../../../../test/support/session.js';
+} from '@test-support/session.js';
 
 jest.setTimeout(60000);
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { LocalRouter, mediasoupPackageDir } from 'mediasoup-local-router';
-import { openRawPeer, type RawPeer } from '../../../../test/support/rawPeer.js';
+import { openRawPeer, type RawPeer } from '@test-support/rawPeer.js';
 
 describe('local router', () => {
   let router: LocalRouter;

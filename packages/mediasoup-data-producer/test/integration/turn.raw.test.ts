@@ -9,8 +9,8 @@
 import { networkInterfaces } from 'node:os';
 
 import { LocalRouter } from 'mediasoup-local-router';
-import { openRawPeer, type RawPeer } from '../../../../test/support/rawPeer.js';
-import { startTurnServer, type TurnServer } from '../../../../test/support/turnServer.js';
+import { openRawPeer, type RawPeer } from '@test-support/rawPeer.js';
+import { startTurnServer, type TurnServer } from '@test-support/turnServer.js';
 
 const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) =>
   addresses?.some((a) => a.family === 'IPv6' && a.address === '::1'),

@@ -3,16 +3,16 @@ import type { DataConsumer, Transport, types } from 'mediasoup-data-producer';
 
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   handlerOf,
   recordConsumerEvents,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { once } from '../../../../test/support/events.js';
+} from '@test-support/fakeSession.js';
+import { once } from '@test-support/events.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 async function openConsumer(): Promise<{
   transport: Transport;

@@ -5,15 +5,15 @@ import type { DataConsumer, types } from 'mediasoup-data-producer';
 
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordMessages,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { once } from '../../../../test/support/events.js';
+} from '@test-support/fakeSession.js';
+import { once } from '@test-support/events.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 async function consumerWithChannel(): Promise<{
   dataConsumer: DataConsumer;

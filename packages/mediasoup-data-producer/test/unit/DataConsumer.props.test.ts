@@ -3,15 +3,15 @@ import type { DataConsumer, Transport } from 'mediasoup-data-producer';
 
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   handlerOf,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { once } from '../../../../test/support/events.js';
+} from '@test-support/fakeSession.js';
+import { once } from '@test-support/events.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 async function consumer(
   options: { autoConnect?: boolean } = {},

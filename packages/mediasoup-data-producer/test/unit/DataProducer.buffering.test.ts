@@ -2,16 +2,16 @@
 // fake native channel holds what is sent while stalled, until drained.
 import { OperationError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { numbered } from '../../../../test/support/messages.js';
-import { once, openProducer } from '../../../../test/support/events.js';
+import { numbered } from '@test-support/messages.js';
+import { once, openProducer } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 const MiB = 1024 * 1024;
 
@@ -23,7 +23,7 @@ beforeEach(async () => {
   transport = app.transport;
 });
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 function sequences(dataProducer: DataProducer): number[] {
   return channelOf(transport, dataProducer).sent.map((m) =>

@@ -4,15 +4,15 @@
 // once in every path.
 import { InvalidStateError, type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once, openProducer } from '../../../../test/support/events.js';
+import { once, openProducer } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 let app: FakeApp;
 let transport: Transport;
@@ -22,7 +22,7 @@ beforeEach(async () => {
   transport = app.transport;
 });
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** The router closes its DataProducer: the stream is reset, node-datachannel closes the channel. */
 async function remoteClose(dataProducer: DataProducer): Promise<void> {

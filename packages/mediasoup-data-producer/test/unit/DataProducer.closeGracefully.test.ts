@@ -3,19 +3,19 @@
 // timeout, and every other way of closing meanwhile ends the wait with false.
 import { InvalidStateError, type DataProducer } from 'mediasoup-data-producer';
 
-import { once, openProducer, sleep } from '../../../../test/support/events.js';
+import { once, openProducer, sleep } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   rejectionOf,
   routerDataConsumer,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** Tracks a promise's outcome without awaiting it. */
 function settledState<T>(promise: Promise<T>): { settled: boolean; value?: T } {

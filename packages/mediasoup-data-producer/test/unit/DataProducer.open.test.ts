@@ -2,16 +2,16 @@
 // native callbacks come on a later turn of the event loop, as node-datachannel's do).
 import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   texts,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 let app: FakeApp;
 let transport: Transport;
@@ -21,7 +21,7 @@ beforeEach(async () => {
   transport = app.transport;
 });
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** Counts `open` events of every producer from the moment produceData() is about to resolve. */
 function countOpens(log: string[]): Map<DataProducer, number> {

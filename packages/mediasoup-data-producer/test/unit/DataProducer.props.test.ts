@@ -2,13 +2,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { type Transport, type types } from 'mediasoup-data-producer';
 
-import { once, openProducer } from '../../../../test/support/events.js';
-import {
-  channelOf,
-  closeFakeApps,
-  fakeApp,
-  type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+import { once, openProducer } from '@test-support/events.js';
+import { channelOf, useFakeApps, fakeApp, type FakeApp } from '@test-support/fakeSession.js';
 
 let app: FakeApp;
 let transport: Transport;
@@ -18,7 +13,7 @@ beforeEach(async () => {
   transport = app.transport;
 });
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 test('dataProducer.id equals the id the app gave in the producedata callback', async () => {
   const first = await transport.produceData();

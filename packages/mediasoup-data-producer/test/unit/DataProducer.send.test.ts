@@ -2,16 +2,16 @@
 // native channel as it is (the bytes and PPIDs on the wire are checked on the router).
 import { type DataProducer, type Transport } from 'mediasoup-data-producer';
 
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   routerTransportParameters,
   texts,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** A transport on FakeHandler whose router accepts `maxMessageSize`, and an open producer on it. */
 async function openOnRouterLimit(maxMessageSize = 262144): Promise<{

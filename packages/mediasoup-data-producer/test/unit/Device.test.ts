@@ -9,11 +9,8 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { once } from '../../../../test/support/events.js';
-import {
-  ROUTER_RTP_CAPABILITIES,
-  routerTransportParameters,
-} from '../../../../test/support/fakeSession.js';
+import { once } from '@test-support/events.js';
+import { ROUTER_RTP_CAPABILITIES, routerTransportParameters } from '@test-support/fakeSession.js';
 
 const router = {
   rtpCapabilities: ROUTER_RTP_CAPABILITIES,

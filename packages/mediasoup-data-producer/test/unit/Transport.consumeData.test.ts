@@ -11,10 +11,10 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { deepFreeze, isDeepFrozen } from '../../../../test/support/deepFreeze.js';
+import { deepFreeze, isDeepFrozen } from '@test-support/deepFreeze.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   fakeDevice,
   handlerOf,
@@ -22,10 +22,10 @@ import {
   routerDataConsumer,
   routerTransportParameters,
   turns,
-} from '../../../../test/support/fakeSession.js';
-import { thrownBy } from '../../../../test/support/outcomes.js';
+} from '@test-support/fakeSession.js';
+import { thrownBy } from '@test-support/outcomes.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** A recv transport on FakeHandler whose app answers connect at once. */
 async function recvTransport(

@@ -2,12 +2,8 @@
 // FakeHandler: router-shaped parameters, no router.
 import { type Device, type Transport, type types } from 'mediasoup-data-producer';
 
-import { deepFreeze, isDeepFrozen } from '../../../../test/support/deepFreeze.js';
-import {
-  fakeDevice,
-  handlerOf,
-  routerTransportParameters,
-} from '../../../../test/support/fakeSession.js';
+import { deepFreeze, isDeepFrozen } from '@test-support/deepFreeze.js';
+import { fakeDevice, handlerOf, routerTransportParameters } from '@test-support/fakeSession.js';
 
 let device: Device;
 const transports: Transport[] = [];

@@ -6,13 +6,13 @@ import type { DataConsumer, DataProducer, Transport } from 'mediasoup-data-produ
 
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** The transport's connection states and the endpoints' open, error and close, in order. */
 function recordOrder(

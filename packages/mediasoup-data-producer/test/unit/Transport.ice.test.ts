@@ -8,15 +8,15 @@ import {
 } from 'mediasoup-data-producer';
 
 import {
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   rejectionOf,
   routerDataConsumer,
   routerTransportParameters,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 const STUN: types.IceServer = { urls: 'stun:127.0.0.1:3478' };
 

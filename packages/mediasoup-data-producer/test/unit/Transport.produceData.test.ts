@@ -8,14 +8,9 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import {
-  closeFakeApps,
-  fakeApp,
-  rejectionOf,
-  turns,
-} from '../../../../test/support/fakeSession.js';
+import { useFakeApps, fakeApp, rejectionOf, turns } from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** A transport on FakeHandler whose app answers connect and producedata at once. */
 async function createTransport(

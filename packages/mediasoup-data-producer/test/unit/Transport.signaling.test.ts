@@ -12,22 +12,17 @@ import {
 } from 'mediasoup-data-producer';
 
 import { FAKE_FINGERPRINT } from '../../src/handlers/FakeHandler.js';
+import { expectError, ignored, record, WARN_TRANSPORT } from '@test-support/recording.js';
+import { captureLog, type CapturedLog } from '@test-support/log.js';
+import { captured } from '@test-support/outcomes.js';
 import {
-  expectError,
-  ignored,
-  record,
-  WARN_TRANSPORT,
-} from '../../../../test/support/recording.js';
-import { captureLog, type CapturedLog } from '../../../../test/support/log.js';
-import { captured } from '../../../../test/support/outcomes.js';
-import {
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   rejectionOf,
   routerTransportParameters,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 let log: CapturedLog;
 
@@ -38,8 +33,9 @@ beforeEach(() => {
 afterEach(() => {
   jest.useRealTimers();
   log.restore();
-  closeFakeApps();
 });
+
+useFakeApps();
 
 type ConnectArgs = types.TransportEvents['connect'];
 type ProduceDataArgs = types.TransportEvents['producedata'];
@@ -329,9 +325,10 @@ describe('answers after transport.close()', () => {
     expect(count(before, 'observer:close')).toBe(1);
     expect(log.lines).toEqual([]);
 
+    const [, callback, errback] = captured(late.connect, 'the connect arguments');
     expect(() => {
-      late.connect?.[1]();
-      late.connect?.[2](new Error('late'));
+      callback();
+      errback(new Error('late'));
     }).not.toThrow();
     await turns();
 

@@ -8,17 +8,17 @@ import {
   type types,
 } from 'mediasoup-data-producer';
 
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   recordProducerEvents,
   rejectionOf,
   routerTransportParameters,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 /** Every `connectionstatechange` from now on. */
 function recordStates(transport: Transport): types.ConnectionState[] {

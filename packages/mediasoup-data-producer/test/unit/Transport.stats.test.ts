@@ -2,17 +2,17 @@
 // from its DataProducers' counters.
 import { InvalidStateError, type DataProducer, type types } from 'mediasoup-data-producer';
 
-import { openProducer } from '../../../../test/support/events.js';
+import { openProducer } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   rejectionOf,
   routerDataConsumer,
   turns,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 function byType(report: Map<string, types.TransportStat>, type: string): types.TransportStat[] {
   return [...report.values()].filter((stat) => stat.type === type);

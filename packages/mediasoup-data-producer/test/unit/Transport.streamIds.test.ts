@@ -8,15 +8,15 @@ import {
 } from 'mediasoup-data-producer';
 
 import { STREAM_ID_QUARANTINE_MS } from '../../src/handlers/StreamIds.js';
-import { once } from '../../../../test/support/events.js';
+import { once } from '@test-support/events.js';
 import {
   channelOf,
-  closeFakeApps,
+  useFakeApps,
   fakeApp,
   rejectionOf,
   turns,
   type FakeApp,
-} from '../../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 beforeEach(() => {
   jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
@@ -24,8 +24,9 @@ beforeEach(() => {
 
 afterEach(() => {
   jest.useRealTimers();
-  closeFakeApps();
 });
+
+useFakeApps();
 
 function sctp(OS: number, MIS: number): types.SctpParameters {
   return { port: 5000, OS, MIS, maxMessageSize: 262144 };

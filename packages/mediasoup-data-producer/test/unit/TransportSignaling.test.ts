@@ -1,9 +1,9 @@
 import { InvalidStateError, OperationError } from 'mediasoup-data-producer';
 
 import { TransportSignaling, type SignalAnswer } from '../../src/TransportSignaling.js';
-import { captureLog, type CapturedLog } from '../../../../test/support/log.js';
-import { ignored, WARN_TRANSPORT } from '../../../../test/support/recording.js';
-import { rejectionOf } from '../../../../test/support/outcomes.js';
+import { captureLog, type CapturedLog } from '@test-support/log.js';
+import { ignored, WARN_TRANSPORT } from '@test-support/recording.js';
+import { rejectionOf } from '@test-support/outcomes.js';
 
 let log: CapturedLog;
 

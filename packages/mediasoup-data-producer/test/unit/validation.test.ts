@@ -15,7 +15,7 @@ import {
   validateTimeout,
   validateUint16Option,
 } from '../../src/validation.js';
-import { deepFreeze } from '../../../../test/support/deepFreeze.js';
+import { deepFreeze } from '@test-support/deepFreeze.js';
 
 /** An object that is not a plain one. */
 class NotPlain {

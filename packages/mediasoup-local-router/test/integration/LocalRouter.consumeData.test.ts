@@ -4,9 +4,9 @@
 import type { DataChannel } from 'node-datachannel';
 
 import { LocalRouter, type ConsumeDataParams } from '../../src/index.js';
-import { waitUntil } from '../../../../test/support/events.js';
-import { rejectionOf } from '../../../../test/support/outcomes.js';
-import { openRawPeer, type RawPeer } from '../../../../test/support/rawPeer.js';
+import { waitUntil } from '@test-support/events.js';
+import { rejectionOf } from '@test-support/outcomes.js';
+import { openRawPeer, type RawPeer } from '@test-support/rawPeer.js';
 
 jest.setTimeout(60000);
 

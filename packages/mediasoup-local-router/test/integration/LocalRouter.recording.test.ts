@@ -8,12 +8,7 @@ import {
   type LocalRouterOptions,
   type ReceivedMessage,
 } from '../../src/index.js';
-import {
-  createTransport,
-  openProducer,
-  waitUntil,
-  type Session,
-} from '../../../../test/support/session.js';
+import { createTransport, openProducer, waitUntil, type Session } from '@test-support/session.js';
 
 jest.setTimeout(60000);
 

@@ -3,8 +3,8 @@
 import type { DataChannel } from 'node-datachannel';
 
 import { LocalRouter } from '../../src/index.js';
-import { waitUntil } from '../../../../test/support/events.js';
-import { openRawPeer, type RawPeer } from '../../../../test/support/rawPeer.js';
+import { waitUntil } from '@test-support/events.js';
+import { openRawPeer, type RawPeer } from '@test-support/rawPeer.js';
 
 jest.setTimeout(60000);
 

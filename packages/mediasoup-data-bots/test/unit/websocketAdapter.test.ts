@@ -1,9 +1,13 @@
 // The websocket adapter against a server that answers frame by frame: "not supported" is
 // told apart from a failure, and frames it cannot use are counted and reported.
 
-import { createWebSocketAdapter, JsonWsClient } from '../src/adapters/websocket.js';
-import { NotSupportedError } from '../src/errors.js';
-import { startFakeWsServer, type FakeRequest, type FakeWsServer } from './support/fakeWsServer.js';
+import { createWebSocketAdapter, JsonWsClient } from '../../src/adapters/websocket.js';
+import { NotSupportedError } from '../../src/errors.js';
+import {
+  startFakeWsServer,
+  type FakeRequest,
+  type FakeWsServer,
+} from '@test-support/fakeWsServer.js';
 
 let server: FakeWsServer;
 

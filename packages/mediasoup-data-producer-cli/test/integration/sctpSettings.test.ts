@@ -3,7 +3,7 @@
 // a consumer, so with libdatachannel's own settings such a run loses there; with the default,
 // router-friendly settings nothing is lost on any router.
 
-import { assertBuilt, runCli } from './support/runCli.js';
+import { assertBuilt, runCli } from '../support/runCli.js';
 
 jest.setTimeout(90000);
 

@@ -1,21 +1,17 @@
-// Rooms and consumers: who consumes whom (pure), the options, and the load engine through
-// the WebSocket protocol against the local router, counting deliveries at the consumers.
+// Rooms and consumers, without a router: who consumes whom, the options, and the load
+// engine's refusal of an adapter that cannot consume (integration/rooms.test.ts runs them
+// through the WebSocket protocol against the local router).
 
 import type { SignalingAdapter } from 'mediasoup-data-bots';
-import { createWebSocketAdapter } from 'mediasoup-data-bots';
 import {
   ConsumeNotSupportedError,
   consumedBots,
   fanOutPerBot,
   LoadEngine,
   type LoadConfig,
-} from '../src/engine/index.js';
-import { UsageError } from '../src/errors.js';
-import { DEMO_DEFAULTS, toLoadConfig, type RawLoadOptions } from '../src/options.js';
-import { summarize } from '../src/summary.js';
-import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
-
-jest.setTimeout(60000);
+} from '../../src/engine/index.js';
+import { UsageError } from '../../src/errors.js';
+import { DEMO_DEFAULTS, toLoadConfig, type RawLoadOptions } from '../../src/options.js';
 
 const config: LoadConfig = {
   transports: 4,
@@ -115,56 +111,5 @@ describe('LoadEngine consuming', () => {
     expect(() => new LoadEngine(adapter, { ...config, roomSize: 2 }, 'run-no-consume')).toThrow(
       ConsumeNotSupportedError,
     );
-  });
-
-  describe('through the WebSocket protocol', () => {
-    let server: WsSignalingServer;
-    let adapter: SignalingAdapter;
-
-    beforeEach(async () => {
-      server = await startWsSignalingServer();
-      adapter = createWebSocketAdapter({ url: server.url });
-    });
-
-    afterEach(async () => {
-      await adapter.close?.();
-      await server.close();
-    });
-
-    test('LoadEngine.run() with rooms of 2 delivers sent × 1 to the consumers, none lost', async () => {
-      const result = await new LoadEngine(adapter, { ...config, roomSize: 2 }, 'run-rooms').run();
-      const consumers = result.consumers;
-      expect(result.errors).toEqual([]);
-      expect(result.sentMessages).toBeGreaterThan(0);
-      expect(consumers?.dataConsumers).toBe(4);
-      expect(consumers?.expected).toBe(result.sentMessages);
-      expect(consumers?.report.messages).toBe(result.sentMessages);
-      expect(consumers?.lost).toBe(0);
-      expect(consumers?.report.outOfOrder).toBe(0);
-      expect(consumers?.report.latencyMs?.count).toBe(result.sentMessages);
-      const summary = summarize('load', { ...config, roomSize: 2 }, result);
-      expect(summary.consumers).toMatchObject({ mode: 'rooms of 2', fanOut: 1, lost: 0 });
-      expect(summary.outcome).toBe('ok');
-      // The recv transports and consumers are closed on the server too.
-      expect(server.openTransports.size).toBe(0);
-      expect(
-        server.requests.filter(
-          (r) => r.method === 'createWebRtcTransport' && r.data.direction === 'recv',
-        ),
-      ).toHaveLength(4);
-    });
-
-    test('LoadEngine.run() with 3 consumers per producer delivers sent × 3, none lost', async () => {
-      const cfg = { ...config, producers: 2, consumers: 3 };
-      const result = await new LoadEngine(adapter, cfg, 'run-consumers').run();
-      const consumers = result.consumers;
-      expect(result.errors).toEqual([]);
-      expect(consumers?.dataConsumers).toBe(4 * 2 * 3);
-      expect(consumers?.expected).toBe(result.sentMessages * 3);
-      expect(consumers?.report.messages).toBe(result.sentMessages * 3);
-      expect(consumers?.lost).toBe(0);
-      expect(server.requests.filter((r) => r.method === 'consumeData')).toHaveLength(24);
-      expect(server.openTransports.size).toBe(0);
-    });
   });
 });

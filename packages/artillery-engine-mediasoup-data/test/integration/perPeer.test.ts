@@ -4,12 +4,9 @@
 // nothing (20 rooms of 2 on two worker threads).
 
 import { LocalRouter } from 'mediasoup-local-router';
-import {
-  startSignalingServer,
-  type SignalingServer,
-} from '../../mediasoup-data-producer-cli/src/signalingServer.js';
-import { startStrictApp, type StrictApp } from '../../../test/support/strictApp.js';
-import { checkPrerequisites, runArtillery } from './support/artillery.js';
+import { startSignalingServer, type SignalingServer } from 'mediasoup-data-producer-cli/testing';
+import { startStrictApp, type StrictApp } from '@test-support/strictApp.js';
+import { checkPrerequisites, runArtillery } from '../support/artillery.js';
 
 jest.setTimeout(240_000);
 

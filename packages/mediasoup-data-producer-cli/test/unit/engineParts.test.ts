@@ -4,7 +4,7 @@
 import { abortableSleep, aborted, settleWithin, withTimeout } from 'mediasoup-data-bots';
 import { checkMessageSize, MessageTooLargeError } from 'mediasoup-data-bots';
 import { BURST, sendBudget } from 'mediasoup-data-bots';
-import { MAX_KEPT_ERRORS, RunRecorder } from '../src/engine/runRecorder.js';
+import { MAX_KEPT_ERRORS, RunRecorder } from '../../src/engine/runRecorder.js';
 
 describe('checkMessageSize()', () => {
   test('checkMessageSize() with mediasoup <= 3.19 sctpParameters compares with maxMessageSize', () => {

@@ -1,8 +1,8 @@
 // waitOpen(): the one wait for a DataProducer or a DataConsumer to open, on FakeHandler.
-import { waitOpen } from '../src/waits.js';
-import { closeFakeApps, fakeApp, routerDataConsumer } from '../../../test/support/fakeSession.js';
+import { waitOpen } from '../../src/waits.js';
+import { useFakeApps, fakeApp, routerDataConsumer } from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 test('waitOpen() of a DataProducer that never connects rejects naming it after ms', async () => {
   const { transport } = await fakeApp({ handler: { autoConnect: false } });

@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-const SRC = join(__dirname, '..', 'src');
-const PACKAGES = join(__dirname, '..', '..');
+const SRC = join(__dirname, '..', '..', 'src');
+const PACKAGES = join(__dirname, '..', '..', '..');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

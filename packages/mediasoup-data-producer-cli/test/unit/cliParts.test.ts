@@ -8,9 +8,9 @@ import { InvalidArgumentError } from 'commander';
 import { isAdapter, pickAdapterExport } from 'mediasoup-data-bots';
 import { Histogram, percentilesOf } from 'mediasoup-data-bots';
 import { decodeMessage, encodeMessage, HEADER_SIZE } from 'mediasoup-data-bots';
-import { describeMessageTooLarge, parseBytes, parseRate, parseSeconds } from '../src/options.js';
+import { describeMessageTooLarge, parseBytes, parseRate, parseSeconds } from '../../src/options.js';
 import { ReceiverChecker } from 'mediasoup-data-bots';
-import { chartSpec, vegaLiteSchemaUrl, type Report } from '../src/report.js';
+import { chartSpec, vegaLiteSchemaUrl, type Report } from '../../src/report.js';
 
 describe('message format', () => {
   test('sequence number and send time round-trip, padded to the size', () => {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 
 import WebSocket from 'ws';
 
-import type { Report } from '../src/report.js';
-import { startFakeWsServer } from '../../mediasoup-data-bots/test/support/fakeWsServer.js';
-import { assertBuilt, CLI, runCli } from './support/runCli.js';
-import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
+import type { Report } from '../../src/report.js';
+import { startFakeWsServer } from '@test-support/fakeWsServer.js';
+import { assertBuilt, CLI, runCli } from '../support/runCli.js';
+import { startWsSignalingServer, type WsSignalingServer } from '../support/wsSignalingServer.js';
 
 jest.setTimeout(90000);
 

@@ -1,9 +1,5 @@
-// The capacity search: its pure parts with made-up step summaries, and one bounded search
-// on the local router through the built CLI.
-
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The capacity search's pure parts, with made-up step summaries (integration/capacity.test.ts
+// runs one bounded search on the local router through the built CLI).
 
 import {
   formatCapacity,
@@ -11,11 +7,8 @@ import {
   searchCapacity,
   stepRates,
   type CapacityResult,
-} from '../src/capacity.js';
-import type { Summary } from '../src/summary.js';
-import { assertBuilt, runCli } from './support/runCli.js';
-
-jest.setTimeout(90000);
+} from '../../src/capacity.js';
+import type { Summary } from '../../src/summary.js';
 
 /** A passing step's summary at this sent rate and p99 (only what the search reads). */
 function summary(sentPerSecond: number, p99: number, problems: string[] = []): Summary {
@@ -95,88 +88,5 @@ describe('formatCapacity()', () => {
     expect(
       formatCapacity(result, { transports: 2, producers: 1, size: 64 }, { maxP99Ms: 1 }),
     ).toContain('  sustained  none: the first step failed');
-  });
-});
-
-describe('capacity on the local router', () => {
-  let tmp: string;
-
-  beforeAll(() => {
-    assertBuilt();
-    tmp = mkdtempSync(join(tmpdir(), 'mdp-capacity-test-'));
-  });
-
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
-  test('capacity with a p99 bound no step can meet stops at the first step and exits 1', async () => {
-    const jsonPath = join(tmp, 'capacity-fail.json');
-    const result = await runCli([
-      'capacity',
-      '-t',
-      '2',
-      '-r',
-      '20',
-      '-d',
-      '1',
-      '--max-p99',
-      '0.001',
-      '--no-progress',
-      '--no-report',
-      '--json',
-      jsonPath,
-    ]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(
-      /step 1: 20 msg\/s per producer .*: FAILED \(p99 latency [\d.]+ ms > 0\.001 ms\)/,
-    );
-    expect(result.stdout).toContain('sustained  none: the first step failed');
-    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
-      steps: unknown[];
-      stoppedBy: string;
-    };
-    expect(report.steps).toHaveLength(1);
-    expect(report.stoppedBy).toBe('failed-step');
-  });
-
-  test('capacity with rooms of 2 and a generous bound reports a positive sustained rate', async () => {
-    const jsonPath = join(tmp, 'capacity-ok.json');
-    const result = await runCli([
-      'capacity',
-      '-t',
-      '2',
-      '-r',
-      '20',
-      '-d',
-      '1',
-      '--room-size',
-      '2',
-      '--max-steps',
-      '2',
-      '--max-p99',
-      '5000',
-      '--no-progress',
-      '--no-report',
-      '--json',
-      jsonPath,
-    ]);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
-      steps: { rate: number; passed: boolean; lost: number }[];
-      sustained: { ratePerProducer: number; total: { messagesPerSecond: number } };
-      stoppedBy: string;
-    };
-    expect(report.steps.map((s) => [s.rate, s.passed, s.lost])).toEqual([
-      [20, true, 0],
-      [40, true, 0],
-    ]);
-    expect(report.stoppedBy).toBe('max-steps');
-    expect(report.sustained.ratePerProducer).toBe(40);
-    expect(report.sustained.total.messagesPerSecond).toBeGreaterThan(0);
-    expect(result.stdout).toMatch(
-      /sustained {2}40 msg\/s per producer: [\d,]+ msg\/s, [\d.]+ MB\/s in total/,
-    );
   });
 });

@@ -3,20 +3,20 @@
 // first message, and a missing tail counted as lost.
 import type { Device } from 'mediasoup-data-producer';
 
-import { Bot, BotError, type BotCounter, type BotMetrics } from '../src/Bot.js';
+import { Bot, BotError, type BotCounter, type BotMetrics } from '../../src/Bot.js';
 import type {
   DataConsumerHandler,
   SignalingAdapter,
   WebRtcTransportParameters,
-} from '../src/adapter.js';
-import { decodeMessage, encodeMessage } from '../src/message.js';
+} from '../../src/adapter.js';
+import { decodeMessage, encodeMessage } from '../../src/message.js';
 import {
   channelOf,
   fakeDevice,
   routerDataConsumer,
   routerTransportParameters,
   turns,
-} from '../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 function counting(): BotMetrics & { counts: Partial<Record<BotCounter, number>> } {
   const counts: Partial<Record<BotCounter, number>> = {};

@@ -4,11 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 
-import { main } from '../src/cli.js';
-import {
-  startFakeWsServer,
-  type FakeWsServer,
-} from '../../mediasoup-data-bots/test/support/fakeWsServer.js';
+import { main } from '../../src/cli.js';
+import { startFakeWsServer, type FakeWsServer } from '@test-support/fakeWsServer.js';
 
 let server: FakeWsServer;
 

@@ -2,11 +2,11 @@
 // FakeHandler (no router needed).
 import type { types } from 'mediasoup-data-producer';
 
-import { signalThrough } from '../src/signalThrough.js';
-import type { ProduceDataRequest, SignalingAdapter } from '../src/adapter.js';
-import { closeFakeApps, fakeApp } from '../../../test/support/fakeSession.js';
+import { signalThrough } from '../../src/signalThrough.js';
+import type { ProduceDataRequest, SignalingAdapter } from '../../src/adapter.js';
+import { useFakeApps, fakeApp } from '@test-support/fakeSession.js';
 
-afterEach(closeFakeApps);
+useFakeApps();
 
 type Calls = { connect: { transportId: string }[]; produce: ProduceDataRequest[] };
 

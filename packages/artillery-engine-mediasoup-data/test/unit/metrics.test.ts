@@ -1,5 +1,5 @@
 // reasonCounter(): the report's counter of a failure's reason.
-import { reasonCounter } from '../src/metrics.js';
+import { reasonCounter } from '../../src/metrics.js';
 
 test('reasonCounter() folds numbers and ids so that one reason of many bots is one counter', () => {
   const a = reasonCounter(

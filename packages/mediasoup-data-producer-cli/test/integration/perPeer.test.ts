@@ -5,10 +5,10 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Report } from '../src/report.js';
-import { startStrictApp, type StrictApp } from '../../../test/support/strictApp.js';
-import { assertBuilt, runCli } from './support/runCli.js';
-import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
+import type { Report } from '../../src/report.js';
+import { startStrictApp, type StrictApp } from '@test-support/strictApp.js';
+import { assertBuilt, runCli } from '../support/runCli.js';
+import { startWsSignalingServer, type WsSignalingServer } from '../support/wsSignalingServer.js';
 
 let server: WsSignalingServer;
 let app: StrictApp;
@@ -97,7 +97,7 @@ test('load --room-size 2 through an adapter without consumeData() consumes what 
   const result = await runCli([
     'load',
     '--signaling',
-    join(__dirname, 'support', 'pushOnlyAdapter.mjs'),
+    join(__dirname, '..', 'support', 'pushOnlyAdapter.mjs'),
     '--signaling-url',
     `${pushingApp.url}/?peerId={{ $botId }}&roomId={{ $room }}`,
     ...['-t', '4', '-r', '20', '-d', '1', '--room-size', '2', '--no-report', '--json', jsonPath],

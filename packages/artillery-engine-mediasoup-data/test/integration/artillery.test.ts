@@ -8,16 +8,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LocalRouter } from 'mediasoup-local-router';
-import {
-  startSignalingServer,
-  type SignalingServer,
-} from '../../mediasoup-data-producer-cli/src/signalingServer.js';
+import { startSignalingServer, type SignalingServer } from 'mediasoup-data-producer-cli/testing';
 import {
   checkPrerequisites,
   PACKAGE_DIR,
   runArtillery,
   type ArtilleryRun,
-} from './support/artillery.js';
+} from '../support/artillery.js';
 
 jest.setTimeout(240_000);
 

@@ -7,7 +7,7 @@ import type { SignalingAdapter } from 'mediasoup-data-bots';
 import { createWebSocketAdapter } from 'mediasoup-data-bots';
 import { encodeMessage, decodeMessage } from 'mediasoup-data-bots';
 import { signalThrough } from 'mediasoup-data-bots';
-import { startWsSignalingServer, type WsSignalingServer } from './support/wsSignalingServer.js';
+import { startWsSignalingServer, type WsSignalingServer } from '../support/wsSignalingServer.js';
 
 jest.setTimeout(30000);
 

@@ -2,7 +2,7 @@
 // no transport stays open on the app's server, and no failure goes unreported.
 
 import type { SignalingAdapter, WebRtcTransportParameters } from 'mediasoup-data-bots';
-import { LoadEngine, type LoadConfig } from '../src/engine/index.js';
+import { LoadEngine, type LoadConfig } from '../../src/engine/index.js';
 import { NotSupportedError } from 'mediasoup-data-bots';
 
 jest.setTimeout(30000);
@@ -51,6 +51,24 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Runs the engine on jest's fake clock, moved on until the run ends: its waits for abandoned
+ * openings (seconds) take no real time. Real timers are back once it returns.
+ */
+async function runOnFakeClock(engine: LoadEngine): Promise<Awaited<ReturnType<LoadEngine['run']>>> {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+  try {
+    const run = { ended: false };
+    const running = engine.run().finally(() => {
+      run.ended = true;
+    });
+    while (!run.ended) await jest.advanceTimersByTimeAsync(100);
+    return await running;
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
 function fakeAdapter(overrides: Partial<SignalingAdapter>): SignalingAdapter & {
   closeTransport: jest.Mock<Promise<void>, [{ transportId: string }]>;
 } {
@@ -70,7 +88,7 @@ describe('LoadEngine.run()', () => {
     const adapter = fakeAdapter({ createWebRtcTransport: () => created.promise });
     const engine = new LoadEngine(adapter, { ...config, durationMs: 100 }, 'run-abandoned');
 
-    const result = await engine.run();
+    const result = await runOnFakeClock(engine);
     expect(result.transports[0]?.id).toBeUndefined();
     expect(adapter.closeTransport.mock.calls).toEqual([]);
 
@@ -84,7 +102,7 @@ describe('LoadEngine.run()', () => {
     const adapter = fakeAdapter({ createWebRtcTransport: () => created.promise });
     const engine = new LoadEngine(adapter, { ...config, connectTimeoutMs: 50 }, 'run-timeout');
 
-    const result = await engine.run();
+    const result = await runOnFakeClock(engine);
     expect(result.endReason).toBe('no-active-producers');
     expect(result.transports[0]).toMatchObject({ status: 'failed' });
     expect(result.transports[0]?.error).toMatch(/createWebRtcTransport was not answered/);
