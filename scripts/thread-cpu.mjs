@@ -8,7 +8,9 @@
 // Prints one JSON line: CPU in cores per thread group and µs per bot-second.
 
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -82,6 +84,7 @@ if (!url) {
   });
 }
 const duration = rampS + settleS + windowS + 3;
+const json = join(mkdtempSync(join(tmpdir(), 'thread-cpu-')), 'report.json');
 const load = spawn(
   process.execPath,
   [
@@ -102,6 +105,8 @@ const load = spawn(
     String(rampS),
     '--no-progress',
     '--no-report',
+    '--json',
+    json,
   ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
@@ -126,6 +131,13 @@ for (const [tid, { comm, ticks }] of after) {
 }
 const code = await exited;
 router?.kill('SIGINT');
+// Messages sent per second in the window's whole seconds (the run's timeline, from its start).
+const { timeline, summary } = JSON.parse(readFileSync(json, 'utf8'));
+const inWindow = timeline.filter(
+  ({ t }) => t >= rampS + settleS + 1 && t <= rampS + settleS + windowS - 1,
+);
+const sentPerSecond =
+  inWindow.reduce((n, { sentMessages }) => n + sentMessages, 0) / Math.max(1, inWindow.length);
 const lost = /lost\s+(\S+)/.exec(output)?.[1];
 const opened = /transports\s+(\S+ opened of \S+)/.exec(output)?.[1];
 const round = (x) => Math.round(x * 1000) / 1000;
@@ -139,6 +151,8 @@ console.log(
     exit: code,
     opened,
     lost,
+    sentPerSecond: Math.round(sentPerSecond),
+    connectP99Ms: summary?.connectMs?.p99,
     totalCores: round(total),
     usPerBotSecond: Math.round((total * 1e6) / bots / (Number(values.rate) > 0 ? 1 : 1)),
     cores: Object.fromEntries(Object.entries(byGroup).map(([k, v]) => [k, round(v)])),

@@ -1,10 +1,11 @@
 // One timer paces every bot of a process. A bot waiting for its next message joins the
-// slot of the tick it is due at, and each tick wakes the bots of its own slot only: a
-// second of N bots at R msg/s costs 1000 / tickMs timer callbacks and N × R wake-ups,
-// instead of N × R timers of their own, each with a listener on the run's shared
-// AbortSignal (whose addEventListener walks every listener already there, so that each
-// wait cost time linear in the bots). A message goes out at most one tick late; the rate
-// holds, since pacing counts from the start of the send, not from the last wake-up.
+// slot of the tick it is due at, and the timer fires at the next slot that has bots, waking
+// those only: a second of N bots at R msg/s costs at most 1000 / tickMs timer callbacks and
+// N × R wake-ups, instead of N × R timers of their own, each with a listener on the run's
+// shared AbortSignal (whose addEventListener walks every listener already there, so that
+// each wait cost time linear in the bots); idle bots cost no timer callbacks at all. A
+// message goes out at most one tick late; the rate holds, since pacing counts from the
+// start of the send, not from the last wake-up.
 
 /** The default tick: how late at most a paced message goes out. */
 export const TICK_MS = 10;
@@ -43,9 +44,11 @@ export class TickSleeper {
 
 export class SendTick {
   private readonly slots = new Map<number, Set<TickSleeper>>();
+  /** The slots that have sleepers, earliest first (a binary min-heap). */
+  private readonly due: number[] = [];
   private timer: NodeJS.Timeout | undefined;
-  /** The last slot handled. */
-  private done = 0;
+  /** The slot the timer is set for. */
+  private timerSlot = Infinity;
   private waiting = 0;
 
   constructor(
@@ -58,7 +61,7 @@ export class SendTick {
     return this.waiting;
   }
 
-  /** Whether the tick's timer runs: while someone waits, and one tick after. */
+  /** Whether the tick's timer is set (only while someone waits). */
   get running(): boolean {
     return this.timer !== undefined;
   }
@@ -69,19 +72,17 @@ export class SendTick {
 
   /** @internal */
   join(sleeper: TickSleeper, at: number): void {
-    if (!this.timer) {
-      this.done = Math.floor(this.now() / this.tickMs);
-      this.timer = setInterval(this.onTick, this.tickMs);
-    }
-    const slot = Math.max(Math.ceil(at / this.tickMs), this.done + 1);
+    const slot = Math.ceil(at / this.tickMs);
     let sleepers = this.slots.get(slot);
     if (!sleepers) {
       sleepers = new Set();
       this.slots.set(slot, sleepers);
+      heapPush(this.due, slot);
     }
     sleepers.add(sleeper);
     sleeper.slot = slot;
     this.waiting++;
+    if (slot < this.timerSlot) this.arm(slot);
   }
 
   /** @internal */
@@ -89,32 +90,82 @@ export class SendTick {
     const { slot } = sleeper;
     if (slot === undefined) return;
     const sleepers = this.slots.get(slot);
-    if (sleepers?.delete(sleeper)) {
-      this.waiting--;
-      if (sleepers.size === 0) this.slots.delete(slot);
-    }
+    // An emptied slot stays in the heap: its tick finds nobody (at most one idle callback).
+    if (sleepers?.delete(sleeper)) this.waiting--;
     sleeper.slot = undefined;
+    if (this.waiting === 0) this.disarm();
+  }
+
+  private arm(slot: number): void {
+    clearTimeout(this.timer);
+    this.timerSlot = slot;
+    this.timer = setTimeout(this.onTick, Math.max(0, slot * this.tickMs - this.now()));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerSlot = Infinity;
+    this.slots.clear();
+    this.due.length = 0;
   }
 
   private readonly onTick = (): void => {
-    // Stops after a whole tick without sleepers, not as the last one wakes: the bots it
-    // woke usually sleep again at once, and the timer stays the same one.
-    if (this.waiting === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-      return;
-    }
+    this.timer = undefined;
+    this.timerSlot = Infinity;
     const current = Math.floor(this.now() / this.tickMs);
     // Usually one slot; after a busy event loop, every slot missed meanwhile.
-    for (let slot = this.done + 1; slot <= current; slot++) {
+    while (this.due.length > 0 && (this.due[0] ?? Infinity) <= current) {
+      const slot = heapPop(this.due);
       const sleepers = this.slots.get(slot);
       if (!sleepers) continue;
       this.slots.delete(slot);
       this.waiting -= sleepers.size;
       for (const sleeper of sleepers) sleeper.fire();
     }
-    this.done = Math.max(this.done, current);
+    // The bots just woken usually sleep again at once, in the continuations that their
+    // wake-up queued before this: the first of them arms the timer, and this does not.
+    queueMicrotask(this.rearm);
   };
+
+  private readonly rearm = (): void => {
+    if (this.timer !== undefined) return;
+    const next = this.due[0];
+    if (next !== undefined && this.waiting > 0) this.arm(next);
+    else if (this.waiting === 0) this.disarm();
+  };
+}
+
+function heapPush(heap: number[], value: number): void {
+  let i = heap.push(value) - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const p = heap[parent] as number;
+    if (p <= value) break;
+    heap[i] = p;
+    i = parent;
+  }
+  heap[i] = value;
+}
+
+function heapPop(heap: number[]): number {
+  const top = heap[0] as number;
+  const last = heap.pop() as number;
+  const n = heap.length;
+  if (n > 0) {
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && (heap[right] as number) < (heap[left] as number) ? right : left;
+      if ((heap[child] as number) >= last) break;
+      heap[i] = heap[child] as number;
+      i = child;
+    }
+    heap[i] = last;
+  }
+  return top;
 }
 
 /** The tick every bot of the process shares unless given its own. */

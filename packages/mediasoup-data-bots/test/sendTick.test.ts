@@ -59,8 +59,8 @@ function sentSeqs(bot: Bot): (number | undefined)[] {
   );
 }
 
-test('sendTick.sleeper().sleep() wakes each sleeper at the first tick at or after its time, in one timer', async () => {
-  const intervals = jest.spyOn(global, 'setInterval');
+test('sendTick.sleeper().sleep() wakes each sleeper at the first tick at or after its time, one timer per due tick', async () => {
+  const timeouts = jest.spyOn(global, 'setTimeout');
   const tick = new SendTick(10);
   const woken: string[] = [];
   const t0 = performance.now();
@@ -84,9 +84,9 @@ test('sendTick.sleeper().sleep() wakes each sleeper at the first tick at or afte
 
   expect(woken).toEqual(['b@10', 'c@10', 'a@30', 'd@30']);
   expect(tick.size).toBe(0);
-  expect(intervals).toHaveBeenCalledTimes(1);
-  await jest.advanceTimersByTimeAsync(10);
   expect(tick.running).toBe(false);
+  // Armed for a's slot (30 ms), again for b's earlier one (10 ms), then for 30 ms.
+  expect(timeouts).toHaveBeenCalledTimes(3);
 });
 
 test('tickSleeper.wake() before its tick resolves the sleep at once and leaves the tick', async () => {
@@ -105,35 +105,54 @@ test('tickSleeper.wake() before its tick resolves the sleep at once and leaves t
   expect(tick.size).toBe(0);
 });
 
-test('bot.send() with a rate on bots sharing a tick sends each bot at its own rate, fractional rates included, with no timer per bot', async () => {
+test('bot.send() with a rate on bots sharing a tick sends each bot at its own rate, fractional rates included, with one timer per due tick, not per bot', async () => {
   const tick = new SendTick(10);
-  const fast = await producingBot('fast', tick);
+  const fast: Bot[] = [];
+  for (let i = 0; i < 10; i++) fast.push(await producingBot(`fast-${i}`, tick));
   const slow = await producingBot('slow', tick);
   const timeouts = jest.spyOn(global, 'setTimeout');
   const intervals = jest.spyOn(global, 'setInterval');
 
   const sending = [
-    fast.send({ rate: 2, durationMs: 4000, size: 32 }),
+    ...fast.map((bot) => bot.send({ rate: 2, durationMs: 4000, size: 32 })),
     slow.send({ rate: 0.5, durationMs: 4000, size: 32 }),
   ];
   await jest.advanceTimersByTimeAsync(1000);
-  const fastAt1s = sentSeqs(fast);
+  const fastAt1s = fast.map(sentSeqs);
   const slowAt1s = sentSeqs(slow);
   await jest.advanceTimersByTimeAsync(1000);
 
   // Rate 2: at 0, 500 and 1000 ms; rate 0.5: at 0, then 2000 ms.
-  expect(fastAt1s).toEqual([0, 1, 2]);
+  for (const seqs of fastAt1s) expect(seqs).toEqual([0, 1, 2]);
   expect(slowAt1s).toEqual([0]);
-  expect(sentSeqs(fast)).toEqual([0, 1, 2, 3, 4]);
+  for (const bot of fast) expect(sentSeqs(bot)).toEqual([0, 1, 2, 3, 4]);
   expect(sentSeqs(slow)).toEqual([0, 1]);
-  expect(tick.size).toBe(2);
-  expect(timeouts).not.toHaveBeenCalled();
-  expect(intervals).toHaveBeenCalledTimes(1);
+  expect(tick.size).toBe(11);
+  // 41 waits so far: a timer set at 0, 500, 1000, 1500 and 2000 ms for the next due tick,
+  // and once more at 2000 ms when the fast bots joined a tick before the slow one's.
+  expect(timeouts).toHaveBeenCalledTimes(6);
+  expect(intervals).not.toHaveBeenCalled();
 
   await jest.advanceTimersByTimeAsync(2000);
   await Promise.all(sending);
-  expect(sentSeqs(fast)).toHaveLength(8);
+  for (const bot of fast) expect(sentSeqs(bot)).toHaveLength(8);
   expect(sentSeqs(slow)).toHaveLength(2);
+  expect(tick.size).toBe(0);
+});
+
+test('bot.send() at a rate far below one a second sets one timer for its next message and none until then (an idle bot)', async () => {
+  const tick = new SendTick(10);
+  const bot = await producingBot('idle', tick);
+  const timeouts = jest.spyOn(global, 'setTimeout');
+
+  const sending = bot.send({ rate: 0.001, durationMs: 60_000, size: 32 });
+  await jest.advanceTimersByTimeAsync(30_000);
+
+  expect(sentSeqs(bot)).toEqual([0]);
+  expect(tick.size).toBe(1);
+  expect(timeouts).toHaveBeenCalledTimes(1);
+  await jest.advanceTimersByTimeAsync(30_000);
+  await sending;
   expect(tick.size).toBe(0);
 });
 
