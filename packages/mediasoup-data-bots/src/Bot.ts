@@ -556,11 +556,13 @@ export class Bot {
           lastSample = now;
           this.metrics.histogram('bufferedAmount', dataProducer.bufferedAmount);
         }
-        // Full buffer: wait for it to drain. Under a rate, sleep in the tick until the next
-        // message is due (that lets timers, I/O and the other bots run too). Otherwise let
-        // them run before the next burst.
+        // Full buffer: wait for it to drain. Done: no wait for a next message. Under a rate,
+        // sleep in the tick until the next message is due (that lets timers, I/O and the
+        // other bots run too). Otherwise let them run before the next burst.
         if (n < allowed) {
           await waitLow(dataProducer, dataProducer.bufferedAmountLowThreshold, signal);
+        } else if (count !== undefined && producer.sent - first >= count) {
+          break;
         } else if (rate > 0 && !this.stopping()) {
           const next = sendBudget(rate, start, producer.sent - first, performance.now());
           if ('waitMs' in next) {

@@ -156,6 +156,20 @@ test('bot.send() at a rate far below one a second sets one timer for its next me
   expect(tick.size).toBe(0);
 });
 
+test('bot.send() with a count and a rate resolves with its last message, without waiting for the next one', async () => {
+  const bot = await producingBot('counted', new SendTick(10));
+  let done = false;
+  const sending = bot.send({ count: 3, rate: 2, size: 32 }).then(() => {
+    done = true;
+  });
+
+  await jest.advanceTimersByTimeAsync(1000);
+
+  expect(sentSeqs(bot)).toEqual([0, 1, 2]);
+  expect(done).toBe(true);
+  await sending;
+});
+
 test('bot.close() while its send() waits in the tick for the next message ends the send and leaves the tick', async () => {
   const tick = new SendTick(10);
   const bot = await producingBot('closing', tick);
