@@ -445,8 +445,12 @@ function renderMarkdown(input: ReportInput): string[] {
       'Each row runs in a fresh process. Connect time: open() call to DataProducer open, all N started together. ' +
         'RSS per transport: (RSS with all open − RSS before) / opened, both after a full GC' +
         `${scale.filter((s) => s.opened > 0).every((s) => s.gc) ? '' : ' (gc was NOT available: the figures include garbage)'}. ` +
+        `Above N = ${config.scaleAtOnceMaxN} they open at a ramp of ${config.scaleRampPerSecond} per second instead (the row says so), connect time still from each open() call. ` +
         'Then every transport sends one message and the router must get each. ' +
         "CPU per transport: the scale process's CPU (and its browser's, for chromium) over the whole row, divided by N. " +
+        `Then ${config.scaleSteadySeconds} s idle (all open, nothing sent) and ${config.scaleSteadySeconds} s with every transport sending one 100-byte message a second (one 10 ms tick spreading them over the second; every message must arrive): ` +
+        'the client CPU (all threads of the scale process, plus the browser) per transport-second of each window; bots per core = 10⁶ / that µs figure. ' +
+        'Chromium pages take one call from the benchmark per message, which would measure the driver: they have the idle window only. ' +
         (scale.some((s) => s.client === 'chromium')
           ? '**chromium** = mediasoup-client (Chrome111 handler) in a headless Chromium page per transport ' +
             '(Debian chromium driven by playwright-core, `bash bench/chromium/setup.sh`); its memory is the ' +

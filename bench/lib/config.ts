@@ -42,6 +42,11 @@ export interface BenchConfig {
   /** Scale runs of the WebRTC-stack peers (mediasoup-client, msc-node) only up to this N. */
   scalePeerMaxN: number;
   scaleOpenTimeoutMs: number;
+  /** Scale: N above this open at scaleRampPerSecond instead of all at once. */
+  scaleAtOnceMaxN: number;
+  scaleRampPerSecond: number;
+  /** Scale: seconds of each steady window (idle, then 1 msg/s per transport); 0: none. */
+  scaleSteadySeconds: number;
   /** Which parts run: 'send' (throughput into the router), 'receive', 'latency', 'scale'. */
   sections: Section[];
   /** Receive: message sizes; the router's pacing (bytes and messages in its SCTP send buffer). */
@@ -119,11 +124,11 @@ function parseSize(text: string): number {
   return unit.startsWith('k') ? n * 1024 : n * 1024 * 1024;
 }
 
-/** BENCH_SCALE: "100,1000"; set but empty, "0" or "none": no scale test. */
+/** BENCH_SCALE: "100,1000,10000"; set but empty, "0" or "none": no scale test. */
 function scaleList(quick: boolean): number[] {
   const raw = process.env.BENCH_SCALE;
   if (raw !== undefined && /^\s*(none)?\s*$/i.test(raw)) return [];
-  return envList('BENCH_SCALE', quick ? '20' : '100,1000')
+  return envList('BENCH_SCALE', quick ? '20' : '100,1000,10000')
     .map((s) => {
       const n = Number(s);
       if (!Number.isInteger(n) || n < 0) throw new Error(`BENCH_SCALE: bad N "${s}"`);
@@ -158,6 +163,9 @@ export function loadConfig(): BenchConfig {
       ]),
       scalePeerMaxN: envNumber('BENCH_SCALE_PEER_MAX', 100),
       scaleOpenTimeoutMs: envNumber('BENCH_SCALE_OPEN_TIMEOUT_MS', 90000),
+      scaleAtOnceMaxN: envNumber('BENCH_SCALE_AT_ONCE_MAX', 1000),
+      scaleRampPerSecond: envNumber('BENCH_SCALE_RAMP', 200),
+      scaleSteadySeconds: envNumber('BENCH_SCALE_STEADY_SECONDS', quick ? 2 : 10),
       sections: sectionList(),
       recvSizes: envList('BENCH_RECV_SIZES', '100,1KiB,16KiB').map(parseSize),
       // Below mediasoup's 256 KiB SCTP send buffer by more than one 16 KiB message.

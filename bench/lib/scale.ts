@@ -42,6 +42,23 @@ export interface ScaleResult {
   lingered?: boolean;
   /** CPU seconds the scale process used in all. */
   processCpuSeconds?: number;
+  /** Opened this many per second instead of all at once (N above scaleAtOnceMaxN). */
+  rampPerSecond?: number;
+  /** Steady state, every transport open: idle, then one message per second each. */
+  idle?: SteadyWindow;
+  steady?: SteadyWindow;
+}
+
+/** CPU of the client (this process and its browser's) over a window of steady state. */
+export interface SteadyWindow {
+  seconds: number;
+  /** Messages each transport sent per second (0: idle). */
+  rate: number;
+  cpuSeconds: number;
+  /** Client CPU per transport-second, µs. */
+  usPerBotSecond: number;
+  /** Transports whose every message of the window arrived (rate > 0). */
+  delivered?: number;
 }
 
 export function emptyScaleResult(client: string, n: number): ScaleResult {
@@ -68,6 +85,62 @@ async function settle(): Promise<boolean> {
   return gc;
 }
 
+/**
+ * The client's CPU over `seconds` of steady state: with `rate` 1, every channel sends one
+ * message a second (numbered from 1, after the check's 0), spread evenly over the second
+ * by one 10 ms tick, as a load test paces its bots.
+ */
+async function steadyWindow(
+  client: BenchClient,
+  channels: BenchChannel[],
+  seconds: number,
+  rate: 0 | 1,
+): Promise<SteadyWindow> {
+  const external0 = await client.externalUsage?.();
+  const cpu0 = process.cpuUsage();
+  const t0 = nowNs();
+  if (rate === 0) await sleep(seconds * 1000);
+  else {
+    const slots = 100;
+    const messages = Array.from({ length: seconds }, (_unused, i) => encodeMessage(100, i + 1));
+    await new Promise<void>((resolve) => {
+      let tick = 0;
+      const timer = setInterval(() => {
+        const second = Math.floor(tick / slots);
+        const slot = tick % slots;
+        const message = messages[second];
+        if (!message) {
+          clearInterval(timer);
+          resolve();
+          return;
+        }
+        const from = Math.floor((slot * channels.length) / slots);
+        const to = Math.floor(((slot + 1) * channels.length) / slots);
+        for (let i = from; i < to; i++) {
+          try {
+            channels[i]?.send(message);
+          } catch {
+            // Counted as not delivered.
+          }
+        }
+        tick++;
+      }, 1000 / slots);
+    });
+  }
+  const wallSeconds = msSince(t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const external1 = await client.externalUsage?.();
+  const cpuSeconds =
+    (cpu.user + cpu.system) / 1e6 +
+    (external0 && external1 ? external1.cpuSeconds - external0.cpuSeconds : 0);
+  return {
+    seconds,
+    rate,
+    cpuSeconds,
+    usPerBotSecond: (cpuSeconds * 1e6) / channels.length / wallSeconds,
+  };
+}
+
 export async function measureScale(
   client: BenchClient,
   router: RouterClient,
@@ -91,8 +164,12 @@ export async function measureScale(
 
     const t0 = nowNs();
     const connectTimes: number[] = [];
+    // Thousands at once only measure a machine swamped by handshakes: above the cap, a ramp.
+    const ramp = n > config.scaleAtOnceMaxN ? config.scaleRampPerSecond : 0;
+    if (ramp > 0) result.rampPerSecond = ramp;
     const settled = await Promise.allSettled(
       Array.from({ length: n }, async (_unused, i) => {
+        if (ramp > 0) await sleep((i * 1000) / ramp);
         const start = nowNs();
         const channel = await openWithTimeout(
           (signal) => client.open(router, `scale-${client.name}-${i}`, signal),
@@ -141,10 +218,27 @@ export async function measureScale(
     if (external0 && external1) {
       result.externalCpuSeconds = external1.cpuSeconds - external0.cpuSeconds;
     }
-    result.ok = result.opened === n && result.delivered === n;
+    if (config.scaleSteadySeconds > 0 && channels.length > 0) {
+      result.idle = await steadyWindow(client, channels, config.scaleSteadySeconds, 0);
+      // A browser page takes one call from here per message: that would measure the driver.
+      if (!client.externalUsage) {
+        result.steady = await steadyWindow(client, channels, config.scaleSteadySeconds, 1);
+        const sent = 1 + result.steady.seconds;
+        result.steady.delivered = (await router.waitForEach(ids, sent, 20000)).complete;
+      }
+    }
+    result.ok =
+      result.opened === n &&
+      result.delivered === n &&
+      (result.steady?.delivered === undefined || result.steady.delivered === n);
     if (!result.ok) {
       const problems: string[] = [];
       if (result.failed > 0) problems.push(`${result.failed} of ${n} did not open`);
+      if (result.steady?.delivered !== undefined && result.steady.delivered < result.opened) {
+        problems.push(
+          `${result.opened - result.steady.delivered} of ${result.opened} opened transports lost messages at 1 msg/s`,
+        );
+      }
       if (result.delivered < result.opened) {
         problems.push(
           `${result.opened - result.delivered} of ${result.opened} opened transports delivered nothing`,

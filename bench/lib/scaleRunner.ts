@@ -98,8 +98,18 @@ export async function runScaleInChild(
 
   let result: ScaleResult;
   try {
-    // Opening (bounded by scaleOpenTimeoutMs), the one-message check (20 s), closing.
-    result = await withTimeout(done, config.scaleOpenTimeoutMs + 60000, `scale ${client} N=${n}`);
+    // The ramp, opening (bounded by scaleOpenTimeoutMs), the one-message check (20 s), the
+    // steady windows and their check (20 s), closing (a minute, and more for many).
+    const rampMs =
+      n > config.scaleAtOnceMaxN && config.scaleRampPerSecond > 0
+        ? (n * 1000) / config.scaleRampPerSecond
+        : 0;
+    const steadyMs = config.scaleSteadySeconds * 2000 + 20000;
+    result = await withTimeout(
+      done,
+      rampMs + config.scaleOpenTimeoutMs + steadyMs + 20000 + 60000 + n * 10,
+      `scale ${client} N=${n}`,
+    );
   } catch (error) {
     child.kill('SIGKILL');
     await exited;

@@ -21,10 +21,11 @@ import type {
 import { abortableSleep, settleWithin, withTimeout, yieldToEventLoop } from './async.js';
 import { closeWithoutLoss } from './closeWithoutLoss.js';
 import { errorMessage, NotSupportedError } from './errors.js';
-import { encodeMessage, epochNow } from './message.js';
+import { epochNow, writeMessage } from './message.js';
 import { checkMessageSize, MessageTooLargeError } from './messageSize.js';
 import { sendBudget } from './pacing.js';
 import { ReceiverChecker } from './receiver.js';
+import { sharedSendTick, type SendTick, type TickSleeper } from './sendTick.js';
 import { signalThrough } from './signalThrough.js';
 import { waitLow, waitOpen } from './waits.js';
 
@@ -101,6 +102,8 @@ export interface BotOptions {
   checker?: ReceiverChecker;
   /** Ends every wait and send of the bot at once (a run that stops). */
   signal?: AbortSignal;
+  /** The timer that paces send() under a rate; default the one every bot shares. */
+  sendTick?: SendTick;
   /**
    * Told what failed without failing a step: an adapter's closeTransport or
    * closeDataConsumer that rejected (NotSupportedError is no failure).
@@ -207,14 +210,24 @@ class Batch {
   constructor(private readonly metrics: BotMetrics) {}
 
   add(name: BotCounter, value: number): void {
-    const now = epochNow();
+    this.at(epochNow());
+    this.pending.set(name, (this.pending.get(name) ?? 0) + value);
+  }
+
+  /** Messages and their bytes sent: the send loop's one call per burst. */
+  addSent(messages: number, bytes: number): void {
+    this.at(epochNow());
+    this.pending.set('messagesSent', (this.pending.get('messagesSent') ?? 0) + messages);
+    this.pending.set('bytesSent', (this.pending.get('bytesSent') ?? 0) + bytes);
+  }
+
+  private at(now: number): void {
     const second = Math.floor(now / 1000);
     if (second !== this.second) {
       this.flush();
       this.second = second;
     }
     if (this.pending.size === 0) this.firstAt = now;
-    this.pending.set(name, (this.pending.get(name) ?? 0) + value);
   }
 
   flush(): void {
@@ -243,6 +256,9 @@ export class Bot {
   private readonly connectTimeoutMs: number;
   private readonly highWaterMark: number;
   private readonly signal: AbortSignal | undefined;
+  private readonly sendTick: SendTick;
+  /** The sends waiting in the tick: a close wakes them. */
+  private readonly sleepers = new Set<TickSleeper>();
   private device: Device | undefined;
   private loadingDevice: Promise<Device> | undefined;
   private sendTransport: Transport | undefined;
@@ -282,6 +298,7 @@ export class Bot {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.signal = options.signal;
+    this.sendTick = options.sendTick ?? sharedSendTick;
     this.device = options.device;
     // Latency figures come from the bot's metrics; its own checker only counts.
     this.checker = options.checker ?? new ReceiverChecker({ latency: false });
@@ -481,6 +498,12 @@ export class Bot {
     const start = performance.now();
     const deadline = options.durationMs === undefined ? Infinity : start + options.durationMs;
     const first = producer.sent;
+    const { highWaterMark, signal } = this;
+    // The library copies what send() takes, so one buffer serves every numbered message.
+    const scratch = payload === undefined ? Buffer.alloc(size) : undefined;
+    const sleeper = this.sendTick.sleeper();
+    this.sleepers.add(sleeper);
+    signal?.addEventListener('abort', sleeper.wake, { once: true });
     let lastSample = -Infinity;
     try {
       while (!this.stopping() && (count === undefined || producer.sent - first < count)) {
@@ -496,7 +519,7 @@ export class Bot {
         const budget = sendBudget(rate, start, producer.sent - first, now);
         if ('waitMs' in budget) {
           this.batch.flush();
-          await abortableSleep(Math.min(budget.waitMs, deadline - now), this.signal);
+          await sleeper.sleep(Math.min(now + budget.waitMs, deadline));
           continue;
         }
         const allowed =
@@ -505,9 +528,17 @@ export class Bot {
             : Math.min(budget.send, count - (producer.sent - first));
         let n = 0;
         let bytes = 0;
-        while (n < allowed && dataProducer.bufferedAmount < this.highWaterMark) {
-          const message =
-            payload === undefined ? encodeMessage(size, producer.sent) : payload(producer.sent);
+        // An upper bound of bufferedAmount (SCTP drains meanwhile), read again only once it
+        // reaches the high-water mark: one native call per burst instead of one per message.
+        let buffered = dataProducer.bufferedAmount;
+        while (n < allowed) {
+          if (buffered >= highWaterMark) {
+            buffered = dataProducer.bufferedAmount;
+            if (buffered >= highWaterMark) break;
+          }
+          const message = scratch
+            ? writeMessage(scratch, producer.sent)
+            : (payload as (seq: number) => string | Buffer)(producer.sent);
           try {
             dataProducer.send(message);
           } catch (error) {
@@ -517,23 +548,35 @@ export class Bot {
           producer.sent++;
           producer.bytes += length;
           bytes += length;
+          buffered += length;
           n++;
         }
-        if (n > 0) {
-          this.batch.add('messagesSent', n);
-          this.batch.add('bytesSent', bytes);
-        }
+        if (n > 0) this.batch.addSent(n, bytes);
         if (now - lastSample >= 1000) {
           lastSample = now;
           this.metrics.histogram('bufferedAmount', dataProducer.bufferedAmount);
         }
-        // Full buffer: wait for it to drain. Otherwise let timers, I/O and the other bots
-        // run before the next burst, whatever the rate.
-        if (n < allowed)
-          await waitLow(dataProducer, dataProducer.bufferedAmountLowThreshold, this.signal);
-        else await yieldToEventLoop();
+        // Full buffer: wait for it to drain. Done: no wait for a next message. Under a rate,
+        // sleep in the tick until the next message is due (that lets timers, I/O and the
+        // other bots run too). Otherwise let them run before the next burst.
+        if (n < allowed) {
+          await waitLow(dataProducer, dataProducer.bufferedAmountLowThreshold, signal);
+        } else if (count !== undefined && producer.sent - first >= count) {
+          break;
+        } else if (rate > 0 && !this.stopping()) {
+          const next = sendBudget(rate, start, producer.sent - first, performance.now());
+          if ('waitMs' in next) {
+            this.batch.flush();
+            await sleeper.sleep(Math.min(performance.now() + next.waitMs, deadline));
+          } else await yieldToEventLoop();
+        } else {
+          await yieldToEventLoop();
+        }
       }
     } finally {
+      signal?.removeEventListener('abort', sleeper.wake);
+      sleeper.wake();
+      this.sleepers.delete(sleeper);
       this.batch.flush();
     }
   }
@@ -1012,6 +1055,8 @@ export class Bot {
    */
   async closeSend({ lossless = true }: { lossless?: boolean } = {}): Promise<void> {
     this.countConnectFailure();
+    // A send waiting in the tick sees the close now, not when its next message is due.
+    for (const sleeper of this.sleepers) sleeper.wake();
     const producers = this.producerList.splice(0);
     if (lossless) {
       await Promise.all(producers.map(({ dataProducer }) => closeWithoutLoss(dataProducer)));

@@ -32,6 +32,7 @@ export { signalThrough } from './signalThrough.js';
 export {
   decodeMessage,
   encodeMessage,
+  writeMessage,
   epochNow,
   HEADER_SIZE,
   type DecodedMessage,
@@ -51,6 +52,7 @@ export { importModule } from './importModule.js';
 export { Logger } from './logger.js';
 export { checkMessageSize, MessageTooLargeError, type MessageSizeProblem } from './messageSize.js';
 export { BURST, sendBudget, type SendBudget } from './pacing.js';
+export { SendTick, sharedSendTick, TICK_MS, TickSleeper } from './sendTick.js';
 export {
   abortableSleep,
   aborted,

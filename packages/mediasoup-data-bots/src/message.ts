@@ -16,7 +16,14 @@ export function epochNow(): number {
 
 /** A message of `size` bytes (at least HEADER_SIZE) with this sequence number and send time. */
 export function encodeMessage(size: number, seq: number, sentAt: number = epochNow()): Buffer {
-  const message = Buffer.alloc(size);
+  return writeMessage(Buffer.alloc(size), seq, sentAt);
+}
+
+/**
+ * Writes the header of message `seq` into `message` (its padding left as it is) and
+ * returns it: a sender that reuses one buffer, for a send() that copies, allocates none.
+ */
+export function writeMessage(message: Buffer, seq: number, sentAt: number = epochNow()): Buffer {
   message.writeUInt32LE(seq % 2 ** 32, 0);
   message.writeUInt32LE(Math.floor(seq / 2 ** 32), 4);
   message.writeDoubleLE(sentAt, 8);
