@@ -3,15 +3,15 @@
 // Time is jest's fake clock (setImmediate stays real, for FakeHandler): nothing is timed.
 import type { Device } from 'mediasoup-data-producer';
 
-import { Bot } from '../src/Bot.js';
-import type { SignalingAdapter, WebRtcTransportParameters } from '../src/adapter.js';
-import { decodeMessage } from '../src/message.js';
-import { SendTick } from '../src/sendTick.js';
+import { Bot } from '../../src/Bot.js';
+import type { SignalingAdapter, WebRtcTransportParameters } from '../../src/adapter.js';
+import { decodeMessage } from '../../src/message.js';
+import { SendTick } from '../../src/sendTick.js';
 import {
   channelOf,
   fakeDevice,
   routerTransportParameters,
-} from '../../../test/support/fakeSession.js';
+} from '@test-support/fakeSession.js';
 
 let device: Device;
 const bots: Bot[] = [];
