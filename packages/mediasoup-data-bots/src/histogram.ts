@@ -74,7 +74,8 @@ export class Histogram {
       p50: this.percentile(50),
       p95: this.percentile(95),
       p99: this.percentile(99),
-      max: this.hdr.maxValue / UNITS_PER_MS,
+      // The top of its bucket, as for percentiles: the same after a decode() or add().
+      max: this.percentile(100),
       mean: this.hdr.mean / UNITS_PER_MS,
       count: this.count,
     };

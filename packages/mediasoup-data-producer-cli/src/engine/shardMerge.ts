@@ -155,7 +155,7 @@ export function mergeShardResults(parts: readonly ShardPart[], ctx: MergeContext
     if (!part.result) {
       errorCount++;
       errors.push({
-        atMs: Math.max(0, Date.now() - ctx.startedAt),
+        atMs: part.outcome.endedAtMs ?? Math.max(0, ctx.endedAt - ctx.startedAt),
         message: `shard ${part.outcome.index} (pid ${part.outcome.pid ?? '?'}, transports ${part.outcome.first}-${part.outcome.first + part.outcome.transports - 1}) failed: ${part.outcome.error ?? 'no result'}`,
       });
       continue;

@@ -53,6 +53,7 @@ interface Shard {
   snapshot: Snapshot | undefined;
   result: EngineResult | undefined;
   error: string | undefined;
+  endedAtMs: number | undefined;
   ended: Promise<void>;
 }
 
@@ -84,6 +85,7 @@ export class ShardedEngine {
         snapshot: undefined,
         result: undefined,
         error: undefined,
+        endedAtMs: undefined,
         ended: Promise.resolve(),
       };
     });
@@ -166,11 +168,15 @@ export class ShardedEngine {
         first: shard.task.config.shard?.first ?? 0,
         transports: shard.task.config.transports,
         status: shard.result ? 'ok' : 'failed',
-        ...(!shard.result && { error: shard.error ?? 'ended without a result' }),
+        ...(!shard.result && {
+          error: shard.error ?? 'ended without a result',
+          ...(shard.endedAtMs !== undefined && { endedAtMs: shard.endedAtMs }),
+        }),
         lastSentMessages: shard.result?.sentMessages ?? shard.snapshot?.sentMessages ?? 0,
         ...(shard.result && {
           clientCpuSeconds: shard.result.clientCpuSeconds,
           clientMemoryBytes: shard.result.clientMemoryBytes,
+          latencyHistogram: shard.result.receiver?.latencyHistogram,
         }),
       };
       return shard.result ? { outcome, result: shard.result } : { outcome, result: undefined };
@@ -206,6 +212,7 @@ export class ShardedEngine {
         shard.error ??= `could not start: ${error.message}`;
       });
       child.once('close', (code, signal) => {
+        shard.endedAtMs = Math.round(performance.now() - this.t0);
         if (!shard.result) {
           shard.error ??= signal ? `killed by ${signal}` : `exited with code ${String(code)}`;
         }

@@ -161,8 +161,12 @@ export interface ShardOutcome {
   status: 'ok' | 'failed';
   /** How it ended when it failed (exit code or signal, or why it could not start). */
   error?: string;
+  /** When its process ended, in milliseconds since the start of the run. */
+  endedAtMs?: number;
   /** Messages it had sent by its last progress report (a failed shard's are not in the totals). */
   lastSentMessages: number;
   clientCpuSeconds?: number;
   clientMemoryBytes?: number;
+  /** Its receiving side's latency histogram (Histogram.encode()), merged into the run's. */
+  latencyHistogram?: string;
 }
