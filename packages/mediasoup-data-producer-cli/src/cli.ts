@@ -191,7 +191,11 @@ export async function main(
 async function createAdapter(
   command: CommandName,
   raw: RawLoadOptions,
-): Promise<{ adapter: SignalingAdapter; name: string; shardExtra: Omit<ShardExtra, 'sctpSettings'> }> {
+): Promise<{
+  adapter: SignalingAdapter;
+  name: string;
+  shardExtra: Omit<ShardExtra, 'sctpSettings'>;
+}> {
   const context: SignalingAdapterContext = {
     url: raw.signalingUrl ?? (process.env[SIGNALING_URL_ENV] || undefined),
     env: process.env,

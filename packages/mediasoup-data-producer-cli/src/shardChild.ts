@@ -72,13 +72,16 @@ export async function runShardChild(): Promise<number> {
   const task = new Promise<{ task: ShardTask; extra: ShardExtra }>((resolve) => {
     gotTask = resolve;
   });
+  // A function: the compiler would narrow `interrupted` across the awaits below.
+  const wasInterrupted = (): boolean => interrupted;
   const interrupt = (): void => {
     interrupted = true;
     engine?.interrupt();
     go();
   };
   process.on('message', (message: ToShard) => {
-    if (message.type === 'task') gotTask({ task: message.task, extra: message.extra as ShardExtra });
+    if (message.type === 'task')
+      gotTask({ task: message.task, extra: message.extra as ShardExtra });
     else if (message.type === 'go') go();
     else interrupt();
   });
@@ -97,7 +100,7 @@ export async function runShardChild(): Promise<number> {
     useSctpSettings(extra.sctpSettings);
     adapter = await shardAdapter(extra);
     engine = new LoadEngine(adapter, shard.config, shard.runId);
-    if (interrupted) engine.interrupt();
+    if (wasInterrupted()) engine.interrupt();
     await post({ type: 'ready' });
     await told;
     const running = engine;

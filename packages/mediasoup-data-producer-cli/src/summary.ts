@@ -143,7 +143,8 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
     remarks: [],
   };
   if (opened.length > 0 && wallSeconds > 0) {
-    summary.cpu.clientPerBotSecondUs = (1e6 * result.clientCpuSeconds) / (opened.length * wallSeconds);
+    summary.cpu.clientPerBotSecondUs =
+      (1e6 * result.clientCpuSeconds) / (opened.length * wallSeconds);
   }
   if (result.clientMemoryBytes !== undefined && transports.length > 0) {
     summary.memory = {

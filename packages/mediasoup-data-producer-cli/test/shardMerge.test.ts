@@ -15,7 +15,9 @@ function receiverOf(latencies: number[], producer: string): ReceiverReport {
     bytes: latencies.length * 100,
     outOfOrder: 0,
     malformed: 0,
-    producers: { [producer]: { messages: latencies.length, bytes: latencies.length * 100, outOfOrder: 0 } },
+    producers: {
+      [producer]: { messages: latencies.length, bytes: latencies.length * 100, outOfOrder: 0 },
+    },
     firstAt: 1000,
     lastAt: 2000 + latencies.length,
     latencyMs: h.summary(),
@@ -43,10 +45,20 @@ function resultOf(first: number, sent: number, latencies: number[]): EngineResul
         status: 'closed',
         connectMs: 5,
         error: undefined,
-        producers: [{ index: 0, id: `p${first}`, label: 'l', sent, bytes: sent * 100, error: undefined }],
+        producers: [
+          { index: 0, id: `p${first}`, label: 'l', sent, bytes: sent * 100, error: undefined },
+        ],
       },
     ],
-    timeline: [{ second: 2, sentMessages: sent, sentBytes: sent * 100, bufferedAmount: 10, openTransports: 1 }],
+    timeline: [
+      {
+        second: 2,
+        sentMessages: sent,
+        sentBytes: sent * 100,
+        bufferedAmount: 10,
+        openTransports: 1,
+      },
+    ],
     receiver: receiverOf(latencies, `p${first}`),
     clientCpuSeconds: 1,
     clientMemoryBytes: 1e6,

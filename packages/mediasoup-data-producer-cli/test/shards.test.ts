@@ -172,7 +172,9 @@ describe('--shards and --bots-per-shard', () => {
   test('demo --shards 0 exits 2: an integer from 1', async () => {
     const result = await runCli(demo(join(tmp, 'zero'), ['--shards', '0']));
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--shards <n>' argument '0' is invalid. expected an integer from 1/);
+    expect(result.stderr).toMatch(
+      /--shards <n>' argument '0' is invalid. expected an integer from 1/,
+    );
   });
 
   test('demo --shards 2 with rooms exits 2: rooms run in one process', async () => {

@@ -16,8 +16,7 @@ import type {
 
 /** A shard's part: its result, or why there is none. */
 export type ShardPart =
-  | { outcome: ShardOutcome; result: EngineResult }
-  | { outcome: ShardOutcome; result: undefined };
+  { outcome: ShardOutcome; result: EngineResult } | { outcome: ShardOutcome; result: undefined };
 
 export interface MergeContext {
   runId: string;

@@ -20,7 +20,8 @@ export interface ShardTask {
 }
 
 /** Parent to shard. */
-export type ToShard = { type: 'task'; task: ShardTask; extra: unknown } | { type: 'go' } | { type: 'interrupt' };
+export type ToShard =
+  { type: 'task'; task: ShardTask; extra: unknown } | { type: 'go' } | { type: 'interrupt' };
 
 /** Shard to parent. */
 export type FromShard =
