@@ -251,12 +251,18 @@ async function runCommand(
       local,
       defaults: command === 'demo' ? DEMO_DEFAULTS : LOAD_DEFAULTS,
     });
-    const shardSizes = planShards({
-      bots: config.transports,
-      ...(raw.shards !== undefined && { shards: raw.shards }),
-      ...(raw.botsPerShard !== undefined && { botsPerShard: raw.botsPerShard }),
-    });
-    if (shardSizes.length > 1 && ((config.consumers ?? 0) > 0 || (config.roomSize ?? 0) > 0)) {
+    // Consuming bots find their producers in their own process: a run with consumers stays
+    // in one unless shards are asked for (and then refused below).
+    const consuming = (config.consumers ?? 0) > 0 || (config.roomSize ?? 0) > 0;
+    const shardSizes =
+      consuming && raw.shards === undefined && raw.botsPerShard === undefined
+        ? [config.transports]
+        : planShards({
+            bots: config.transports,
+            ...(raw.shards !== undefined && { shards: raw.shards }),
+            ...(raw.botsPerShard !== undefined && { botsPerShard: raw.botsPerShard }),
+          });
+    if (shardSizes.length > 1 && consuming) {
       throw new UsageError(
         `--consumers and --room-size run in one process for now: add --shards 1 (this run would take ${shardSizes.length} shards)`,
       );

@@ -421,15 +421,19 @@ export function formatSummary(
     `client ${s.cpu.clientSeconds.toFixed(2)} s (${s.cpu.clientPercent.toFixed(0)} %)` +
       (s.cpu.workerSeconds !== undefined
         ? `, worker ${s.cpu.workerSeconds.toFixed(2)} s (${(s.cpu.workerPercent ?? 0).toFixed(0)} %)`
-        : ', worker n/a') +
-      (s.cpu.clientPerBotSecondUs !== undefined
-        ? `; client ${s.cpu.clientPerBotSecondUs.toFixed(0)} µs per bot-second`
-        : ''),
+        : ', worker n/a'),
   ]);
-  if (s.memory) {
+  if (s.cpu.clientPerBotSecondUs !== undefined || s.memory) {
     rows.push([
-      'memory',
-      `client ${formatBytes(s.memory.clientBytes)} peak RSS, ${formatBytes(Math.round(s.memory.perBotBytes))} per bot`,
+      'per bot',
+      [
+        s.cpu.clientPerBotSecondUs !== undefined &&
+          `client CPU ${formatCount(s.cpu.clientPerBotSecondUs)} µs per bot-second`,
+        s.memory &&
+          `memory ${formatBytes(Math.round(s.memory.perBotBytes))} (client peak RSS ${formatBytes(s.memory.clientBytes)} in all)`,
+      ]
+        .filter(Boolean)
+        .join(', '),
     ]);
   }
   if (s.shards) {
