@@ -7,6 +7,7 @@ import { mergeReceiverReports, mergeShardResults, type ShardPart } from '../src/
 import type { EngineResult, ShardOutcome } from '../src/engine/index.js';
 import { UsageError } from '../src/errors.js';
 import { planShards } from '../src/shardPlan.js';
+import { formatRate } from '../src/summary.js';
 
 function receiverOf(latencies: number[], producer: string): ReceiverReport {
   const h = histogramOf(latencies);
@@ -179,5 +180,14 @@ describe('planShards()', () => {
       'would leave some empty',
     );
     expect(() => planShards({ bots: 3, shards: 4 })).toThrow('more shards than bots');
+  });
+});
+
+describe('formatRate()', () => {
+  test('formatRate() of a fractional --rate keeps its fraction (0.1 msg/s, not 0)', () => {
+    expect(formatRate(0.1)).toBe('0.1');
+    expect(formatRate(2.5)).toBe('2.5');
+    expect(formatRate(20)).toBe('20');
+    expect(formatRate(12000)).toBe('12,000');
   });
 });
