@@ -46,7 +46,7 @@ export {
   type ReceiverReport,
   type ReceiverSecond,
 } from './receiver.js';
-export { Histogram, percentilesOf, type Percentiles } from './histogram.js';
+export { Histogram, histogramOf, percentilesOf, type Percentiles } from './histogram.js';
 export { errorMessage, NotSupportedError } from './errors.js';
 export { importModule } from './importModule.js';
 export { Logger } from './logger.js';

@@ -31,6 +31,12 @@ export interface ReceiverReport {
   lastAt?: number;
   /** One-way latency in milliseconds (send timestamp to arrival). */
   latencyMs?: Percentiles;
+  /**
+   * The latency histogram itself (Histogram.encode()), so that reports of several processes
+   * merge exactly (Histogram.decode(), add()). Optional: an app's own getReceiverStats() may
+   * not give it.
+   */
+  latencyHistogram?: string;
   /** Per second of arrival (epoch seconds). */
   timeline?: ReceiverSecond[];
 }
@@ -251,7 +257,7 @@ export class ReceiverChecker {
       producers,
       ...(run.firstAt !== undefined && { firstAt: run.firstAt }),
       ...(run.lastAt !== undefined && { lastAt: run.lastAt }),
-      ...(latencyMs && { latencyMs }),
+      ...(latencyMs && { latencyMs, latencyHistogram: run.latency.encode() }),
       timeline: [...run.seconds.entries()]
         .sort(([a], [b]) => a - b)
         .map(([second, b]) => ({

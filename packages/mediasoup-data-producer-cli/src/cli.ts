@@ -20,12 +20,18 @@ import {
 import { loadAdapterModule, resolveAdapterSpecifier } from './adapterSpecifier.js';
 import { startLocalAdapter } from './adapters/local.js';
 import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
-import { ConsumeNotSupportedError, LoadEngine, type LoadConfig } from './engine/index.js';
+import {
+  ConsumeNotSupportedError,
+  LoadEngine,
+  ShardedEngine,
+  type LoadConfig,
+} from './engine/index.js';
 import { UsageError } from './errors.js';
 import { openFilesProblem } from './openFiles.js';
 import {
   addCapacityOptions,
   addLoadOptions,
+  addShardOptions,
   CAPACITY_DEFAULTS,
   DEMO_DEFAULTS,
   LOAD_DEFAULTS,
@@ -34,6 +40,8 @@ import {
   type RawLoadOptions,
 } from './options.js';
 import { startProgress, type ProgressDisplay } from './progress.js';
+import { planShards } from './shardPlan.js';
+import { launchShard, runShardChild, type ShardExtra } from './shardChild.js';
 import { runRouterHost } from './routerHost.js';
 import { buildReport, defaultReportDir, writeJson, writeReport } from './report.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE } from './exitCodes.js';
@@ -86,21 +94,25 @@ export async function main(
     })
     .showHelpAfterError('(add --help for usage)');
 
-  addLoadOptions(
-    program
-      .command('demo')
-      .description(
-        'start the local mediasoup router, send to it and check every message (order, completeness, latency)',
-      ),
-    DEMO_DEFAULTS,
+  addShardOptions(
+    addLoadOptions(
+      program
+        .command('demo')
+        .description(
+          'start the local mediasoup router, send to it and check every message (order, completeness, latency)',
+        ),
+      DEMO_DEFAULTS,
+    ),
   ).action(async (raw: RawLoadOptions) => {
     exitCode = await runCommand('demo', raw, io, options);
   });
 
-  addLoadOptions(
-    program
-      .command('load')
-      .description('send to your own mediasoup app through a signaling adapter module'),
+  addShardOptions(
+    addLoadOptions(
+      program
+        .command('load')
+        .description('send to your own mediasoup app through a signaling adapter module'),
+    ),
   )
     .requiredOption(
       '--signaling <module>',
@@ -134,6 +146,13 @@ export async function main(
     )
     .action(async (raw: RawLoadOptions) => {
       exitCode = await runCapacityCommand(raw, io, options);
+    });
+
+  program
+    .command('shard', { hidden: true })
+    .description('one shard of a sharded run (started by demo and load, with an IPC channel)')
+    .action(async () => {
+      exitCode = await runShardChild();
     });
 
   program
@@ -172,7 +191,11 @@ export async function main(
 async function createAdapter(
   command: CommandName,
   raw: RawLoadOptions,
-): Promise<{ adapter: SignalingAdapter; name: string }> {
+): Promise<{
+  adapter: SignalingAdapter;
+  name: string;
+  shardExtra: Omit<ShardExtra, 'sctpSettings'>;
+}> {
   const context: SignalingAdapterContext = {
     url: raw.signalingUrl ?? (process.env[SIGNALING_URL_ENV] || undefined),
     env: process.env,
@@ -182,12 +205,24 @@ async function createAdapter(
   const target = resolveAdapterSpecifier(specifier);
   if ('builtIn' in target) {
     if (target.builtIn === 'local') {
-      const { adapter, router } = await startLocalAdapter({ workers: raw.workers });
-      return { adapter, name: `the local router (${router})` };
+      const { adapter, router, url } = await startLocalAdapter({ workers: raw.workers });
+      return {
+        adapter,
+        name: `the local router (${router})`,
+        shardExtra: { signaling: 'websocket', signalingUrl: url },
+      };
     }
-    return { adapter: createWebSocketAdapterFromContext(context), name: 'websocket' };
+    return {
+      adapter: createWebSocketAdapterFromContext(context),
+      name: 'websocket',
+      shardExtra: { signaling: 'websocket', signalingUrl: context.url },
+    };
   }
-  return { adapter: await loadAdapterModule(target.path, context), name: target.path };
+  return {
+    adapter: await loadAdapterModule(target.path, context),
+    name: target.path,
+    shardExtra: { signaling: target.path, signalingUrl: context.url },
+  };
 }
 
 async function runCommand(
@@ -196,7 +231,7 @@ async function runCommand(
   io: Io,
   { signals: source = process, onSecondSignal }: MainOptions,
 ): Promise<number> {
-  let engine: LoadEngine | undefined;
+  let engine: LoadEngine | ShardedEngine | undefined;
   const signals = watchSignals(
     source,
     io,
@@ -216,7 +251,24 @@ async function runCommand(
       local,
       defaults: command === 'demo' ? DEMO_DEFAULTS : LOAD_DEFAULTS,
     });
-    useSctpSettings(raw.sctpSettings ?? DEFAULT_SCTP_SETTINGS);
+    // Consuming bots find their producers in their own process: a run with consumers stays
+    // in one unless shards are asked for (and then refused below).
+    const consuming = (config.consumers ?? 0) > 0 || (config.roomSize ?? 0) > 0;
+    const shardSizes =
+      consuming && raw.shards === undefined && raw.botsPerShard === undefined
+        ? [config.transports]
+        : planShards({
+            bots: config.transports,
+            ...(raw.shards !== undefined && { shards: raw.shards }),
+            ...(raw.botsPerShard !== undefined && { botsPerShard: raw.botsPerShard }),
+          });
+    if (shardSizes.length > 1 && consuming) {
+      throw new UsageError(
+        `--consumers and --room-size run in one process for now: add --shards 1 (this run would take ${shardSizes.length} shards)`,
+      );
+    }
+    const sctpSettings = raw.sctpSettings ?? DEFAULT_SCTP_SETTINGS;
+    useSctpSettings(sctpSettings);
     const tooManyFiles = openFilesProblem(config);
     if (tooManyFiles) throw new UsageError(tooManyFiles);
     const reportDir = raw.report
@@ -230,8 +282,9 @@ async function runCommand(
     }
 
     let adapterName: string;
+    let shardExtra: Omit<ShardExtra, 'sctpSettings'>;
     try {
-      ({ adapter, name: adapterName } = await createAdapter(command, raw));
+      ({ adapter, name: adapterName, shardExtra } = await createAdapter(command, raw));
     } catch (error) {
       if (error instanceof UsageError) throw error;
       throw new Error(`could not start the signaling adapter: ${errorMessage(error)}`);
@@ -240,7 +293,24 @@ async function runCommand(
     if (reportDir) prepareDir(reportDir, '--report-dir');
 
     const runId = randomUUID();
-    engine = newEngine(adapter, config, runId, adapterName);
+    if (shardSizes.length > 1) {
+      const sizes = shardSizes;
+      engine = new ShardedEngine({
+        config,
+        runId,
+        sizes,
+        launch: launchShard,
+        extra: { ...shardExtra, sctpSettings } satisfies ShardExtra,
+        adapter,
+        onLaunched: (pids) => {
+          io.out.write(
+            `shards: ${sizes.length} processes of ${Math.min(...sizes)}-${Math.max(...sizes)} bots, pids ${pids.map((p) => p ?? '?').join(' ')}\n`,
+          );
+        },
+      });
+    } else {
+      engine = newEngine(adapter, config, runId, adapterName);
+    }
     const fanOut = describeFanOut(config);
     io.out.write(
       `mediasoup-data-producer ${command} via ${adapterName}: ${config.transports} transports × ` +

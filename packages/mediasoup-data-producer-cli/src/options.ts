@@ -10,6 +10,7 @@ import {
 
 import type { LoadConfig, MessageSizeProblem } from './engine/index.js';
 import { UsageError } from './errors.js';
+import { BOTS_PER_SHARD } from './shardPlan.js';
 
 /** The local router's SCTP receive limit (mediasoup's default maxSctpMessageSize). */
 export const LOCAL_MAX_MESSAGE_SIZE = 262144;
@@ -46,6 +47,9 @@ export interface RawLoadOptions {
   workers?: number;
   consumers?: number;
   roomSize?: number;
+  /** demo, load: child processes to run the bots in, or bots in each (shardPlan.ts). */
+  shards?: number;
+  botsPerShard?: number;
   /** capacity */
   stepFactor?: number;
   maxSteps?: number;
@@ -257,6 +261,21 @@ export function addLoadOptions(command: Command, defaults: LoadDefaults = LOAD_D
     .option('--no-report', 'write no report folder')
     .option('--json <path>', 'also write the report JSON to this path')
     .option('--no-progress', 'no live progress display');
+}
+
+/** --shards and --bots-per-shard (demo and load). */
+export function addShardOptions(command: Command): Command {
+  return command
+    .option(
+      '--shards <n>',
+      'run the bots in n child processes (default: from the cores and --transports, at most --bots-per-shard each; 1: in this process)',
+      parseInteger(1, 256),
+    )
+    .option(
+      '--bots-per-shard <n>',
+      `at most n bots (transports) per child process (default ${BOTS_PER_SHARD}: libjuice's poll thread grows with the square of a process's bots)`,
+      parseInteger(1, MAX_TRANSPORTS),
+    );
 }
 
 /** Positive decimal numbers (above min). */

@@ -38,6 +38,10 @@ export interface Report {
   transports: EngineResult['transports'];
   errors: EngineResult['errors'];
   warnings: EngineResult['warnings'];
+  /** The receiving side's latency histogram (mediasoup-data-bots Histogram.encode()). */
+  latencyHistogram?: string;
+  /** A sharded run's shards. */
+  shards?: EngineResult['shards'];
 }
 
 /**
@@ -112,6 +116,10 @@ export function buildReport(
     transports: result.transports,
     errors: result.errors,
     warnings: result.warnings,
+    ...(result.receiver?.latencyHistogram !== undefined && {
+      latencyHistogram: result.receiver.latencyHistogram,
+    }),
+    ...(result.shards && { shards: result.shards }),
   };
 }
 

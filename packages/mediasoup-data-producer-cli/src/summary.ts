@@ -40,7 +40,13 @@ export interface Summary {
     clientPercent: number;
     workerSeconds?: number;
     workerPercent?: number;
+    /** Client CPU per bot-second: microseconds, over the opened bots and the wall time. */
+    clientPerBotSecondUs?: number;
   };
+  /** Peak resident memory of the client process(es) (all shards), and per bot. */
+  memory?: { clientBytes: number; perBotBytes: number };
+  /** With shards: how many, and which failed (their bots count as failed). */
+  shards?: { total: number; failed: number[] };
   reliable: boolean;
   ordered: boolean;
   errors: number;
@@ -136,6 +142,22 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
     problems: [],
     remarks: [],
   };
+  if (opened.length > 0 && wallSeconds > 0) {
+    summary.cpu.clientPerBotSecondUs =
+      (1e6 * result.clientCpuSeconds) / (opened.length * wallSeconds);
+  }
+  if (result.clientMemoryBytes !== undefined && transports.length > 0) {
+    summary.memory = {
+      clientBytes: result.clientMemoryBytes,
+      perBotBytes: result.clientMemoryBytes / transports.length,
+    };
+  }
+  if (result.shards) {
+    summary.shards = {
+      total: result.shards.length,
+      failed: result.shards.filter((s) => s.status === 'failed').map((s) => s.index),
+    };
+  }
   const connectMs = percentilesOf(opened.map((t) => t.connectMs ?? 0));
   if (connectMs) summary.connectMs = connectMs;
 
@@ -203,6 +225,13 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
   const problems = summary.problems;
   if (result.messageTooLarge) problems.push(describeMessageTooLarge(result.messageTooLarge));
   if (result.sentMessages === 0) problems.push('no message was sent');
+  for (const shard of result.shards ?? []) {
+    if (shard.status === 'failed') {
+      problems.push(
+        `shard ${shard.index} (pid ${shard.pid ?? '?'}) failed: ${shard.error ?? 'no result'}`,
+      );
+    }
+  }
   if (summary.transports.failed > 0) {
     problems.push(`${summary.transports.failed} of ${transports.length} transports failed`);
   }
@@ -263,8 +292,13 @@ export function formatMs(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** A rate: whole numbers grouped, fractions (0.1 msg/s) kept. */
+export function formatRate(n: number): string {
+  return n >= 100 || Number.isInteger(n) ? formatCount(n) : String(Number(n.toPrecision(3)));
+}
+
 function describeConfig(config: LoadConfig): string {
-  const rate = config.rate > 0 ? `${formatCount(config.rate)} msg/s each` : 'unlimited rate';
+  const rate = config.rate > 0 ? `${formatRate(config.rate)} msg/s each` : 'unlimited rate';
   const mode = [
     config.ordered === false ||
     config.maxRetransmits !== undefined ||
@@ -389,6 +423,26 @@ export function formatSummary(
         ? `, worker ${s.cpu.workerSeconds.toFixed(2)} s (${(s.cpu.workerPercent ?? 0).toFixed(0)} %)`
         : ', worker n/a'),
   ]);
+  if (s.cpu.clientPerBotSecondUs !== undefined || s.memory) {
+    rows.push([
+      'per bot',
+      [
+        s.cpu.clientPerBotSecondUs !== undefined &&
+          `client CPU ${formatCount(s.cpu.clientPerBotSecondUs)} µs per bot-second`,
+        s.memory &&
+          `memory ${formatBytes(Math.round(s.memory.perBotBytes))} (client peak RSS ${formatBytes(s.memory.clientBytes)} in all)`,
+      ]
+        .filter(Boolean)
+        .join(', '),
+    ]);
+  }
+  if (s.shards) {
+    rows.push([
+      'shards',
+      `${s.shards.total} processes` +
+        (s.shards.failed.length > 0 ? `, failed: ${s.shards.failed.join(', ')}` : ', all ended'),
+    ]);
+  }
   rows.push(['errors', formatCount(s.errors)]);
   rows.push([
     'time',

@@ -14,7 +14,7 @@ const START_TIMEOUT_MS = 20000;
  * How to run this CLI again: the same node, its flags (e.g. tsx's loader) and the same
  * entry script.
  */
-function cliCommand(): string[] {
+export function cliCommand(): string[] {
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell which script is running the CLI');
   return [...process.execArgv, entry];
@@ -36,7 +36,7 @@ export interface LocalAdapterOptions {
  */
 export async function startLocalAdapter(
   options: LocalAdapterOptions = {},
-): Promise<{ adapter: SignalingAdapter; router: string }> {
+): Promise<{ adapter: SignalingAdapter; router: string; url: string }> {
   // detached: its own process group, so that a Ctrl-C in the terminal reaches only the
   // CLI, which then closes everything in order; the child ends when its stdin does.
   const workers = ['--workers', String(options.workers ?? 1)];
@@ -70,7 +70,7 @@ export async function startLocalAdapter(
       clearTimeout(timer);
     },
   };
-  return { adapter, router: listening.router };
+  return { adapter, router: listening.router, url: listening.url };
 }
 
 function waitForListening(

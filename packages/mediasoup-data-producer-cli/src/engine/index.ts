@@ -6,3 +6,11 @@ export { checkMessageSize, MessageTooLargeError } from 'mediasoup-data-bots';
 export { ConsumeNotSupportedError } from './consumerSide.js';
 export { consumedBots, fanOutPerBot, type FanOutConfig } from './fanOut.js';
 export type * from './types.js';
+export {
+  ShardedEngine,
+  type FromShard,
+  type ShardTask,
+  type ShardedEngineOptions,
+  type ToShard,
+} from './shardedEngine.js';
+export { mergeReceiverReports, mergeShardResults, type ShardPart } from './shardMerge.js';

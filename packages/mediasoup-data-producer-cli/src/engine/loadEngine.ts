@@ -77,8 +77,9 @@ export class LoadEngine {
     };
     // Every waiting producer listens to it.
     setMaxListeners(0, this.stopController.signal);
+    const first = config.shard?.first ?? 0;
     this.transports = Array.from({ length: config.transports }, (_, index) =>
-      newTransportState(index, config.producers, config.label),
+      newTransportState(first + index, config.producers, config.label),
     );
     this.optional = new OptionalCalls(adapter, runId, this.recorder);
     const plan = consumedBots(config.transports, {
@@ -205,6 +206,7 @@ export class LoadEngine {
       receiver,
       ...(this.consumerSide.active && { consumers: this.consumerSide.result(this.runId) }),
       clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      clientMemoryBytes: process.resourceUsage().maxRSS * 1024,
       workerCpuSeconds:
         workerCpuStart === undefined || workerCpuEnd === undefined
           ? undefined
@@ -223,7 +225,8 @@ export class LoadEngine {
   }
 
   private startOpenings(): void {
-    const { transports, rampUpMs } = this.config;
+    const { rampUpMs } = this.config;
+    const transports = this.config.shard?.runTransports ?? this.config.transports;
     for (const state of this.transports) {
       this.pendingOpenings++;
       const delay = (rampUpMs * state.index) / transports;

@@ -34,6 +34,12 @@ export interface LoadConfig {
   protocol?: string;
   /** Merged into every producer's appData (after mdpRunId, botId, transport, producer). */
   appData?: Record<string, unknown>;
+  /**
+   * When this engine runs one shard of a larger run: its transports are the run's
+   * `first` .. `first + transports - 1` (ids, labels and the ramp-up follow the run's
+   * numbering) out of `runTransports`.
+   */
+  shard?: { first: number; runTransports: number };
 }
 
 /** What the consuming bots received (see ConsumerSide). */
@@ -127,6 +133,10 @@ export interface EngineResult {
   /** With consumers or rooms: what the consuming bots received. */
   consumers?: ConsumerSideResult;
   clientCpuSeconds: number;
+  /** Peak resident memory of the client process(es), summed over shards (bytes). */
+  clientMemoryBytes?: number;
+  /** With shards: each one's process and outcome. */
+  shards?: ShardOutcome[];
   workerCpuSeconds: number | undefined;
   errors: RunError[];
   errorCount: number;
@@ -138,4 +148,25 @@ export interface EngineResult {
   warnings: string[];
   /** Set when the run ended because the router refuses messages of the configured size. */
   messageTooLarge?: MessageSizeProblem;
+}
+
+/** One shard of a sharded run, as the report shows it. */
+export interface ShardOutcome {
+  index: number;
+  pid: number | undefined;
+  /** Its transports: the run's first .. first + transports - 1. */
+  first: number;
+  transports: number;
+  /** 'ok': it returned its result; 'failed': it crashed or was killed, its bots count as failed. */
+  status: 'ok' | 'failed';
+  /** How it ended when it failed (exit code or signal, or why it could not start). */
+  error?: string;
+  /** When its process ended, in milliseconds since the start of the run. */
+  endedAtMs?: number;
+  /** Messages it had sent by its last progress report (a failed shard's are not in the totals). */
+  lastSentMessages: number;
+  clientCpuSeconds?: number;
+  clientMemoryBytes?: number;
+  /** Its receiving side's latency histogram (Histogram.encode()), merged into the run's. */
+  latencyHistogram?: string;
 }

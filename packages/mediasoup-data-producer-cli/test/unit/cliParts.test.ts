@@ -29,19 +29,19 @@ describe('message format', () => {
 });
 
 describe('Histogram', () => {
-  test('percentiles within 1 %, exact max and mean', () => {
+  test('percentiles, max and mean within 0.1 %', () => {
     const h = new Histogram();
     for (let i = 1; i <= 10000; i++) h.record(i / 10);
     const s = h.summary();
     expect(s?.count).toBe(10000);
-    expect(s?.max).toBe(1000);
-    expect(s?.mean).toBeCloseTo(500.05, 6);
+    expect(Math.abs((s?.max ?? 0) - 1000) / 1000).toBeLessThanOrEqual(0.001);
+    expect(Math.abs((s?.mean ?? 0) - 500.05) / 500.05).toBeLessThanOrEqual(0.001);
     for (const [p, exact] of [
       [50, 500],
       [95, 950],
       [99, 990],
     ] as const) {
-      expect(Math.abs(h.percentile(p) - exact) / exact).toBeLessThanOrEqual(0.01);
+      expect(Math.abs(h.percentile(p) - exact) / exact).toBeLessThanOrEqual(0.001);
     }
   });
 
@@ -89,7 +89,8 @@ describe('ReceiverChecker', () => {
       firstAt: t + 2,
       lastAt: t + 1000,
     });
-    expect(report?.latencyMs?.max).toBe(1000);
+    // HdrHistogram: the top of the value's bucket, within 0.1 %.
+    expect(Math.abs((report?.latencyMs?.max ?? 0) - 1000)).toBeLessThanOrEqual(1);
     expect(report?.timeline?.map((s) => s.messages)).toEqual([3, 1]);
     expect(checker.report('run2')?.messages).toBe(1);
     expect(checker.report('nope')).toBeUndefined();
