@@ -7,8 +7,8 @@ import { join } from 'node:path';
 
 import { Histogram } from 'mediasoup-data-bots';
 
-import type { Report } from '../src/report.js';
-import { assertBuilt, runCli } from './support/runCli.js';
+import type { Report } from '../../src/report.js';
+import { assertBuilt, runCli } from '../support/runCli.js';
 
 jest.setTimeout(120000);
 

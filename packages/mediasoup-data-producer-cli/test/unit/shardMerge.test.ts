@@ -3,11 +3,11 @@
 
 import { Histogram, histogramOf, type ReceiverReport } from 'mediasoup-data-bots';
 
-import { mergeReceiverReports, mergeShardResults, type ShardPart } from '../src/engine/index.js';
-import type { EngineResult, ShardOutcome } from '../src/engine/index.js';
-import { UsageError } from '../src/errors.js';
-import { planShards } from '../src/shardPlan.js';
-import { formatRate } from '../src/summary.js';
+import { mergeReceiverReports, mergeShardResults, type ShardPart } from '../../src/engine/index.js';
+import type { EngineResult, ShardOutcome } from '../../src/engine/index.js';
+import { UsageError } from '../../src/errors.js';
+import { planShards } from '../../src/shardPlan.js';
+import { formatRate } from '../../src/summary.js';
 
 function receiverOf(latencies: number[], producer: string): ReceiverReport {
   const h = histogramOf(latencies);
