@@ -7,11 +7,7 @@ import { Bot } from '../../src/Bot.js';
 import type { SignalingAdapter, WebRtcTransportParameters } from '../../src/adapter.js';
 import { decodeMessage } from '../../src/message.js';
 import { SendTick } from '../../src/sendTick.js';
-import {
-  channelOf,
-  fakeDevice,
-  routerTransportParameters,
-} from '@test-support/fakeSession.js';
+import { channelOf, fakeDevice, routerTransportParameters } from '@test-support/fakeSession.js';
 
 let device: Device;
 const bots: Bot[] = [];
