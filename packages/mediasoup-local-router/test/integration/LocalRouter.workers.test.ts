@@ -40,6 +40,9 @@ async function consume(receiver: RawPeer, dataProducerId: string): Promise<unkno
     id: params.sctpStreamParameters.streamId,
   });
   channels.push(channel);
+  // node-datachannel releases a channel's hold on the event loop only through its close
+  // callback: a channel without one kept jest alive after every test had passed.
+  channel.onClosed(() => undefined);
   const received: unknown[] = [];
   channel.onMessage((message) => received.push(message));
   // The router forwards nothing before the client's channel exists.
