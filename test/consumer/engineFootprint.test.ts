@@ -15,7 +15,7 @@ const PACKED = [
   'mediasoup-data-bots',
   'artillery-engine-mediasoup-data',
 ];
-const MAX_PACKAGES = 12;
+const MAX_PACKAGES = 16;
 const MAX_BYTES = 16 * 1024 * 1024;
 
 let app: string;
@@ -28,7 +28,7 @@ afterAll(() => {
   rmSync(app, { recursive: true, force: true });
 });
 
-test('npm install of the packed Artillery engine into an empty project installs no command-line dependency, at most 12 packages and 16 MB, and require() gives the engine', async () => {
+test('npm install of the packed Artillery engine into an empty project installs no command-line dependency, at most 16 packages and 16 MB, and require() gives the engine', async () => {
   const { installed, bytes } = await installPacked(
     app,
     PACKED.map((name) => path.join(REPO_ROOT, 'packages', name)),
@@ -41,7 +41,8 @@ test('npm install of the packed Artillery engine into an empty project installs 
     ),
   ).toEqual([]);
   expect(installed.length).toBeLessThanOrEqual(MAX_PACKAGES);
-  // 12 packages, 12.2 MB on 2026-12-07 (the engine's README says so).
+  // 16 packages, 13.2 MB on 2026-12-07 (the engine's README says so): hdr-histogram-js, for
+  // histograms that merge across workers, brings @assemblyscript/loader, base64-js and pako.
   expect(bytes).toBeLessThanOrEqual(MAX_BYTES);
 
   const { stdout } = await run(
