@@ -135,6 +135,10 @@ describe('demo --shards with rooms and consumers', () => {
     expect(consumers?.lost).toBe(0);
     expect(consumers?.expected).toBeGreaterThan(0);
     expect(consumers?.received.messages).toBe(consumers?.expected);
+    // The end did not wait for the dead shard's counts: it was dropped from the barrier.
+    expect(report.summary.remarks).not.toContain(
+      'the end did not wait for every message (see --drain-timeout)',
+    );
     // Bots 0 and 1 consumed bots 2 and 3 until their shard died.
     expect(consumers?.notExpected?.dataConsumers).toBe(4);
     expect(consumers?.notExpected?.messages).toBeGreaterThan(0);
@@ -145,5 +149,52 @@ describe('demo --shards with rooms and consumers', () => {
       .filter((t) => t.status === 'closed')
       .map((t) => t.producers[0]?.sent ?? 0);
     expect(Math.min(...survivorsSent)).toBeGreaterThanOrEqual(40);
+  });
+
+  test('demo --room-size 4 --shards 3 with a shard killed before its producers were handed over releases the others without it', async () => {
+    const reportDir = join(tmp, 'killed-early');
+    let killed: number | undefined;
+    // With a ramp-up of 6 s, bot i opens at i s: shard 1 (bots 2, 3) dies before the
+    // producers' barrier, which shard 2 (bots 4, 5) reaches only at about 5 s.
+    const result = await runCli(
+      demo(reportDir, [
+        '--room-size',
+        '4',
+        '-t',
+        '6',
+        '--shards',
+        '3',
+        '--rate',
+        '10',
+        '--ramp-up',
+        '6',
+        '--duration',
+        '10',
+      ]),
+      {
+        onStdout: (_child, stdout) => {
+          const pid = shardPids(stdout)?.[1];
+          if (killed !== undefined || pid === undefined) return;
+          killed = pid;
+          setTimeout(() => {
+            process.kill(pid, 'SIGKILL');
+          }, 1500);
+        },
+      },
+    );
+    expect(killed).toBeDefined();
+    expect(result.code).toBe(1);
+    const report = readReport(reportDir);
+    expect(report.shards?.map((s) => s.status)).toEqual(['ok', 'failed', 'ok']);
+    expect(report.summary.transports).toMatchObject({ total: 6, opened: 4, failed: 2 });
+    const consumers = report.summary.consumers;
+    expect(consumers?.lost).toBe(0);
+    expect(consumers?.expected).toBeGreaterThan(0);
+    expect(consumers?.received.messages).toBe(consumers?.expected);
+    // The survivors sent once released, not only after their run's end.
+    const survivorsSent = report.transports
+      .filter((t) => t.status === 'closed')
+      .map((t) => t.producers[0]?.sent ?? 0);
+    expect(Math.min(...survivorsSent)).toBeGreaterThanOrEqual(20);
   });
 });
