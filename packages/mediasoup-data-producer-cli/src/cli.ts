@@ -251,8 +251,8 @@ async function runCommand(
       local,
       defaults: command === 'demo' ? DEMO_DEFAULTS : LOAD_DEFAULTS,
     });
-    // Consuming bots find their producers in their own process: a run with consumers stays
-    // in one unless shards are asked for (and then refused below).
+    // A run whose bots consume stays in one process unless shards are asked for: then its
+    // bots consume producers of other shards through the app, meeting at barriers.
     const consuming = (config.consumers ?? 0) > 0 || (config.roomSize ?? 0) > 0;
     const shardSizes =
       consuming && raw.shards === undefined && raw.botsPerShard === undefined
@@ -262,11 +262,6 @@ async function runCommand(
             ...(raw.shards !== undefined && { shards: raw.shards }),
             ...(raw.botsPerShard !== undefined && { botsPerShard: raw.botsPerShard }),
           });
-    if (shardSizes.length > 1 && consuming) {
-      throw new UsageError(
-        `--consumers and --room-size run in one process for now: add --shards 1 (this run would take ${shardSizes.length} shards)`,
-      );
-    }
     const sctpSettings = raw.sctpSettings ?? DEFAULT_SCTP_SETTINGS;
     useSctpSettings(sctpSettings);
     const tooManyFiles = openFilesProblem(config);
@@ -295,6 +290,9 @@ async function runCommand(
     const runId = randomUUID();
     if (shardSizes.length > 1) {
       const sizes = shardSizes;
+      if (consuming && !adapter.consumeData && !adapter.openSession) {
+        throw new UsageError(consumeNotSupported(adapterName));
+      }
       engine = new ShardedEngine({
         config,
         runId,
@@ -390,12 +388,14 @@ export function newEngine(
     return new LoadEngine(adapter, config, runId);
   } catch (error) {
     if (error instanceof ConsumeNotSupportedError) {
-      throw new UsageError(
-        `--consumers and --room-size need a signaling adapter with consumeData(): ${adapterName} has none (see docs/cli.md, "Writing an adapter")`,
-      );
+      throw new UsageError(consumeNotSupported(adapterName));
     }
     throw error;
   }
+}
+
+function consumeNotSupported(adapterName: string): string {
+  return `--consumers and --room-size need a signaling adapter with consumeData(): ${adapterName} has none (see docs/cli.md, "Writing an adapter")`;
 }
 
 function prepareDir(dir: string, option: string): void {

@@ -15,7 +15,13 @@ import {
 import { loadAdapterModule, resolveAdapterSpecifier } from './adapterSpecifier.js';
 import { cliCommand } from './adapters/local.js';
 import { createAdapter as createWebSocketAdapterFromContext } from './adapters/websocket.js';
-import { LoadEngine, type FromShard, type ShardTask, type ToShard } from './engine/index.js';
+import {
+  LoadEngine,
+  type FromShard,
+  type ShardCoordinator,
+  type ShardTask,
+  type ToShard,
+} from './engine/index.js';
 
 /** What every shard is given besides its task: how to reach the app. */
 export interface ShardExtra {
@@ -45,6 +51,55 @@ async function shardAdapter(extra: ShardExtra): Promise<SignalingAdapter> {
   return loadAdapterModule(target.path, context);
 }
 
+type Released = Extract<ToShard, { type: 'producers' | 'consumersOpen' | 'sent' }>;
+
+/**
+ * The shard's side of the barriers (see engine/shardBarrier.ts): reports to the parent, and
+ * resolves with what the parent releases, or with undefined once interrupted.
+ */
+class IpcCoordinator implements ShardCoordinator {
+  private readonly waiting = new Map<Released['type'], (message: Released | undefined) => void>();
+  private interrupted = false;
+
+  constructor(private readonly post: (message: FromShard) => Promise<void>) {}
+
+  async producers(local: Record<number, string[]>): Promise<Record<number, string[]> | undefined> {
+    const released = await this.meet({ type: 'producers', producers: local });
+    return released?.type === 'producers' ? released.producers : undefined;
+  }
+
+  async consumersOpen(): Promise<true | undefined> {
+    return (await this.meet({ type: 'consumersOpen' })) ? true : undefined;
+  }
+
+  async sent(local: Record<string, number>): Promise<Record<string, number> | undefined> {
+    const released = await this.meet({ type: 'sent', sent: local });
+    return released?.type === 'sent' ? released.sent : undefined;
+  }
+
+  /** A release from the parent. */
+  released(message: Released): void {
+    const resolve = this.waiting.get(message.type);
+    this.waiting.delete(message.type);
+    resolve?.(message);
+  }
+
+  interrupt(): void {
+    this.interrupted = true;
+    for (const resolve of this.waiting.values()) resolve(undefined);
+    this.waiting.clear();
+  }
+
+  private meet(message: Released): Promise<Released | undefined> {
+    if (this.interrupted) return Promise.resolve(undefined);
+    const released = new Promise<Released | undefined>((resolve) => {
+      this.waiting.set(message.type, resolve);
+    });
+    void this.post(message);
+    return released;
+  }
+}
+
 /** Resolves with the exit code. */
 export async function runShardChild(): Promise<number> {
   const send = process.send?.bind(process);
@@ -63,6 +118,7 @@ export async function runShardChild(): Promise<number> {
       });
     });
   let engine: LoadEngine | undefined;
+  const coordinator = new IpcCoordinator(post);
   let interrupted = false;
   let go: () => void = () => undefined;
   const told = new Promise<void>((resolve) => {
@@ -77,13 +133,15 @@ export async function runShardChild(): Promise<number> {
   const interrupt = (): void => {
     interrupted = true;
     engine?.interrupt();
+    coordinator.interrupt();
     go();
   };
   process.on('message', (message: ToShard) => {
     if (message.type === 'task')
       gotTask({ task: message.task, extra: message.extra as ShardExtra });
     else if (message.type === 'go') go();
-    else interrupt();
+    else if (message.type === 'interrupt') interrupt();
+    else coordinator.released(message);
   });
   // The parent went away (crashed, killed): stop, close, end.
   process.on('disconnect', interrupt);
@@ -99,7 +157,14 @@ export async function runShardChild(): Promise<number> {
     ]);
     useSctpSettings(extra.sctpSettings);
     adapter = await shardAdapter(extra);
-    engine = new LoadEngine(adapter, shard.config, shard.runId);
+    // Bots that consume meet the other shards' at the barriers.
+    const consuming = (shard.config.consumers ?? 0) > 0 || (shard.config.roomSize ?? 0) > 0;
+    engine = new LoadEngine(
+      adapter,
+      shard.config,
+      shard.runId,
+      consuming ? coordinator : undefined,
+    );
     if (wasInterrupted()) engine.interrupt();
     await post({ type: 'ready' });
     await told;

@@ -60,6 +60,8 @@ export interface Summary {
 
 const COUNTING =
   'every message sent: the producers started once every DataConsumer was open; what had not arrived by the end of the drain is lost';
+const COUNTING_SHARDED =
+  "every message sent: the producers started once every DataConsumer of every shard was open; what had not arrived by the end of the drain is lost; a failed shard's producers are not expected";
 
 /** Delivery at the consumers: expected = each producer's sent × its fan-out. */
 export interface ConsumerSummary {
@@ -76,7 +78,10 @@ export interface ConsumerSummary {
    */
   counting: string;
   expected: number;
+  /** Of what was expected (not what came from a failed shard's producers). */
   received: { messages: number; bytes: number };
+  /** Sharded runs: what came from producers of a shard that failed (not expected). */
+  notExpected?: { dataConsumers: number; messages: number; bytes: number };
   lost: number;
   outOfOrder: number;
   malformed: number;
@@ -193,9 +198,14 @@ export function summarize(command: string, config: LoadConfig, result: EngineRes
       recvTransports: consumers.recvTransports,
       dataConsumers: consumers.dataConsumers,
       fanOut: producers > 0 ? consumers.dataConsumers / producers : 0,
-      counting: COUNTING,
+      counting: result.shards ? COUNTING_SHARDED : COUNTING,
       expected: consumers.expected,
-      received: { messages: r.messages, bytes: r.bytes },
+      // What was expected's counterpart: without what came from a failed shard's producers.
+      received: {
+        messages: r.messages - (consumers.notExpected?.messages ?? 0),
+        bytes: r.bytes - (consumers.notExpected?.bytes ?? 0),
+      },
+      ...(consumers.notExpected && { notExpected: consumers.notExpected }),
       lost: consumers.lost,
       outOfOrder: r.outOfOrder,
       malformed: r.malformed,
@@ -388,6 +398,9 @@ export function formatSummary(
         `(${formatBytes(cs.received.bytes)})` +
         (cs.throughput
           ? `, ${formatCount(cs.throughput.messagesPerSecond)} msg/s, ${cs.throughput.megabytesPerSecond.toFixed(2)} MB/s`
+          : '') +
+        (cs.notExpected
+          ? `; besides, ${formatCount(cs.notExpected.messages)} from a failed shard's producers on ${cs.notExpected.dataConsumers} DataConsumers`
           : ''),
     ]);
     rows.push([

@@ -13,7 +13,7 @@ import {
   type SignalingAdapter,
 } from 'mediasoup-data-bots';
 
-import type { ProducerState, TransportState } from './transportState.js';
+import type { TransportState } from './transportState.js';
 import type { ConsumerSideResult } from './types.js';
 
 /** The adapter cannot consume: --consumers and --room-size need its consumeData(). */
@@ -26,8 +26,11 @@ export class ConsumeNotSupportedError extends Error {
 
 interface ConsumerEntry {
   consumer: BotConsumer;
-  producer: ProducerState;
+  producerId: string;
 }
+
+/** Messages a producer sent (undefined: not known, as for a shard that died). */
+export type SentOf = (producerId: string) => number | undefined;
 
 type RecvStatus = 'pending' | 'open' | 'failed';
 
@@ -38,7 +41,7 @@ export class ConsumerSide {
 
   constructor(
     adapter: SignalingAdapter,
-    /** For each bot, the bots whose producers it consumes. */
+    /** For each bot of this engine, the bots (the run's numbers) whose producers it consumes. */
     private readonly plan: number[][],
     private readonly size: number,
     private readonly onError: (message: string, bot: number) => void,
@@ -59,24 +62,23 @@ export class ConsumerSide {
    * router forwards only to open consumers, so the producers must not send before. Failures
    * are reported per bot; never rejects.
    */
-  async open(bots: TransportState[], timeoutMs: number): Promise<void> {
+  async open(
+    bots: TransportState[],
+    producersOf: (bot: number) => readonly string[],
+    timeoutMs: number,
+  ): Promise<void> {
     await Promise.all(
       bots.map(async (state, index) => {
-        const producers = (this.plan[index] ?? []).flatMap(
-          (other) => bots[other]?.producers.filter((p) => p.id !== undefined) ?? [],
-        );
+        const producers = (this.plan[index] ?? []).flatMap((other) => producersOf(other));
         const bot = state.bot;
         if (producers.length === 0 || !bot) return;
         const openBy = performance.now() + timeoutMs;
         try {
           await withTimeout(
             (async () => {
-              for (const producer of producers) {
-                const consumer = await bot.consume(producer.id as string, {
-                  openBy,
-                  size: this.size,
-                });
-                this.entries.push({ consumer, producer });
+              for (const producerId of producers) {
+                const consumer = await bot.consume(producerId, { openBy, size: this.size });
+                this.entries.push({ consumer, producerId });
               }
             })(),
             timeoutMs,
@@ -85,16 +87,19 @@ export class ConsumerSide {
           this.status[index] = 'open';
         } catch (error) {
           this.status[index] = 'failed';
-          this.onError(`recv transport did not open: ${errorMessage(error)}`, index);
+          this.onError(`recv transport did not open: ${errorMessage(error)}`, state.index);
         }
       }),
     );
   }
 
-  /** Messages the consumers should get: what each consumed producer sent, per consumer. */
-  expected(): number {
+  /**
+   * Messages the consumers should get: what each consumed producer sent, per consumer (a
+   * producer whose count is not known is not expected).
+   */
+  expected(sentOf: SentOf): number {
     let n = 0;
-    for (const { producer } of this.entries) n += producer.bot?.sent ?? 0;
+    for (const { producerId } of this.entries) n += sentOf(producerId) ?? 0;
     return n;
   }
 
@@ -104,7 +109,7 @@ export class ConsumerSide {
     return n;
   }
 
-  result(runId: string): ConsumerSideResult {
+  result(runId: string, sentOf: SentOf): ConsumerSideResult {
     const report: ReceiverReport = this.checker.report(runId) ?? {
       messages: 0,
       bytes: 0,
@@ -114,8 +119,15 @@ export class ConsumerSide {
     };
     let expected = 0;
     let lost = 0;
-    for (const { consumer, producer } of this.entries) {
-      const sent = producer.bot?.sent ?? 0;
+    const notExpected = { dataConsumers: 0, messages: 0, bytes: 0 };
+    for (const { consumer, producerId } of this.entries) {
+      const sent = sentOf(producerId);
+      if (sent === undefined) {
+        notExpected.dataConsumers++;
+        notExpected.messages += report.producers[consumer.id]?.messages ?? 0;
+        notExpected.bytes += report.producers[consumer.id]?.bytes ?? 0;
+        continue;
+      }
       expected += sent;
       lost += Math.max(0, sent - (report.producers[consumer.id]?.messages ?? 0));
     }
@@ -129,6 +141,7 @@ export class ConsumerSide {
       dataConsumers: this.entries.length,
       expected,
       lost,
+      ...(notExpected.dataConsumers > 0 && { notExpected }),
       report,
     };
   }

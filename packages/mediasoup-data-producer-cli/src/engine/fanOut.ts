@@ -41,3 +41,16 @@ export function fanOutPerBot(plan: number[][]): number[] {
   for (const list of plan) for (const bot of list) fanOut[bot] = (fanOut[bot] ?? 0) + 1;
   return fanOut;
 }
+
+/**
+ * For each bot of one shard (the run's bots `first` .. `first + count - 1`), the bots of the
+ * run whose producers it consumes: the run's plan, so a room may span shards.
+ */
+export function consumedBotsOfShard(
+  runTransports: number,
+  first: number,
+  count: number,
+  fanOut: FanOutConfig,
+): number[][] {
+  return consumedBots(runTransports, fanOut).slice(first, first + count);
+}

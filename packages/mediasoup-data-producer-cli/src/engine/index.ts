@@ -4,7 +4,7 @@
 export { LoadEngine } from './loadEngine.js';
 export { checkMessageSize, MessageTooLargeError } from 'mediasoup-data-bots';
 export { ConsumeNotSupportedError } from './consumerSide.js';
-export { consumedBots, fanOutPerBot, type FanOutConfig } from './fanOut.js';
+export { consumedBots, consumedBotsOfShard, fanOutPerBot, type FanOutConfig } from './fanOut.js';
 export type * from './types.js';
 export {
   ShardedEngine,
@@ -13,4 +13,18 @@ export {
   type ShardedEngineOptions,
   type ToShard,
 } from './shardedEngine.js';
-export { mergeReceiverReports, mergeShardResults, type ShardPart } from './shardMerge.js';
+export {
+  mergeProducerMaps,
+  mergeSentMaps,
+  SHARD_STAGES,
+  ShardBarrier,
+  type ProducerMap,
+  type SentMap,
+  type ShardStage,
+} from './shardBarrier.js';
+export {
+  mergeConsumerSides,
+  mergeReceiverReports,
+  mergeShardResults,
+  type ShardPart,
+} from './shardMerge.js';

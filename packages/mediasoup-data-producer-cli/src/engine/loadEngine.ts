@@ -22,8 +22,8 @@ import {
   type SignalingAdapter,
 } from 'mediasoup-data-bots';
 
-import { ConsumerSide } from './consumerSide.js';
-import { consumedBots } from './fanOut.js';
+import { ConsumerSide, type SentOf } from './consumerSide.js';
+import { consumedBotsOfShard } from './fanOut.js';
 import { OptionalCalls } from './optionalCalls.js';
 import { RunRecorder } from './runRecorder.js';
 import { newTransportState, transportResult, type TransportState } from './transportState.js';
@@ -33,6 +33,7 @@ import type {
   LoadConfig,
   MessageSizeProblem,
   Phase,
+  ShardCoordinator,
   Snapshot,
 } from './types.js';
 
@@ -56,15 +57,24 @@ export class LoadEngine {
   private readonly consumerSide: ConsumerSide;
   /** Where the bots' counts of what they sent go. */
   private readonly metrics: BotMetrics;
+  /** Whether producers wait for consumers: this engine's, or (sharded) the run's. */
+  private readonly consuming: boolean;
+  /** The run's producers' sent counts from the other shards (sharded runs that consume). */
+  private runSent: Record<string, number> | undefined;
   /** Producers send once it resolves: at once, or once every consumer is open. */
   private readonly sendGate: Promise<void>;
   private openSendGate: () => void = () => undefined;
 
-  /** Throws ConsumeNotSupportedError when asked to consume through an adapter that cannot. */
+  /**
+   * Throws ConsumeNotSupportedError when asked to consume through an adapter that cannot.
+   * `coordinator`: when this engine is one shard of a run whose bots consume, how it meets
+   * the other shards (their producers, their consumers open, their counts).
+   */
   constructor(
     private readonly adapter: SignalingAdapter,
     private readonly config: LoadConfig,
     readonly runId: string,
+    private readonly coordinator?: ShardCoordinator,
   ) {
     this.recorder = new RunRecorder(runId, this.t0);
     const recorder = this.recorder;
@@ -82,14 +92,19 @@ export class LoadEngine {
       newTransportState(first + index, config.producers, config.label),
     );
     this.optional = new OptionalCalls(adapter, runId, this.recorder);
-    const plan = consumedBots(config.transports, {
-      consumers: config.consumers ?? 0,
-      roomSize: config.roomSize ?? 0,
-    });
+    // Over the run's numbering: a bot of a shard may consume bots of another.
+    const plan = consumedBotsOfShard(
+      config.shard?.runTransports ?? config.transports,
+      first,
+      config.transports,
+      { consumers: config.consumers ?? 0, roomSize: config.roomSize ?? 0 },
+    );
     this.consumerSide = new ConsumerSide(adapter, plan, config.size, (message, bot) => {
       this.recorder.error(message, bot);
     });
-    this.sendGate = this.consumerSide.active
+    // A shard whose bots consume nothing still waits: the other shards' bots consume its own.
+    this.consuming = this.consumerSide.active || coordinator !== undefined;
+    this.sendGate = this.consuming
       ? new Promise((resolve) => {
           this.openSendGate = resolve;
         })
@@ -164,7 +179,7 @@ export class LoadEngine {
         }, this.config.durationMs);
         try {
           this.startOpenings();
-          if (this.consumerSide.active) void this.openConsumers();
+          if (this.consuming) void this.openConsumers();
           await aborted(this.stopController.signal);
         } finally {
           clearTimeout(deadline);
@@ -204,7 +219,9 @@ export class LoadEngine {
       transports: this.transports.map(transportResult),
       timeline: recorder.timeline(),
       receiver,
-      ...(this.consumerSide.active && { consumers: this.consumerSide.result(this.runId) }),
+      ...(this.consumerSide.active && {
+        consumers: this.consumerSide.result(this.runId, this.sentOf()),
+      }),
       clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
       clientMemoryBytes: process.resourceUsage().maxRSS * 1024,
       workerCpuSeconds:
@@ -252,8 +269,68 @@ export class LoadEngine {
   private async openConsumers(): Promise<void> {
     await Promise.all(this.openings);
     if (this.isStopping()) return;
-    await this.consumerSide.open(this.transports, this.config.connectTimeoutMs);
+    const local: Record<number, string[]> = {};
+    for (const state of this.transports) {
+      const ids = state.producers.flatMap((p) => (p.id === undefined ? [] : [p.id]));
+      if (ids.length > 0) local[state.index] = ids;
+    }
+    let producersOf = (bot: number): string[] => local[bot] ?? [];
+    const coordinator = this.coordinator;
+    if (coordinator) {
+      const run = await this.unlessStopped(coordinator.producers(local));
+      if (!run) return;
+      producersOf = (bot) => run[bot] ?? [];
+    }
+    await this.consumerSide.open(this.transports, producersOf, this.config.connectTimeoutMs);
+    if (coordinator && !(await this.unlessStopped(coordinator.consumersOpen()))) return;
     this.openSendGate();
+  }
+
+  /** Resolves with the promise's value, or undefined once the run stops. */
+  private async unlessStopped<T>(promise: Promise<T>): Promise<T | undefined> {
+    const value = await Promise.race([
+      promise,
+      aborted(this.stopController.signal).then(() => undefined),
+    ]);
+    return this.isStopping() ? undefined : value;
+  }
+
+  /** The sent count of a producer of this engine, or (sharded) of the run. */
+  private sentOf(): SentOf {
+    const local = new Map<string, number>();
+    for (const state of this.transports) {
+      for (const p of state.producers) if (p.id !== undefined) local.set(p.id, p.bot?.sent ?? 0);
+    }
+    const run = this.runSent;
+    return (id) => local.get(id) ?? run?.[id];
+  }
+
+  /**
+   * A sharded run: tells the others what this shard's producers sent, and learns theirs
+   * (waiting at most until the deadline). False when they did not all answer in time.
+   */
+  private async exchangeSent(deadline: number): Promise<boolean> {
+    const coordinator = this.coordinator;
+    if (!coordinator) return true;
+    const local: Record<string, number> = {};
+    for (const state of this.transports) {
+      for (const p of state.producers) if (p.id !== undefined) local[p.id] = p.bot?.sent ?? 0;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const run = await Promise.race([
+      coordinator.sent(local),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(
+          () => {
+            resolve(undefined);
+          },
+          Math.max(0, deadline - performance.now()),
+        );
+      }),
+    ]);
+    clearTimeout(timer);
+    this.runSent = run;
+    return run !== undefined;
   }
 
   /** Ends the run early when nothing can send any more (every transport failed). */
@@ -269,7 +346,7 @@ export class LoadEngine {
       adapter: this.adapter,
       ...(!this.adapter.openSession && { device: this.device }),
       ...(this.config.roomSize && {
-        room: `${this.runId}-room-${Math.floor(state.index / this.config.roomSize)}`,
+        room: `${this.config.shard?.runId ?? this.runId}-room-${Math.floor(state.index / this.config.roomSize)}`,
       }),
       connectTimeoutMs: this.config.connectTimeoutMs,
       highWaterMark: this.config.highWaterMark,
@@ -404,10 +481,13 @@ export class LoadEngine {
       await delay(300);
       return true;
     };
+    if (this.consuming) {
+      if (!(await this.exchangeSent(deadline))) return false;
+    }
     if (this.consumerSide.active) {
       const complete = await this.waitArrived(
         () => Promise.resolve(this.consumerSide.received()),
-        this.consumerSide.expected(),
+        this.consumerSide.expected(this.sentOf()),
         deadline,
       );
       if (!complete) return false;

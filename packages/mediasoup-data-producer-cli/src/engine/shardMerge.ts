@@ -6,6 +6,7 @@ import { Histogram, type ReceiverReport, type ReceiverSecond } from 'mediasoup-d
 
 import { MAX_KEPT_ERRORS } from './runRecorder.js';
 import type {
+  ConsumerSideResult,
   EndReason,
   EngineResult,
   RunError,
@@ -136,6 +137,39 @@ function failedTransports(
   });
 }
 
+/**
+ * The consuming bots of every shard as one: each shard counted its consumers' expected and
+ * lost against the run's sent counts (the `sent` barrier), so they add up.
+ */
+export function mergeConsumerSides(
+  sides: readonly ConsumerSideResult[],
+  warn: (message: string) => void = () => undefined,
+): ConsumerSideResult | undefined {
+  if (sides.length === 0) return undefined;
+  return {
+    recvTransports: {
+      total: sides.reduce((n, c) => n + c.recvTransports.total, 0),
+      opened: sides.reduce((n, c) => n + c.recvTransports.opened, 0),
+      failed: sides.reduce((n, c) => n + c.recvTransports.failed, 0),
+    },
+    dataConsumers: sides.reduce((n, c) => n + c.dataConsumers, 0),
+    expected: sides.reduce((n, c) => n + c.expected, 0),
+    lost: sides.reduce((n, c) => n + c.lost, 0),
+    ...(sides.some((c) => c.notExpected) && {
+      notExpected: {
+        dataConsumers: sides.reduce((n, c) => n + (c.notExpected?.dataConsumers ?? 0), 0),
+        messages: sides.reduce((n, c) => n + (c.notExpected?.messages ?? 0), 0),
+        bytes: sides.reduce((n, c) => n + (c.notExpected?.bytes ?? 0), 0),
+      },
+    }),
+    // Not undefined: there is at least one.
+    report: mergeReceiverReports(
+      sides.map((c) => c.report),
+      warn,
+    ) as ReceiverReport,
+  };
+}
+
 const minDefined = (values: (number | undefined)[]): number | undefined => {
   const defined = values.filter((v): v is number => v !== undefined);
   return defined.length > 0 ? Math.min(...defined) : undefined;
@@ -170,6 +204,12 @@ export function mergeShardResults(parts: readonly ShardPart[], ctx: MergeContext
           if (!warnings.includes(w)) warnings.push(w);
         })
       : undefined;
+  const consumers = mergeConsumerSides(
+    results.flatMap((r) => (r.consumers ? [r.consumers] : [])),
+    (w) => {
+      if (!warnings.includes(w)) warnings.push(w);
+    },
+  );
   const timeline = mergeTimelines(results.map((r) => r.timeline));
   const transports = parts
     .flatMap((p) => (p.result ? p.result.transports : failedTransports(p.outcome, ctx)))
@@ -203,6 +243,7 @@ export function mergeShardResults(parts: readonly ShardPart[], ctx: MergeContext
     transports,
     timeline,
     receiver,
+    ...(consumers && { consumers }),
     clientCpuSeconds: ctx.parentCpuSeconds + results.reduce((n, r) => n + r.clientCpuSeconds, 0),
     clientMemoryBytes: memory.reduce((a, b) => a + b, 0),
     shards: parts.map((p) => p.outcome),

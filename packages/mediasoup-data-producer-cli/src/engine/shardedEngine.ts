@@ -9,6 +9,14 @@ import { epochNow, errorMessage, type SignalingAdapter } from 'mediasoup-data-bo
 
 import { OptionalCalls } from './optionalCalls.js';
 import { RunRecorder } from './runRecorder.js';
+import {
+  mergeProducerMaps,
+  mergeSentMaps,
+  ShardBarrier,
+  type ProducerMap,
+  type SentMap,
+  type ShardStage,
+} from './shardBarrier.js';
 import { mergeShardResults, type ShardPart } from './shardMerge.js';
 import type { EngineResult, LoadConfig, Phase, ShardOutcome, Snapshot } from './types.js';
 
@@ -19,13 +27,21 @@ export interface ShardTask {
   config: LoadConfig;
 }
 
-/** Parent to shard. */
+/** Parent to shard: its task, go, interrupt, and (runs that consume) each barrier's release. */
 export type ToShard =
-  { type: 'task'; task: ShardTask; extra: unknown } | { type: 'go' } | { type: 'interrupt' };
+  | { type: 'task'; task: ShardTask; extra: unknown }
+  | { type: 'go' }
+  | { type: 'interrupt' }
+  | { type: 'producers'; producers: ProducerMap }
+  | { type: 'consumersOpen' }
+  | { type: 'sent'; sent: SentMap };
 
-/** Shard to parent. */
+/** Shard to parent: (runs that consume) it reached a barrier, with its part. */
 export type FromShard =
   | { type: 'ready' }
+  | { type: 'producers'; producers: ProducerMap }
+  | { type: 'consumersOpen' }
+  | { type: 'sent'; sent: SentMap }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'result'; result: EngineResult }
   | { type: 'error'; message: string };
@@ -67,16 +83,25 @@ export class ShardedEngine {
   private t0 = performance.now();
   private phase: Phase = 'starting';
   private readonly recorder: RunRecorder;
+  /** Where the shards of a run that consumes meet (see shardBarrier.ts). */
+  private readonly barrier: ShardBarrier;
 
   constructor(private readonly options: ShardedEngineOptions) {
     const { config, runId, sizes } = options;
     this.recorder = new RunRecorder(runId);
+    this.barrier = new ShardBarrier(sizes.length, (stage, payloads) => {
+      this.release(stage, payloads);
+    });
     let first = 0;
     this.shards = sizes.map((size, index) => {
       const task: ShardTask = {
         index,
         runId: `${runId}-s${index}`,
-        config: { ...config, transports: size, shard: { first, runTransports: config.transports } },
+        config: {
+          ...config,
+          transports: size,
+          shard: { first, runTransports: config.transports, runId },
+        },
       };
       first += size;
       return {
@@ -205,18 +230,22 @@ export class ShardedEngine {
       child = this.options.launch(shard.task);
     } catch (error) {
       shard.error = `could not start: ${errorMessage(error)}`;
+      this.barrier.drop(shard.task.index);
       return;
     }
     shard.child = child;
     shard.ended = new Promise<void>((resolve) => {
       child.once('error', (error) => {
         shard.error ??= `could not start: ${error.message}`;
+        this.barrier.drop(shard.task.index);
       });
       child.once('close', (code, signal) => {
         shard.endedAtMs = Math.round(performance.now() - this.t0);
         if (!shard.result) {
           shard.error ??= signal ? `killed by ${signal}` : `exited with code ${String(code)}`;
         }
+        // No barrier waits for a shard that ended; its producers' messages are not expected.
+        this.barrier.drop(shard.task.index);
         resolve();
       });
     });
@@ -234,6 +263,15 @@ export class ShardedEngine {
         case 'error':
           shard.error = message.message;
           break;
+        case 'producers':
+          this.barrier.arrive(shard.task.index, 'producers', message.producers);
+          break;
+        case 'consumersOpen':
+          this.barrier.arrive(shard.task.index, 'consumersOpen');
+          break;
+        case 'sent':
+          this.barrier.arrive(shard.task.index, 'sent', message.sent);
+          break;
       }
     });
     this.send(shard, { type: 'task', task: shard.task, extra: this.options.extra });
@@ -249,6 +287,17 @@ export class ShardedEngine {
     while (waiting() && !this.interrupted && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** Every shard may go past a barrier: tells each the run's part. */
+  private release(stage: ShardStage, payloads: unknown[]): void {
+    const message: ToShard =
+      stage === 'producers'
+        ? { type: 'producers', producers: mergeProducerMaps(payloads as ProducerMap[]) }
+        : stage === 'sent'
+          ? { type: 'sent', sent: mergeSentMaps(payloads as SentMap[]) }
+          : { type: 'consumersOpen' };
+    for (const shard of this.shards) this.send(shard, message);
   }
 
   private send(shard: Shard, message: ToShard): void {

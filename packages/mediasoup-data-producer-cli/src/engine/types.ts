@@ -37,9 +37,23 @@ export interface LoadConfig {
   /**
    * When this engine runs one shard of a larger run: its transports are the run's
    * `first` .. `first + transports - 1` (ids, labels and the ramp-up follow the run's
-   * numbering) out of `runTransports`.
+   * numbering) out of `runTransports`, and rooms are named after the run's id `runId`.
    */
-  shard?: { first: number; runTransports: number };
+  shard?: { first: number; runTransports: number; runId?: string };
+}
+
+/**
+ * How the shards of a run whose bots consume meet (see shardBarrier.ts): each call reports
+ * this shard's part and resolves with the run's once every running shard has reported, or
+ * with undefined when the run is interrupted meanwhile.
+ */
+export interface ShardCoordinator {
+  /** Bot number (the run's) → its producers' ids. */
+  producers(local: Record<number, string[]>): Promise<Record<number, string[]> | undefined>;
+  /** This shard's consumers are open; resolves when every shard's are. */
+  consumersOpen(): Promise<true | undefined>;
+  /** Producer id → messages sent, once this shard has stopped sending. */
+  sent(local: Record<string, number>): Promise<Record<string, number> | undefined>;
 }
 
 /** What the consuming bots received (see ConsumerSide). */
@@ -50,6 +64,11 @@ export interface ConsumerSideResult {
   expected: number;
   /** Per consumer, its producer's sent minus what it received (never negative), summed. */
   lost: number;
+  /**
+   * Sharded runs: what consumers of producers whose count is not known (a shard that
+   * failed) received; in `report`, not in `expected`.
+   */
+  notExpected?: { dataConsumers: number; messages: number; bytes: number };
   /** Keyed by DataConsumer id; latency is the end-to-end one (send to consumer). */
   report: ReceiverReport;
 }

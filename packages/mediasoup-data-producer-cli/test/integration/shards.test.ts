@@ -177,13 +177,18 @@ describe('--shards and --bots-per-shard', () => {
     );
   });
 
-  test('demo --shards 2 with rooms exits 2: rooms run in one process', async () => {
+  test('demo with rooms and no --shards runs in one process by default', async () => {
+    const reportDir = join(tmp, 'rooms');
     const result = await runCli(
-      demo(join(tmp, 'rooms'), ['--transports', '8', '--shards', '2']).filter(
+      demo(reportDir, ['--transports', '8', '--duration', '1']).filter(
         (a, i, all) => a !== '--room-size' && all[i - 1] !== '--room-size',
       ),
     );
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--consumers and --room-size run in one process for now/);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(shardPids(result.stdout)).toBeUndefined();
+    const report = readReport(reportDir);
+    expect(report.shards).toBeUndefined();
+    expect(report.summary.consumers).toMatchObject({ mode: 'rooms of 4', lost: 0 });
   });
 });
