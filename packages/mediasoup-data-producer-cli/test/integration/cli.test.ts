@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 
 import type { Report } from '../../src/report.js';
 import { startFakeWsServer } from '@test-support/fakeWsServer.js';
-import { assertBuilt, CLI, runCli } from '../support/runCli.js';
+import { assertBuilt, CLI, runCli, readReport } from '../support/runCli.js';
 import { startWsSignalingServer, type WsSignalingServer } from '../support/wsSignalingServer.js';
 
 jest.setTimeout(90000);
@@ -24,10 +24,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
-
-function readReport(dir: string): Report {
-  return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-}
 
 /** The value column of a summary row, e.g. row(stdout, 'lost') === '0'. */
 function row(stdout: string, name: string): string {

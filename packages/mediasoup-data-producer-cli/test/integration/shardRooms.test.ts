@@ -1,12 +1,12 @@
 // Rooms and consumers across shards, as users start them: the built CLI against the local
 // router, bots of one room in different processes consuming each other through the app.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { Report } from '../../src/report.js';
-import { assertBuilt, runCli } from '../support/runCli.js';
+import { assertBuilt, runCli, readReport, shardPids } from '../support/runCli.js';
 
 jest.setTimeout(120000);
 
@@ -21,18 +21,9 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function readReport(dir: string): Report {
-  return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-}
-
 /** The shard that ran bot `bot`, from the report's shard ranges. */
 function shardOf(report: Report, bot: number): number | undefined {
   return report.shards?.find((s) => bot >= s.first && bot < s.first + s.transports)?.index;
-}
-
-function shardPids(stdout: string): number[] | undefined {
-  const match = /^shards: \d+ processes of [\d-]+ bots, pids ([\d ]+)$/m.exec(stdout);
-  return match?.[1]?.trim().split(' ').map(Number);
 }
 
 const demo = (reportDir: string, extra: string[]): string[] => [

@@ -1,14 +1,13 @@
 // Sharded runs as users start them: the built CLI against the local router, its bots in
 // several child processes, one summary and one report.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Histogram } from 'mediasoup-data-bots';
 
-import type { Report } from '../../src/report.js';
-import { assertBuilt, runCli } from '../support/runCli.js';
+import { assertBuilt, runCli, readReport, shardPids } from '../support/runCli.js';
 
 jest.setTimeout(120000);
 
@@ -22,16 +21,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
-
-function readReport(dir: string): Report {
-  return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-}
-
-/** The shards' pids, from the line the CLI prints once it has started them. */
-function shardPids(stdout: string): number[] | undefined {
-  const match = /^shards: \d+ processes of [\d-]+ bots, pids ([\d ]+)$/m.exec(stdout);
-  return match?.[1]?.trim().split(' ').map(Number);
-}
 
 const demo = (reportDir: string, extra: string[]): string[] => [
   'demo',

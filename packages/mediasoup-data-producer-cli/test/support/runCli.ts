@@ -1,10 +1,11 @@
 // Runs the built CLI (dist/cjs/main.js) as a child process, as a user would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CLI_DIR, REPO_ROOT } from '@test-support/paths.js';
+import type { Report } from '../../src/report.js';
 
 export const ROOT = REPO_ROOT;
 export const CLI = join(CLI_DIR, 'dist', 'cjs', 'main.js');
@@ -72,4 +73,15 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
       resolvePromise({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
   });
+}
+
+/** The report.json a run wrote into `dir`. */
+export function readReport(dir: string): Report {
+  return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+}
+
+/** The shards' pids, from the line the CLI prints once it has started them. */
+export function shardPids(stdout: string): number[] | undefined {
+  const match = /^shards: \d+ processes of [\d-]+ bots, pids ([\d ]+)$/m.exec(stdout);
+  return match?.[1]?.trim().split(' ').map(Number);
 }
