@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { Report } from '../../src/report.js';
-import { assertBuilt, runCli, readReport, shardPids } from '../support/runCli.js';
+import { assertBuilt, killingShard, readReport, runCli, shardPids } from '../support/runCli.js';
 
 jest.setTimeout(120000);
 
@@ -91,7 +91,7 @@ describe('demo --shards with rooms and consumers', () => {
 
   test('demo --room-size 4 --shards 3 with a shard killed mid-run reports its bots failed and the others deliver everything', async () => {
     const reportDir = join(tmp, 'killed');
-    let killed: number | undefined;
+    const shard1 = killingShard(1, 2500);
     const result = await runCli(
       demo(reportDir, [
         '--room-size',
@@ -105,17 +105,9 @@ describe('demo --shards with rooms and consumers', () => {
         '--duration',
         '6',
       ]),
-      {
-        onStdout: (_child, stdout) => {
-          const pid = shardPids(stdout)?.[1];
-          if (killed !== undefined || pid === undefined) return;
-          killed = pid;
-          setTimeout(() => {
-            process.kill(pid, 'SIGKILL');
-          }, 2500);
-        },
-      },
+      shard1.options,
     );
+    const killed = shard1.killed();
     expect(killed).toBeDefined();
     expect(result.code).toBe(1);
     const report = readReport(reportDir);
@@ -144,7 +136,7 @@ describe('demo --shards with rooms and consumers', () => {
 
   test('demo --room-size 4 --shards 3 with a shard killed before its producers were handed over releases the others without it', async () => {
     const reportDir = join(tmp, 'killed-early');
-    let killed: number | undefined;
+    const shard1 = killingShard(1, 1500);
     // With a ramp-up of 6 s, bot i opens at i s: shard 1 (bots 2, 3) dies before the
     // producers' barrier, which shard 2 (bots 4, 5) reaches only at about 5 s.
     const result = await runCli(
@@ -162,17 +154,9 @@ describe('demo --shards with rooms and consumers', () => {
         '--duration',
         '10',
       ]),
-      {
-        onStdout: (_child, stdout) => {
-          const pid = shardPids(stdout)?.[1];
-          if (killed !== undefined || pid === undefined) return;
-          killed = pid;
-          setTimeout(() => {
-            process.kill(pid, 'SIGKILL');
-          }, 1500);
-        },
-      },
+      shard1.options,
     );
+    const killed = shard1.killed();
     expect(killed).toBeDefined();
     expect(result.code).toBe(1);
     const report = readReport(reportDir);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { Histogram } from 'mediasoup-data-bots';
 
-import { assertBuilt, runCli, readReport, shardPids } from '../support/runCli.js';
+import { assertBuilt, killingShard, readReport, runCli, shardPids } from '../support/runCli.js';
 
 jest.setTimeout(120000);
 
@@ -82,21 +82,13 @@ describe('demo --shards', () => {
 
   test('demo --shards 3 with a shard killed mid-run reports its bots failed and exits 1 while the others finish', async () => {
     const reportDir = join(tmp, 'killed');
-    let killed: number | undefined;
+    // Once it runs its bots: 2 s into the run.
+    const shard1 = killingShard(1, 2000);
     const result = await runCli(
       demo(reportDir, ['--transports', '6', '--shards', '3', '--rate', '10', '--duration', '6']),
-      {
-        onStdout: (_child, stdout) => {
-          const pid = shardPids(stdout)?.[1];
-          if (killed !== undefined || pid === undefined) return;
-          killed = pid;
-          // Once it runs its bots: 2 s into the run.
-          setTimeout(() => {
-            process.kill(pid, 'SIGKILL');
-          }, 2000);
-        },
-      },
+      shard1.options,
     );
+    const killed = shard1.killed();
     expect(killed).toBeDefined();
     expect(result.code).toBe(1);
     const report = readReport(reportDir);

@@ -85,3 +85,25 @@ export function shardPids(stdout: string): number[] | undefined {
   const match = /^shards: \d+ processes of [\d-]+ bots, pids ([\d ]+)$/m.exec(stdout);
   return match?.[1]?.trim().split(' ').map(Number);
 }
+
+/**
+ * Options for runCli() that SIGKILL shard `index` `afterMs` after the CLI printed the shards'
+ * pids; `killed()` tells which pid was killed (undefined if the line never came).
+ */
+export function killingShard(
+  index: number,
+  afterMs: number,
+): { options: RunOptions; killed: () => number | undefined } {
+  let killed: number | undefined;
+  const options: RunOptions = {
+    onStdout: (_child, stdout) => {
+      const pid = shardPids(stdout)?.[index];
+      if (killed !== undefined || pid === undefined) return;
+      killed = pid;
+      setTimeout(() => {
+        process.kill(pid, 'SIGKILL');
+      }, afterMs);
+    },
+  };
+  return { options, killed: () => killed };
+}
