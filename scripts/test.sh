@@ -13,11 +13,11 @@
 #      the CLI's
 #
 # Why this matrix: .ci/run must stay under 30 minutes on a 2-core machine. Measured in the
-# last full run here (2026-12-07, the 2 cores shared with three other engineers' test runs,
-# so on the high side): leg 1 321 s, leg 2 283 s, leg 3 204 s (Artillery 2.0.34 does not
-# spend Artillery 2.0.21's 12 s per run retrying telemetry), leg 4 159 s: 970 s of jest, and
-# the set-up between legs takes seconds. With npm ci, lint, typecheck and a warm cache,
-# .ci/run takes about 19 min; on a cold cache add about 6 min
+# last full run here (2026-12-07 22:00, a fresh clone, the machine otherwise quiet): leg 1
+# 438 s, leg 2 469 s, leg 3 367 s (Artillery 2.0.34 does not spend Artillery 2.0.21's 12 s per
+# run retrying telemetry), leg 4 238 s: 1,513 s of jest, and the set-up between legs takes
+# seconds. With npm ci, lint, typecheck and a warm cache, .ci/run takes about 28 min: at the
+# bound, and over it on a cold cache, which adds about 6 min
 # (building the 3.8.4 worker, two Artillery installs, two Node downloads). Every router
 # runs every wire suite once; every Node major runs the library's wire suites and the
 # Artillery engine's, Node 20 and 24 the CLI's too. Node 22 runs a subset to stay within
